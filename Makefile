@@ -1,0 +1,36 @@
+# make demo: set up and run the main job.  make test: set up and run lint + the test suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+
+.PHONY: demo test lint format bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) -e ".[all]"
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt
+	$(PIP) -r requirements-test.txt
+	touch $@
+
+demo: $(VENV)/.installed
+	$(PY) examples/xor.py
+
+lint: $(VENV)/.test-installed
+	$(VENV)/bin/ruff format --check glassnet tests benchmarks examples
+	$(VENV)/bin/ruff check glassnet tests benchmarks examples
+
+format: $(VENV)/.test-installed
+	$(VENV)/bin/ruff format glassnet tests benchmarks examples
+	$(VENV)/bin/ruff check --fix glassnet tests benchmarks examples
+
+test: lint
+	$(PY) -m pytest -n 2 --dist loadgroup glassnet tests README.md docs
+
+bench: $(VENV)/.test-installed
+	$(PY) benchmarks/overhead.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

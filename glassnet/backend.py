@@ -1,0 +1,104 @@
+"""Where arrays live: NumPy on the CPU, CuPy on NVIDIA GPUs.
+
+The array decides. Every op asks ``xp = get_array_module(array)`` and then uses ``xp`` only, so
+the same forward and backward code runs on both devices. This is the only module that imports
+CuPy, and it does so lazily, the first time a GPU is asked for.
+
+>>> import numpy as np
+>>> get_array_module(np.zeros(3)) is np
+True
+>>> device_of(np.zeros(3))
+'cpu'
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.errors import DeviceError
+
+_cupy = None
+_cupy_error: str | None = None
+
+
+def _load_cupy():
+    """Import CuPy once; remember why it failed so the message can say so."""
+    global _cupy, _cupy_error
+    if _cupy is None and _cupy_error is None:
+        try:
+            import cupy
+
+            cupy.cuda.runtime.getDeviceCount()
+            _cupy = cupy
+        except Exception as exc:  # ImportError, or CUDA present but no usable GPU
+            _cupy_error = f"{type(exc).__name__}: {exc}"
+    return _cupy
+
+
+def cuda_available() -> bool:
+    """True when CuPy imports and sees at least one GPU."""
+    return _load_cupy() is not None
+
+
+def cupy_module():
+    """The CuPy module, or a DeviceError that says how to get it."""
+    cp = _load_cupy()
+    if cp is None:
+        raise DeviceError(
+            "device 'cuda' is not available: CuPy could not be used "
+            f"({_cupy_error}). Install the GPU extra with `pip install glassnet[cuda]` "
+            "on a machine with an NVIDIA GPU, or keep the tensor on 'cpu'."
+        )
+    return cp
+
+
+def get_array_module(*arrays):
+    """NumPy or CuPy, whichever owns the arrays (NumPy when none is a CuPy array)."""
+    if _cupy is not None:
+        for a in arrays:
+            if isinstance(a, _cupy.ndarray):
+                return _cupy
+    return np
+
+
+def is_cuda_array(array) -> bool:
+    return _cupy is not None and isinstance(array, _cupy.ndarray)
+
+
+def device_of(array) -> str:
+    """'cuda' for a CuPy array, 'cpu' otherwise."""
+    return "cuda" if is_cuda_array(array) else "cpu"
+
+
+def normalize_device(device) -> str:
+    """Accept 'cpu', 'cuda', 'cuda:0', a Device, or None (cpu)."""
+    if device is None:
+        return "cpu"
+    name = str(device)
+    if name == "cpu":
+        return "cpu"
+    if name == "cuda" or name.startswith("cuda:"):
+        return "cuda"
+    raise DeviceError(f"unknown device {device!r}: use 'cpu' or 'cuda'.")
+
+
+def to_device(array, device: str):
+    """Move an array to 'cpu' or 'cuda' (a no-op when it is already there)."""
+    if device == "cpu":
+        return array.get() if is_cuda_array(array) else array
+    cp = cupy_module()
+    return array if isinstance(array, cp.ndarray) else cp.asarray(array)
+
+
+def to_numpy(array) -> np.ndarray:
+    return array.get() if is_cuda_array(array) else np.asarray(array)
+
+
+def scatter_add(xp, target, index, values):
+    """target[index] += values with repeated indices accumulated (np.add.at / cupyx)."""
+    if xp is np:
+        np.add.at(target, index, values)
+    else:
+        import cupyx
+
+        cupyx.scatter_add(target, index, values)

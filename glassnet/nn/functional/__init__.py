@@ -1,0 +1,31 @@
+"""glassnet.nn.functional: the layers as functions (``import glassnet.nn.functional as F``).
+
+One file per topic; each lists its functions in ``__all__`` and they are gathered here.
+"""
+
+import importlib as _importlib
+
+_FUNCTIONAL_MODULES = [
+    "activation",
+    "linear",
+    "conv",
+    "pooling",
+    "normalization",
+    "dropout",
+    "sparse",
+    "vision",
+    "distance",
+    "recurrent",
+    "attention",
+    "loss",
+]
+
+for _name in _FUNCTIONAL_MODULES:
+    try:
+        _module = _importlib.import_module(f"glassnet.nn.functional.{_name}")
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"glassnet.nn.functional.{_name}":
+            raise
+        continue
+    for _public in getattr(_module, "__all__", ()):
+        globals()[_public] = getattr(_module, _public)

@@ -1,0 +1,1 @@
+"""glassnet.nn.init: weight initialisers (written by the nn-core work)."""

@@ -1,0 +1,482 @@
+"""Module: the base class of every layer and model.
+
+Assigning a Parameter, a Module or a buffer to an attribute registers it, so ``parameters()``,
+``state_dict()``, ``to()`` and ``train()``/``eval()`` walk the whole tree. ``state_dict`` keys are
+PyTorch's (``features.0.weight``, ``bn.running_mean``), so weights move both ways.
+
+>>> from glassnet import nn
+>>> class TwoLayer(nn.Module):
+...     def __init__(self):
+...         super().__init__()
+...         self.hidden = nn.Linear(2, 8)
+...         self.out = nn.Linear(8, 1)
+...     def forward(self, x):
+...         return self.out(self.hidden(x).tanh())
+>>> sorted(TwoLayer().state_dict())
+['hidden.bias', 'hidden.weight', 'out.bias', 'out.weight']
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+
+from glassnet import backend, dtypes, grad_mode
+from glassnet.errors import GlassnetError, ShapeError
+from glassnet.nn.parameter import Buffer, Parameter
+from glassnet.tensor import Tensor
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+# Depth of nested Module calls: the outermost call names the failing layer by its path.
+_call_depth = 0
+
+
+class Module:
+    """Base class for layers and models: subclass it, make layers in ``__init__``, write
+    ``forward``."""
+
+    training: bool
+
+    def __init__(self):
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    # ---- calling ------------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        global _call_depth
+        _call_depth += 1
+        try:
+            for hook in self._forward_pre_hooks.values():
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+            if self._backward_hooks and grad_mode.is_grad_enabled():
+                from glassnet.nn.backward_hooks import call_with_backward_hooks
+
+                out = call_with_backward_hooks(self, args, kwargs)
+            else:
+                out = self.forward(*args, **kwargs)
+            for hook in self._forward_hooks.values():
+                result = hook(self, args, out)
+                if result is not None:
+                    out = result
+            return out
+        except GlassnetError as exc:
+            if not hasattr(exc, "glassnet_module"):
+                exc.glassnet_module = self
+            if _call_depth == 1:
+                _name_failing_layer(self, exc)
+            raise
+        finally:
+            _call_depth -= 1
+
+    # ---- registration -------------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__ and isinstance(value, (Parameter, Module)):
+            raise AttributeError(
+                f"cannot assign {type(value).__name__} '{name}' before Module.__init__() call: "
+                "call super().__init__() first in your __init__"
+            )
+        params, modules, buffers = (
+            self.__dict__.get("_parameters"),
+            self.__dict__.get("_modules"),
+            self.__dict__.get("_buffers"),
+        )
+        for registry in (params, modules, buffers):
+            if registry is not None and name in registry and not _fits(registry, value, params,
+                                                                         modules, buffers):
+                del registry[name]
+        if isinstance(value, Parameter):
+            self.__dict__.pop(name, None)
+            params[name] = value
+        elif isinstance(value, Module):
+            self.__dict__.pop(name, None)
+            modules[name] = value
+        elif isinstance(value, Buffer):
+            self.register_buffer(name, value, persistent=value.persistent)
+        elif buffers is not None and name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__} as buffer '{name}'")
+            buffers[name] = value
+        elif params is not None and name in params and value is None:
+            params[name] = None
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        d = self.__dict__
+        for registry in ("_parameters", "_buffers", "_modules"):
+            reg = d.get(registry)
+            if reg is not None and name in reg:
+                return reg[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        for registry in (self._parameters, self._buffers, self._modules):
+            if name in registry:
+                del registry[name]
+                self._non_persistent.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def __dir__(self):
+        return sorted(
+            set(super().__dir__()) | set(self._parameters) | set(self._buffers)
+            | set(self._modules)
+        )
+
+    def register_parameter(self, name, param):
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"cannot assign {type(param).__name__} as parameter '{name}' "
+                "(glassnet.nn.Parameter or None expected)"
+            )
+        self.__dict__.pop(name, None)
+        self._parameters[name] = param
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """A tensor that is state but not learned (BatchNorm's running mean); saved in
+        ``state_dict`` unless ``persistent=False``."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign {type(tensor).__name__} as buffer '{name}'")
+        if isinstance(tensor, Buffer):
+            tensor = Tensor._make(tensor.data)
+        self.__dict__.pop(name, None)
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
+            self._non_persistent.add(name)
+
+    def add_module(self, name, module):
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self._modules[name] = module
+
+    register_module = add_module
+
+    # ---- walking the tree ---------------------------------------------------------------------
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        stack = [(prefix, self)]
+        memo = set() if memo is None else memo
+        # Iterative pre-order walk, children in registration order.
+        while stack:
+            name, module = stack.pop()
+            if remove_duplicate:
+                if id(module) in memo:
+                    continue
+                memo.add(id(module))
+            yield name, module
+            children = [
+                (name + ("." if name else "") + child_name, child)
+                for child_name, child in module._modules.items()
+                if child is not None
+            ]
+            stack.extend(reversed(children))
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self):
+        seen = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield name, m
+
+    def children(self):
+        for _, m in self.named_children():
+            yield m
+
+    def _named_members(self, registry, prefix="", recurse=True, remove_duplicate=True):
+        seen = set()
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for module_name, module in modules:
+            for name, value in getattr(module, registry).items():
+                if value is None or (remove_duplicate and id(value) in seen):
+                    continue
+                seen.add(id(value))
+                yield module_name + ("." if module_name else "") + name, value
+
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse=True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse=True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def get_submodule(self, target):
+        module = self
+        for part in target.split(".") if target else []:
+            if part not in module._modules:
+                raise AttributeError(f"{type(module).__name__} has no submodule '{part}'")
+            module = module._modules[part]
+        return module
+
+    def get_parameter(self, target):
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module._parameters:
+            raise AttributeError(f"{type(module).__name__} has no parameter '{name}'")
+        return module._parameters[name]
+
+    def apply(self, fn):
+        """Call ``fn`` on every submodule (children first) and on self; e.g. custom init."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # ---- modes and gradients --------------------------------------------------------------------
+    def train(self, mode=True):
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        for m in self.modules():
+            object.__setattr__(m, "training", mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        """Freeze (False) or unfreeze (True) every parameter, e.g. for transfer learning."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                p.grad.data[...] = 0
+
+    # ---- moving ---------------------------------------------------------------------------------
+    def _convert(self, fn):
+        for module in self.modules():
+            for registry in (module._parameters, module._buffers):
+                for name, t in registry.items():
+                    if t is not None:
+                        t.data = fn(t.data)
+                        if t.grad is not None:
+                            t.grad.data = fn(t.grad.data)
+        return self
+
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
+        """Move parameters and buffers to a device and/or cast floating ones to a dtype, in place
+        (the Parameter objects stay the same, so an optimizer made earlier still holds them)."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda"):
+                device = a
+            else:
+                dtype = a
+        if device is not None:
+            device = backend.normalize_device(device)
+            self._convert(lambda a: backend.to_device(a, device))
+        if dtype is not None:
+            dtype = dtypes.as_dtype(dtype)
+            if dtype.kind != "f":
+                raise TypeError(f"Module.to only accepts floating dtypes, got {dtype}")
+            self._convert(lambda a: a.astype(dtype) if a.dtype.kind == "f" else a)
+        return self
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda")
+
+    def float(self):
+        return self.to(dtypes.float32)
+
+    def double(self):
+        return self.to(dtypes.float64)
+
+    def half(self):
+        return self.to(dtypes.float16)
+
+    # ---- state ----------------------------------------------------------------------------------
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """name -> tensor for every parameter and persistent buffer (PyTorch's keys)."""
+        out = OrderedDict() if destination is None else destination
+        for module_name, module in self.named_modules(prefix=prefix.rstrip(".")):
+            base = module_name + ("." if module_name else "")
+            for name, p in module._parameters.items():
+                if p is not None:
+                    out[base + name] = p if keep_vars else p.detach()
+            for name, b in module._buffers.items():
+                if b is not None and name not in module._non_persistent:
+                    out[base + name] = b if keep_vars else b.detach()
+        return out
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Copy tensors (or NumPy arrays) into the parameters and buffers with the same names.
+
+        With ``strict`` (the default) every missing key, unexpected key and shape mismatch is
+        listed in one error, so a wrong architecture is easy to spot.
+        """
+        own = self.state_dict(keep_vars=True)
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        mismatched = []
+        for k, target in own.items():
+            if k in state_dict:
+                shape = tuple(_shape_of(state_dict[k]))
+                if shape != tuple(target.shape):
+                    mismatched.append(
+                        f"size mismatch for {k}: copying a param with shape {shape} from "
+                        f"checkpoint, the shape in current model is {tuple(target.shape)}."
+                    )
+        problems = []
+        if strict and unexpected:
+            problems.append("Unexpected key(s) in state_dict: " + ", ".join(
+                f'"{k}"' for k in unexpected) + ".")
+        if strict and missing:
+            problems.append("Missing key(s) in state_dict: " + ", ".join(
+                f'"{k}"' for k in missing) + ".")
+        problems.extend(mismatched)
+        if problems:
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(problems)
+            )
+        for k, target in own.items():
+            if k not in state_dict:
+                continue
+            value = state_dict[k]
+            array = value.data if isinstance(value, Tensor) else _as_array(value)
+            xp_array = backend.to_device(
+                array.astype(target.dtype, copy=False) if array.dtype != target.dtype else array,
+                backend.device_of(target.data),
+            )
+            if assign:
+                target.data = xp_array.copy()
+            else:
+                target.data[...] = xp_array
+            target._version[0] += 1
+        return IncompatibleKeys(missing, unexpected)
+
+    # ---- hooks ----------------------------------------------------------------------------------
+    def register_forward_hook(self, hook):
+        """``hook(module, inputs, output)`` after each forward; may return a new output."""
+        return _add_hook(self._forward_hooks, hook)
+
+    def register_forward_pre_hook(self, hook):
+        """``hook(module, inputs)`` before each forward; may return new inputs."""
+        return _add_hook(self._forward_pre_hooks, hook)
+
+    def register_full_backward_hook(self, hook):
+        """``hook(module, grad_input, grad_output)`` once the gradients with respect to this
+        module's inputs are computed (grad_input holds None for inputs without grad)."""
+        return _add_hook(self._backward_hooks, hook)
+
+    # ---- printing -------------------------------------------------------------------------------
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        lines = []
+        extra = self.extra_repr()
+        if extra:
+            lines.extend(extra.split("\n"))
+        for name, child in self._modules.items():
+            child_repr = repr(child).replace("\n", "\n  ")
+            lines.append(f"({name}): {child_repr}")
+        head = type(self).__name__ + "("
+        if not lines:
+            return head + ")"
+        if len(lines) == 1 and not self._modules:
+            return head + lines[0] + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+    def __getstate__(self):
+        raise TypeError("glassnet never pickles modules; save weights with glassnet.save")
+
+
+def _fits(registry, value, params, modules, buffers):
+    if registry is params:
+        return isinstance(value, Parameter) or value is None
+    if registry is modules:
+        return isinstance(value, Module) or value is None
+    return isinstance(value, Tensor) or value is None
+
+
+def _shape_of(value):
+    if isinstance(value, Tensor):
+        return value.shape
+    return getattr(value, "shape", ())
+
+
+def _as_array(value):
+    import numpy as np
+
+    if hasattr(value, "detach"):  # a torch tensor, read through NumPy without importing torch
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+class _HookHandle:
+    def __init__(self, hooks, key):
+        self.hooks, self.key = hooks, key
+
+    def remove(self):
+        self.hooks.pop(self.key, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+_hook_ids = iter(range(1 << 62))
+
+
+def _add_hook(hooks, hook):
+    key = next(_hook_ids)
+    hooks[key] = hook
+    return _HookHandle(hooks, key)
+
+
+def _name_failing_layer(root, exc):
+    """Prefix the error with the failing layer's path in the model, e.g. ``model.2 (Linear)``."""
+    origin = getattr(exc, "glassnet_module", None)
+    if origin is None or getattr(exc, "glassnet_named", False):
+        return
+    path = None
+    for name, module in root.named_modules(prefix="model"):
+        if module is origin:
+            path = name
+            break
+    summary = repr(origin).split("\n")[0]
+    if summary.endswith("("):
+        summary = summary[:-1]
+    where = f"{path} ({summary})" if path else summary
+    message = str(exc.args[0]) if exc.args else ""
+    if not message.startswith(where):
+        exc.args = (f"{where}: {message}",) + tuple(exc.args[1:])
+    exc.glassnet_named = True
+
+
+__all__ = ["Module", "Parameter", "Buffer", "ShapeError"]

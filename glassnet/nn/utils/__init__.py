@@ -1,0 +1,1 @@
+"""glassnet.nn.utils: gradient clipping, parameter vectors, sequence padding."""

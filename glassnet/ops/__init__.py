@@ -1,0 +1,47 @@
+"""The differentiable ops: one Function per primitive, forward and backward side by side.
+
+Each op module lists in ``TENSOR_METHODS`` the functions that also become Tensor methods, so
+``glassnet.exp(x)`` and ``x.exp()`` are one function. ``FUNCTIONS`` lists what becomes a
+``glassnet.*`` function when the name differs or the module wants to hide something.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from glassnet.tensor import Tensor
+
+# Order matters only in that later modules may override earlier names.
+MODULES = [
+    "conversion",
+    "arithmetic",
+    "elementwise",
+    "comparison",
+    "reduction",
+    "shape",
+    "indexing",
+    "linalg",
+    "softmax",
+    "operators",
+]
+
+_loaded = []
+for _name in MODULES:
+    try:
+        _loaded.append(importlib.import_module(f"glassnet.ops.{_name}"))
+    except ModuleNotFoundError as _exc:  # a module not written yet must not break the rest
+        if _exc.name != f"glassnet.ops.{_name}":
+            raise
+
+for _module in _loaded:
+    for _method, _func in getattr(_module, "TENSOR_METHODS", {}).items():
+        setattr(Tensor, _method, _func)
+
+
+def public_functions():
+    """name -> function for everything the op modules export as ``glassnet.*``."""
+    out = {}
+    for module in _loaded:
+        for name in getattr(module, "__all__", ()):
+            out[name] = getattr(module, name)
+    return out

@@ -1,0 +1,60 @@
+"""Small helpers the op files share: turning scalars into operands, dims into axes."""
+
+from __future__ import annotations
+
+from glassnet import dtypes
+from glassnet.errors import ShapeError
+from glassnet.tensor import Tensor
+
+
+def result_dtype(a, b):
+    """PyTorch's result dtype of an op between tensor ``a`` and tensor-or-scalar ``b``."""
+    if isinstance(b, Tensor):
+        da, db = a.data.dtype, b.data.dtype
+        if da == db:
+            return da
+        # A 0-d tensor only decides the category, like a scalar (PyTorch's rule).
+        if b.data.ndim == 0 and a.data.ndim != 0 and dtypes._category(db) <= dtypes._category(da):
+            return da
+        if a.data.ndim == 0 and b.data.ndim != 0 and dtypes._category(da) <= dtypes._category(db):
+            return db
+        return dtypes.promote(da, db)
+    return dtypes.scalar_result(a.data.dtype, b)
+
+
+def check_broadcast(op, a_shape, b_shape):
+    """Raise a ShapeError naming ``op`` when two shapes cannot broadcast together."""
+    for x, y in zip(reversed(a_shape), reversed(b_shape)):
+        if x != y and x != 1 and y != 1:
+            raise ShapeError(
+                f"{op}: shapes {tuple(a_shape)} and {tuple(b_shape)} cannot be broadcast "
+                f"together: sizes {x} and {y} differ and neither is 1. Line the dims up "
+                "(reshape/unsqueeze one of them) so each pair is equal or 1."
+            )
+
+
+def normalize_dim(dim, ndim, op="op"):
+    """A dim in range(ndim) from a possibly negative one, with an error naming the op."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{op}: dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+            f"but got {dim})"
+        )
+    return dim % n
+
+
+def normalize_dims(dim, ndim, op="op"):
+    """A sorted tuple of axes for ``dim`` (None means every dim)."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, int):
+        dim = (dim,)
+    return tuple(sorted(normalize_dim(d, ndim, op) for d in dim))
+
+
+def as_shape(shape):
+    """Accept f(2, 3), f((2, 3)) and f([2, 3]) alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)

@@ -1,0 +1,427 @@
+"""Elementwise functions of one tensor: exp, log, sqrt, tanh, sigmoid, relu, erf, clamp, ...
+
+Each Function keeps what its derivative needs (often its own output: d tanh = 1 - tanh^2).
+Where PyTorch defines a gradient at a kink (abs at 0, relu at 0, clamp at the bounds) we
+follow it, so the parity tests hold exactly.
+
+>>> import glassnet
+>>> x = glassnet.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+>>> x.relu().sum().backward()
+>>> x.grad
+tensor([0., 0., 1.])
+"""
+
+from __future__ import annotations
+
+import math
+
+from glassnet.autograd import Function
+from glassnet.backend import get_array_module
+from glassnet.tensor import Tensor
+
+
+class Exp(Function):
+    def forward(self, a):
+        self.out = get_array_module(a).exp(a)
+        return self.out
+
+    def backward(self, grad):
+        return (grad * self.out,)
+
+
+class Exp2(Function):
+    def forward(self, a):
+        self.out = get_array_module(a).exp2(a)
+        return self.out
+
+    def backward(self, grad):
+        return (grad * self.out * math.log(2.0),)
+
+
+class Expm1(Function):
+    def forward(self, a):
+        self.out = get_array_module(a).expm1(a)
+        return self.out
+
+    def backward(self, grad):
+        return (grad * (self.out + 1),)
+
+
+class Log(Function):
+    def forward(self, a):
+        self.a = a
+        return get_array_module(a).log(a)
+
+    def backward(self, grad):
+        return (grad / self.a,)
+
+
+class Log2(Function):
+    def forward(self, a):
+        self.a = a
+        return get_array_module(a).log2(a)
+
+    def backward(self, grad):
+        return (grad / (self.a * math.log(2.0)),)
+
+
+class Log10(Function):
+    def forward(self, a):
+        self.a = a
+        return get_array_module(a).log10(a)
+
+    def backward(self, grad):
+        return (grad / (self.a * math.log(10.0)),)
+
+
+class Log1p(Function):
+    def forward(self, a):
+        self.a = a
+        return get_array_module(a).log1p(a)
+
+    def backward(self, grad):
+        return (grad / (self.a + 1),)
+
+
+class Sqrt(Function):
+    def forward(self, a):
+        self.out = get_array_module(a).sqrt(a)
+        return self.out
+
+    def backward(self, grad):
+        return (grad / (2 * self.out),)
+
+
+class Rsqrt(Function):
+    def forward(self, a):
+        self.out = 1 / get_array_module(a).sqrt(a)
+        return self.out
+
+    def backward(self, grad):
+        return (grad * -0.5 * self.out * self.out * self.out,)
+
+
+class Square(Function):
+    def forward(self, a):
+        self.a = a
+        return a * a
+
+    def backward(self, grad):
+        return (grad * 2 * self.a,)
+
+
+class Reciprocal(Function):
+    def forward(self, a):
+        self.out = 1 / a
+        return self.out
+
+    def backward(self, grad):
+        return (-grad * self.out * self.out,)
+
+
+class Abs(Function):
+    def forward(self, a):
+        self.a = a
+        return get_array_module(a).abs(a)
+
+    def backward(self, grad):
+        return (grad * get_array_module(grad).sign(self.a),)
+
+
+class Sin(Function):
+    def forward(self, a):
+        self.a = a
+        return get_array_module(a).sin(a)
+
+    def backward(self, grad):
+        return (grad * get_array_module(grad).cos(self.a),)
+
+
+class Cos(Function):
+    def forward(self, a):
+        self.a = a
+        return get_array_module(a).cos(a)
+
+    def backward(self, grad):
+        return (-grad * get_array_module(grad).sin(self.a),)
+
+
+class Tan(Function):
+    def forward(self, a):
+        self.out = get_array_module(a).tan(a)
+        return self.out
+
+    def backward(self, grad):
+        return (grad * (1 + self.out * self.out),)
+
+
+class Tanh(Function):
+    def forward(self, a):
+        self.out = get_array_module(a).tanh(a)
+        return self.out
+
+    def backward(self, grad):
+        return (grad * (1 - self.out * self.out),)
+
+
+class Sigmoid(Function):
+    def forward(self, a):
+        xp = get_array_module(a)
+        # exp(-|x|) never overflows; the two branches keep small outputs accurate.
+        e = xp.exp(-xp.abs(a))
+        self.out = xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+        return self.out
+
+    def backward(self, grad):
+        return (grad * self.out * (1 - self.out),)
+
+
+class Relu(Function):
+    def forward(self, a):
+        self.mask = a > 0
+        return a * self.mask
+
+    def backward(self, grad):
+        return (grad * self.mask,)
+
+
+class Erf(Function):
+    def forward(self, a):
+        self.a = a
+        return erf_array(a)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        return (grad * (2.0 / math.sqrt(math.pi)) * xp.exp(-self.a * self.a),)
+
+
+def erf_array(a):
+    """erf on an array: SciPy's when installed or on the GPU, else a 1e-7 accurate series."""
+    xp = get_array_module(a)
+    if xp.__name__ == "cupy":
+        import cupyx.scipy.special
+
+        return cupyx.scipy.special.erf(a)
+    try:
+        from scipy.special import erf
+
+        return erf(a).astype(a.dtype, copy=False)
+    except ImportError:
+        return _erf_numpy(a)
+
+
+def _erf_numpy(a):
+    # W. J. Cody's rational approximations would be longer; this continued-fraction-free
+    # form uses erf(x) = sign(x) * (1 - erfc(|x|)) with Numerical Recipes' erfc (|err| < 1.2e-7).
+    xp = get_array_module(a)
+    x = xp.abs(a.astype(xp.float64))
+    t = 1.0 / (1.0 + 0.5 * x)
+    poly = -x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
+        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
+            -0.82215223 + t * 0.17087277))))))))
+    erfc = t * xp.exp(poly)
+    return (xp.sign(a) * (1.0 - erfc)).astype(a.dtype)
+
+
+class Clamp(Function):
+    def forward(self, a, low, high):
+        xp = get_array_module(a)
+        # PyTorch passes the gradient where low <= x <= high (bounds included).
+        self.mask = xp.ones(a.shape, dtype=bool)
+        if low is not None:
+            self.mask &= a >= low
+        if high is not None:
+            self.mask &= a <= high
+        return xp.clip(a, low, high)
+
+    def backward(self, grad):
+        return grad * self.mask, None, None
+
+
+class Maximum(Function):
+    def forward(self, a, b):
+        xp = get_array_module(a)
+        self.a, self.b = a, b
+        return xp.maximum(a, b)
+
+    def backward(self, grad):
+        # Ties split the gradient in half, as PyTorch does.
+        a, b = self.a, self.b
+        wa = (a > b) + 0.5 * (a == b)
+        return grad * wa, grad * (1 - wa)
+
+
+class Minimum(Function):
+    def forward(self, a, b):
+        xp = get_array_module(a)
+        self.a, self.b = a, b
+        return xp.minimum(a, b)
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        wa = (a < b) + 0.5 * (a == b)
+        return grad * wa, grad * (1 - wa)
+
+
+class Where(Function):
+    def forward(self, cond, a, b):
+        self.cond = cond
+        return get_array_module(a).where(cond, a, b)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        zero = xp.zeros((), dtype=grad.dtype)
+        return None, xp.where(self.cond, grad, zero), xp.where(self.cond, zero, grad)
+
+
+class _Rounding(Function):
+    """floor, ceil, round, trunc, sign: piecewise constant, so the gradient is zero."""
+
+    saves_inputs = False
+    func = "floor"
+
+    def forward(self, a, **kwargs):
+        return getattr(get_array_module(a), self.func)(a, **kwargs)
+
+    def backward(self, grad):
+        return (grad * 0,)
+
+
+class Floor(_Rounding):
+    func = "floor"
+
+
+class Ceil(_Rounding):
+    func = "ceil"
+
+
+class Round(_Rounding):
+    func = "round"  # half to even, as PyTorch
+
+
+class Trunc(_Rounding):
+    func = "trunc"
+
+
+class Sign(_Rounding):
+    func = "sign"
+
+
+def _unary(cls, float_only=True, name=None):
+    def op(input):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
+        if float_only and input.data.dtype.kind != "f":
+            from glassnet import dtypes
+            from glassnet.ops.conversion import to_dtype
+
+            input = to_dtype(input, dtypes.get_default_dtype())
+        return cls.apply(input)
+
+    op.__name__ = name
+    op.__doc__ = f"Elementwise {name}, differentiable."
+    return op
+
+
+exp = _unary(Exp, name="exp")
+exp2 = _unary(Exp2, name="exp2")
+expm1 = _unary(Expm1, name="expm1")
+log = _unary(Log, name="log")
+log2 = _unary(Log2, name="log2")
+log10 = _unary(Log10, name="log10")
+log1p = _unary(Log1p, name="log1p")
+sqrt = _unary(Sqrt, name="sqrt")
+rsqrt = _unary(Rsqrt, name="rsqrt")
+square = _unary(Square, float_only=False, name="square")
+reciprocal = _unary(Reciprocal, name="reciprocal")
+abs = _unary(Abs, float_only=False, name="abs")  # noqa: A001
+sin = _unary(Sin, name="sin")
+cos = _unary(Cos, name="cos")
+tan = _unary(Tan, name="tan")
+tanh = _unary(Tanh, name="tanh")
+sigmoid = _unary(Sigmoid, name="sigmoid")
+relu = _unary(Relu, float_only=False, name="relu")
+erf = _unary(Erf, name="erf")
+floor = _unary(Floor, float_only=False, name="floor")
+ceil = _unary(Ceil, float_only=False, name="ceil")
+trunc = _unary(Trunc, float_only=False, name="trunc")
+sign = _unary(Sign, float_only=False, name="sign")
+
+
+def round(input, decimals=0):  # noqa: A001
+    """Round half to even; ``decimals`` rounds to that many decimal places."""
+    return Round.apply(input, decimals=decimals)
+
+
+def clamp(input, min=None, max=None):  # noqa: A002
+    """Limit values to [min, max]; the gradient passes only inside (bounds included)."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = input
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    return Clamp.apply(input, min, max)
+
+
+def maximum(input, other):
+    from glassnet.ops.arithmetic import _operands
+
+    a, b = _operands("maximum", input, other)
+    return Maximum.apply(a, b)
+
+
+def minimum(input, other):
+    from glassnet.ops.arithmetic import _operands
+
+    a, b = _operands("minimum", input, other)
+    return Minimum.apply(a, b)
+
+
+def where(condition, input, other):
+    """Elements of ``input`` where ``condition`` holds, else of ``other`` (broadcasting)."""
+    from glassnet.ops.arithmetic import _operands
+
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        from glassnet.creation import tensor
+
+        input = tensor(input, device=condition.device)
+    a, b = _operands("where", input, other)
+    if not isinstance(a, Tensor):
+        a = _full_like_scalar(a, b)
+    if not isinstance(b, Tensor):
+        b = _full_like_scalar(b, a)
+    return Where.apply(condition, a, b)
+
+
+def _full_like_scalar(value, like):
+    xp = get_array_module(like.data)
+    return Tensor._make(xp.asarray(value, dtype=like.data.dtype))
+
+
+TENSOR_METHODS = {
+    name: globals()[name]
+    for name in (
+        "exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal abs sin cos tan tanh "
+        "sigmoid relu erf floor ceil trunc sign round clamp maximum minimum"
+    ).split()
+}
+TENSOR_METHODS["clip"] = clamp
+TENSOR_METHODS["where"] = lambda self, condition, other: where(condition, self, other)
+TENSOR_METHODS["__abs__"] = abs
+for _name in ("exp log sqrt tanh sigmoid relu clamp abs sin cos floor ceil round trunc "
+              "reciprocal square sign rsqrt log1p expm1 erf").split():
+    TENSOR_METHODS[_name + "_"] = (
+        lambda op: lambda self, *a, **k: self._inplace(lambda t: op(t, *a, **k))
+    )(globals()[_name])
+TENSOR_METHODS["clip_"] = TENSOR_METHODS["clamp_"]
+
+__all__ = [
+    *(
+        "exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal abs sin cos tan tanh "
+        "sigmoid relu erf floor ceil trunc sign round clamp maximum minimum where"
+    ).split(),
+]

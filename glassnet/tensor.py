@@ -1,0 +1,337 @@
+"""Tensor: an n-dimensional array that remembers how it was made, so gradients can flow back.
+
+``data`` is a NumPy array (CPU) or a CuPy array (GPU). A tensor made by an op on tensors that
+require grad gets a ``grad_fn``: the Function that made it, which knows its inputs and how to
+send a gradient back to them. Arithmetic, reductions and the other ops are attached as methods by
+``glassnet.ops`` (one function serves ``glassnet.add(a, b)`` and ``a.add(b)``).
+
+>>> import glassnet
+>>> x = glassnet.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad
+tensor([2., 4., 6.])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet import backend, dtypes, grad_mode
+from glassnet.errors import AutogradError, DTypeError
+
+
+class Tensor:
+    """A multi-dimensional array with autograd. Make one with ``glassnet.tensor(...)``."""
+
+    # Class-level defaults keep creation cheap: an op's output only sets what differs.
+    grad = None
+    grad_fn = None
+    requires_grad = False
+    _hooks = None
+    _base = None  # the tensor this one is a view of, when that one requires grad
+    _retains_grad = False
+    __array_priority__ = 1000  # numpy_scalar * tensor uses Tensor.__rmul__
+
+    def __init__(self, data, dtype=None, device=None, requires_grad=False):
+        if isinstance(data, Tensor):
+            data = data.data
+        dtype = dtypes.as_dtype(dtype)
+        if backend.is_cuda_array(data):
+            array = data if dtype is None else data.astype(dtype, copy=False)
+        else:
+            array = np.asarray(data, dtype=dtype if dtype is not None else dtypes.infer_dtype(data))
+        if device is not None:
+            array = backend.to_device(array, backend.normalize_device(device))
+        self.data = array
+        self._version = [0]
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, array):
+        """Wrap an array without checks or copies (the hot path of every op)."""
+        t = object.__new__(cls)
+        t.data = array
+        t._version = [0]
+        return t
+
+    # ---- properties -------------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self.data.shape)
+
+    def size(self, dim=None):
+        return Size(self.data.shape) if dim is None else self.data.shape[dim]
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    def dim(self):
+        return self.data.ndim
+
+    def numel(self):
+        return int(self.data.size)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return Device(backend.device_of(self.data))
+
+    @property
+    def is_cuda(self):
+        return backend.is_cuda_array(self.data)
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    def is_floating_point(self):
+        return self.data.dtype.kind == "f"
+
+    def element_size(self):
+        return self.data.itemsize
+
+    @property
+    def _version_value(self):
+        return self._version[0]
+
+    # ---- autograd ---------------------------------------------------------------------
+    def requires_grad_(self, requires_grad=True):
+        """Mark a leaf tensor as a parameter to learn (gradients accumulate in ``.grad``)."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise AutogradError(
+                f"only tensors of floating point dtype can require gradients, got {self.dtype}; "
+                "convert with .float() first."
+            )
+        if not requires_grad and self.grad_fn is not None:
+            raise AutogradError(
+                "requires_grad_(False) on a non-leaf tensor: use .detach() to get a tensor "
+                "outside the graph."
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def backward(self, gradient=None, retain_graph=False, inputs=None):
+        """Send gradients from this tensor back to every leaf that requires grad."""
+        from glassnet.autograd import backward
+
+        backward([self], None if gradient is None else [gradient], retain_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
+        if not self.requires_grad:
+            raise AutogradError(
+                "cannot register a hook on a tensor that doesn't require gradient"
+            )
+        if self.grad_fn is not None:
+            hooks = self.grad_fn.hooks
+            if hooks is None:
+                hooks = self.grad_fn.hooks = []
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep it)."""
+        if self.grad_fn is None:
+            return
+        import weakref
+
+        self.grad_fn.retained = weakref.ref(self)
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def detach(self):
+        """The same data, cut off from the graph (shares memory, as in PyTorch)."""
+        t = Tensor._make(self.data)
+        t._version = self._version
+        return t
+
+    def detach_(self):
+        if self._base is not None:
+            raise AutogradError("detach_() on a view of a tensor that requires grad")
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    # ---- in place ---------------------------------------------------------------------
+    def _inplace(self, op, *args):
+        """Apply ``op(self, *args)`` in place, keeping autograd correct.
+
+        Without a graph to record, the result is written into ``self.data``. With one, the op is
+        recorded on a copy of the old value and this tensor takes the new ``grad_fn``, as
+        PyTorch does; what autograd cannot make correct raises instead of giving wrong grads.
+        """
+        tracked = grad_mode._enabled and (
+            self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)
+        )
+        if not tracked:
+            with grad_mode.no_grad():
+                out = op(self, *args)
+            self._write(out.data)
+            return self
+        if self.grad_fn is None and self.requires_grad:
+            raise AutogradError(
+                "a leaf Variable that requires grad is being used in an in-place operation. "
+                "Wrap parameter updates in `with glassnet.no_grad():`, or use the "
+                "out-of-place op."
+            )
+        if self._base is not None:
+            raise AutogradError(
+                "in-place operation on a view of a tensor that requires grad is not supported; "
+                "use the out-of-place op (for example `y = x * 2` instead of `x[0].mul_(2)`)."
+            )
+        old = Tensor._make(self.data.copy())
+        old.grad_fn, old.requires_grad = self.grad_fn, self.requires_grad
+        out = op(old, *args)
+        self._write(out.data)
+        self.grad_fn, self.requires_grad = out.grad_fn, True
+        return self
+
+    def _write(self, array):
+        """Copy ``array`` into this tensor's memory (views see it) and bump its version."""
+        if array.shape != self.data.shape:
+            from glassnet.errors import ShapeError
+
+            raise ShapeError(
+                f"in-place operation: result of shape {tuple(array.shape)} cannot be written "
+                f"into a tensor of shape {tuple(self.data.shape)}; use the out-of-place op."
+            )
+        if array.dtype != self.data.dtype and not np.can_cast(
+            array.dtype, self.data.dtype, casting="same_kind"
+        ):
+            raise DTypeError(
+                f"in-place operation: result type {array.dtype} can't be cast to the desired "
+                f"output type {self.data.dtype}; use the out-of-place op or convert first."
+            )
+        xp = backend.get_array_module(self.data)
+        if not self.data.flags.writeable:
+            raise AutogradError(
+                "in-place operation on a read-only tensor (an expand()/broadcast view); "
+                "call .clone() first."
+            )
+        xp.copyto(self.data, array, casting="unsafe")
+        self._version[0] += 1
+
+    # ---- conversion -------------------------------------------------------------------
+    def numpy(self):
+        """The data as a NumPy array (shares memory on the CPU)."""
+        if self.requires_grad:
+            raise AutogradError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return backend.to_numpy(self.data)
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(
+                f"item(): a Tensor with {self.data.size} elements cannot be converted to a "
+                "Python number; index one element first or reduce with .sum()/.mean()."
+            )
+        return backend.to_numpy(self.data).reshape(()).item()
+
+    def tolist(self):
+        return backend.to_numpy(self.data).tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self.data.size} values is ambiguous; "
+                "use .any() or .all()."
+            )
+        return bool(self.item())
+
+    def __array__(self, dtype=None, copy=None):
+        a = backend.to_numpy(self.data)
+        return a if dtype is None else a.astype(dtype)
+
+    def __hash__(self):
+        return id(self)
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __repr__(self):
+        body = np.array2string(
+            backend.to_numpy(self.data), separator=", ", prefix="tensor(", threshold=1000, precision=4
+        )
+        extras = []
+        if self.data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
+            extras.append(f"dtype=glassnet.{_dtype_name(self.data.dtype)}")
+        if self.is_cuda:
+            extras.append("device='cuda'")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{type(self.grad_fn).__name__}Backward>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    __str__ = __repr__
+
+
+def _dtype_name(dtype):
+    return "bool" if dtype == dtypes.bool_ else str(dtype)
+
+
+class Size(tuple):
+    """A shape, printed like PyTorch's ``torch.Size([2, 3])`` and compared like a tuple."""
+
+    def __repr__(self):
+        return f"glassnet.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class Device(str):
+    """'cpu' or 'cuda': compares equal to the string, and has ``.type`` like torch.device."""
+
+    @property
+    def type(self):
+        return str(self)
+
+    def __repr__(self):
+        return f"device(type='{self}')"
+
+
+class _HookHandle:
+    """Returned by register_hook; ``.remove()`` takes the hook off."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
