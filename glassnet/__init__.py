@@ -77,3 +77,7 @@ class cuda:  # noqa: N801 - mirrors torch.cuda
 
 
 __version__ = "0.1.0"
+
+# The layers above the core; imported last because they build on everything before.
+from glassnet import nn, optim  # noqa: E402
+from glassnet.serialization import load, save  # noqa: E402

@@ -39,6 +39,9 @@ __all__ = [
     "is_grad_enabled",
 ]
 
+_ndarray = np.ndarray
+_new = object.__new__
+
 
 class Function:
     """One differentiable primitive: ``forward`` on arrays, ``backward`` on the output's gradient.
@@ -48,11 +51,18 @@ class Function:
       so both share a version counter and in-place changes to either are noticed.
     - ``saves_inputs``: False when backward never reads the inputs' values (add, reshape, sum),
       which lets later in-place changes of those inputs pass.
+
+    The engine's bookkeeping lives in slots with a leading underscore, so a subclass is free to
+    keep ``self.shape`` or ``self.dtype`` of its own.
     """
 
-    __slots__ = ("next", "shape", "dtype", "versions", "hooks", "retained", "freed", "__dict__")
+    __slots__ = ("_next", "_out_shape", "_out_dtype", "_saved_versions", "__dict__")
     is_view = False
     saves_inputs = True
+    # Rarely set, so they live on the class until a hook, retain_grad or release sets them.
+    _hooks = None
+    _retained = None
+    _freed = False
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError
@@ -65,64 +75,90 @@ class Function:
         """Run the op on tensors (non-tensor arguments pass through as constants)."""
         fn = cls()
         arrays = []
-        tensors = []
-        array_type = None
+        track = False
         for a in args:
             if isinstance(a, Tensor):
-                data = a.data
-                if array_type is None:
-                    array_type = type(data)
-                elif type(data) is not array_type:
-                    _raise_device_mismatch(cls, args)
-                tensors.append(a)
-                arrays.append(data)
+                arrays.append(a.data)
+                if a.requires_grad:
+                    track = True
             else:
                 arrays.append(a)
+        if backend._cupy is not None:  # without CuPy every array is on the CPU
+            _check_devices(cls, args)
         out = fn.forward(*arrays, **kwargs)
-        if type(out) is not np.ndarray:
+        if out.__class__ is not _ndarray:
             out = backend.get_array_module(out).asarray(out)
-        result = Tensor._make(out)
-        if cls.is_view and tensors:
-            source = tensors[0]
-            result._version = source._version
-        if grad_mode._enabled and out.dtype.kind == "f":
-            for t in tensors:
-                if t.requires_grad:
-                    break
+        result = _new(Tensor)
+        result.data = out
+        result._version = _first_tensor(args)._version if cls.is_view else [0]
+        if not track or not grad_mode._enabled or out.dtype.kind != "f":
+            return result
+        # Record the graph: one node per input (None for constants), and the version of every
+        # input tensor, so backward notices in-place changes made to them after this op.
+        nodes = []
+        versions = []
+        save = cls.saves_inputs
+        for a in args:
+            if isinstance(a, Tensor):
+                nodes.append((a.grad_fn or a) if a.requires_grad else None)
+                if save:
+                    v = a._version
+                    versions.append((v, v[0]))
             else:
-                return result
-            fn.next = tuple(
-                (a.grad_fn or (a if a.requires_grad else None)) if isinstance(a, Tensor) else None
-                for a in args
-            )
-            fn.shape = out.shape
-            fn.dtype = out.dtype
-            fn.hooks = fn.retained = None
-            fn.freed = False
-            fn.versions = (
-                tuple((t._version, t._version[0]) for t in tensors) if cls.saves_inputs else ()
-            )
-            result.grad_fn = fn
-            result.requires_grad = True
-            if cls.is_view:
-                result._base = tensors[0]
+                nodes.append(None)
+        fn._next = nodes
+        fn._saved_versions = versions
+        fn._out_shape = out.shape
+        fn._out_dtype = out.dtype
+        result.grad_fn = fn
+        result.requires_grad = True
+        if cls.is_view:
+            result._base = _first_tensor(args)
         return result
 
     def release(self):
         """Drop what forward saved (after a backward without retain_graph)."""
         self.__dict__.clear()
-        self.freed = True
+        self._freed = True
 
     def name(self):
-        return type(self).__name__ + "Backward"
+        """The name PyTorch prints for this node, such as ``MulBackward0``."""
+        return type(self).__name__ + "Backward0"
+
+    @property
+    def next_functions(self):
+        """The nodes this one sends gradients to, one per input (PyTorch's attribute)."""
+        return tuple(self._next) if hasattr(self, "_next") else ()
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+
+def _first_tensor(args):
+    for a in args:
+        if isinstance(a, Tensor):
+            return a
+    return None
+
+
+def _check_devices(cls, args):
+    first = None
+    for a in args:
+        if isinstance(a, Tensor):
+            kind = type(a.data)
+            if first is None:
+                first = kind
+            elif kind is not first:
+                _raise_device_mismatch(cls, args)
 
 
 def _raise_device_mismatch(cls, args):
     devices = [backend.device_of(a.data) for a in args if isinstance(a, Tensor)]
+    other = [d for d in devices if d != devices[0]][0]
     raise DeviceError(
         f"{cls.__name__.lower()}: expected all tensors to be on the same device, but found at "
-        f"least two devices, {devices[0]} and {[d for d in devices if d != devices[0]][0]}. "
-        "Move them together with .to(device) first."
+        f"least two devices, {devices[0]} and {other}. Move them together with .to(device) "
+        "first."
     )
 
 
@@ -149,19 +185,26 @@ def _prod(shape):
     return n
 
 
-def _check_versions(fn):
-    for counter, expected in fn.versions:
-        if counter[0] != expected:
-            raise AutogradError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: the input of {fn.name()} is at version {counter[0]}; "
-                f"expected version {expected} instead. Use the out-of-place op (x = x * 2 rather "
-                "than x.mul_(2)) or .clone() the tensor before changing it."
-            )
+def _raise_modified(fn, counter, expected):
+    raise AutogradError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: the input of {fn.name()} is at version {counter[0]}; "
+        f"expected version {expected} instead. Use the out-of-place op (x = x * 2 rather "
+        "than x.mul_(2)) or .clone() the tensor before changing it."
+    )
+
+
+def _raise_freed():
+    raise AutogradError(
+        "Trying to backward through the graph a second time (or directly access saved "
+        "tensors after they have already been freed). Saved intermediate values of the "
+        "graph are freed when you call .backward() or autograd.grad(). Specify "
+        "retain_graph=True if you need to backward through the graph a second time."
+    )
 
 
 def _run_hooks(hooks, g):
-    for hook in hooks:
+    for hook in list(hooks):
         out = hook(Tensor._make(g))
         if out is not None:
             g = out.data if isinstance(out, Tensor) else out
@@ -175,27 +218,32 @@ def _root_gradients(outputs, grad_outputs):
             raise TypeError(f"backward: expected Tensors as outputs, got {type(out).__name__}")
         if not out.requires_grad:
             raise AutogradError(
-                "element 0 of tensors does not require grad and does not have a grad_fn: "
+                f"element {i} of tensors does not require grad and does not have a grad_fn: "
                 "the output was computed without tracking (under no_grad, or from tensors "
                 "without requires_grad=True)."
             )
         g = None if grad_outputs is None else grad_outputs[i]
-        xp = backend.get_array_module(out.data)
+        data = out.data
         if g is None:
-            if out.data.size != 1:
+            if data.size != 1:
                 raise AutogradError(
                     f"grad can be implicitly created only for scalar outputs; the output has "
-                    f"shape {tuple(out.shape)}. Pass gradient= (same shape), or reduce with "
+                    f"shape {tuple(data.shape)}. Pass gradient= (same shape), or reduce with "
                     ".sum()/.mean() first."
                 )
-            g = xp.ones(out.data.shape, dtype=out.data.dtype)
+            g = backend.get_array_module(data).ones(data.shape, dtype=data.dtype)
         else:
-            g = g.data if isinstance(g, Tensor) else xp.asarray(g, dtype=out.data.dtype)
-            if g.shape != out.data.shape:
+            if isinstance(g, Tensor):
+                g = g.data
+            else:
+                g = backend.get_array_module(data).asarray(g, dtype=data.dtype)
+            if g.shape != data.shape:
                 raise AutogradError(
                     f"backward: gradient of shape {tuple(g.shape)} does not match the output "
-                    f"shape {tuple(out.shape)}."
+                    f"shape {tuple(data.shape)}."
                 )
+            if g.dtype != data.dtype:
+                g = g.astype(data.dtype)
         grads.append(g)
     return grads
 
@@ -203,81 +251,90 @@ def _root_gradients(outputs, grad_outputs):
 def _execute(outputs, grad_outputs, retain_graph, capture=None):
     """The engine. Walk the graph in reverse topological order and propagate gradients.
 
-    ``capture`` maps nodes (a Function, or a leaf Tensor) to slots of a list: for
-    ``autograd.grad`` the gradients of those nodes are returned there instead of being
-    accumulated into ``.grad``.
+    ``capture`` maps nodes (a Function, or a leaf Tensor) to lists: for ``autograd.grad`` the
+    gradients reaching those nodes are collected there instead of being accumulated into
+    ``.grad``.
     """
     roots = _root_gradients(outputs, grad_outputs)
-    grads = {}
-    leaf_grads = {}
-    starts = []
+    grads = {}  # Function -> the sum of the gradients it has received so far
+    leaf_grads = {}  # leaf Tensor -> the sum of its gradients
+    pending = {}  # Function -> how many of its consumers have not yet sent their gradient
+    stack = []
     for out, g in zip(outputs, roots):
-        node = out.grad_fn if out.grad_fn is not None else out
-        if isinstance(node, Function):
-            grads[node] = grads[node] + g if node in grads else g
-            starts.append(node)
-        else:
-            leaf_grads[node] = leaf_grads[node] + g if node in leaf_grads else g
+        node = out.grad_fn
+        if node is None:
+            leaf_grads[out] = leaf_grads[out] + g if out in leaf_grads else g
+            continue
+        grads[node] = grads[node] + g if node in grads else g
+        if node not in pending:
+            pending[node] = 0
+            stack.append(node)
+    ready = list(stack)
 
-    # Count, for every Function, how many consumers will send it a gradient.
-    pending = {}
-    stack = list(dict.fromkeys(starts))
-    seen = set(stack)
+    # Count each Function's consumers (iteratively: graphs may be 100,000 ops deep).
     while stack:
         fn = stack.pop()
-        if fn.freed:
-            raise AutogradError(
-                "Trying to backward through the graph a second time (or directly access saved "
-                "tensors after they have already been freed). Saved intermediate values of the "
-                "graph are freed when you call .backward() or autograd.grad(). Specify "
-                "retain_graph=True if you need to backward through the graph a second time."
-            )
-        for parent in fn.next:
-            if isinstance(parent, Function):
-                pending[parent] = pending.get(parent, 0) + 1
-                if parent not in seen:
-                    seen.add(parent)
+        if fn._freed:
+            _raise_freed()
+        for parent in fn._next:
+            if parent is not None and isinstance(parent, Function):
+                if parent in pending:
+                    pending[parent] += 1
+                else:
+                    pending[parent] = 1
                     stack.append(parent)
+    ready = [fn for fn in ready if pending[fn] == 0]
 
-    ready = [fn for fn in dict.fromkeys(starts) if pending.get(fn, 0) == 0]
-    with no_grad():
+    enabled = grad_mode._enabled
+    grad_mode._enabled = False  # backward formulas run on arrays; nothing to record
+    try:
         while ready:
             fn = ready.pop()
             g = grads.pop(fn, None)
-            if g is not None:
-                if fn.hooks:
-                    g = _run_hooks(fn.hooks, g)
-                if fn.retained is not None:
-                    t = fn.retained()
-                    if t is not None:
-                        _accumulate(t, g)
-                if capture is not None and fn in capture:
-                    capture[fn].append(g)
-                _check_versions(fn)
-                input_grads = fn.backward(g)
-                if not isinstance(input_grads, tuple):
-                    input_grads = (input_grads,)
+            if g is None:  # every consumer sent None: pass None on
+                input_grads = (None,) * len(fn._next)
             else:
-                input_grads = (None,) * len(fn.next)
-            for parent, ig in zip(fn.next, input_grads):
+                if fn._hooks is not None or fn._retained is not None or capture is not None:
+                    g = _node_extras(fn, g, capture)
+                for counter, expected in fn._saved_versions:
+                    if counter[0] != expected:
+                        _raise_modified(fn, counter, expected)
+                input_grads = fn.backward(g)
+                if input_grads.__class__ is not tuple:
+                    input_grads = (
+                        tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
+                    )
+            for parent, ig in zip(fn._next, input_grads):
                 if parent is None:
                     continue
                 if isinstance(parent, Function):
                     if ig is not None:
-                        ig = _fit(ig, parent.shape, parent.dtype)
-                        grads[parent] = grads[parent] + ig if parent in grads else ig
-                    pending[parent] -= 1
-                    if pending[parent] == 0:
+                        if ig.shape != parent._out_shape or ig.dtype is not parent._out_dtype:
+                            ig = _fit(ig, parent._out_shape, parent._out_dtype)
+                        if parent in grads:
+                            grads[parent] = grads[parent] + ig
+                        else:
+                            grads[parent] = ig
+                    left = pending[parent] - 1
+                    pending[parent] = left
+                    if left == 0:
                         ready.append(parent)
                 elif ig is not None:
-                    ig = _fit(ig, parent.data.shape, parent.data.dtype)
-                    leaf_grads[parent] = (
-                        leaf_grads[parent] + ig if parent in leaf_grads else ig
-                    )
+                    data = parent.data
+                    if ig.shape != data.shape or ig.dtype is not data.dtype:
+                        ig = _fit(ig, data.shape, data.dtype)
+                    if parent in leaf_grads:
+                        leaf_grads[parent] = leaf_grads[parent] + ig
+                    else:
+                        leaf_grads[parent] = ig
             if not retain_graph:
                 fn.release()
+    finally:
+        grad_mode._enabled = enabled
 
-    root_arrays = {id(g) for g in roots}
+    if not leaf_grads:
+        return
+    given = {id(g) for g in roots}  # arrays .grad must not share with the caller or each other
     for leaf, g in leaf_grads.items():
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g)
@@ -285,12 +342,27 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
             if leaf in capture:
                 capture[leaf].append(g)
             continue
-        if id(g) in root_arrays:
-            g = g.copy()  # never let .grad alias the gradient the caller passed in
+        if id(g) in given:
+            g = g.copy()
+        given.add(id(g))
         _accumulate(leaf, g)
 
 
+def _node_extras(fn, g, capture):
+    """Tensor hooks, retain_grad and autograd.grad's capture for a non-leaf's gradient."""
+    if fn._hooks:
+        g = _run_hooks(fn._hooks, g)
+    if fn._retained is not None:
+        t = fn._retained()
+        if t is not None:
+            _accumulate(t, g.copy())  # the same array flows on to the inputs
+    if capture is not None and fn in capture:
+        capture[fn].append(g)
+    return g
+
+
 def _fit(g, shape, dtype):
+    """A gradient of the input's shape (summing out broadcast dims) and dtype."""
     if g.shape != shape:
         g = sum_to_shape(g, shape)
     if g.dtype != dtype:
@@ -299,18 +371,26 @@ def _fit(g, shape, dtype):
 
 
 def _accumulate(t, g):
-    if t.grad is None:
-        # Gradients may be read-only broadcast views or shared between inputs: own a copy.
-        if g.base is not None or not g.flags.writeable or not g.flags.c_contiguous:
+    grad = t.grad
+    if grad is None:
+        # Gradients may be read-only broadcast views or views of other arrays: own a copy.
+        if g.base is not None or not g.flags.writeable:
             g = g.copy()
         t.grad = Tensor._make(g)
     else:
-        t.grad.data = t.grad.data + g
+        grad.data = grad.data + g
 
 
 def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
     """Accumulate into ``.grad`` of the leaves the gradients of ``tensors`` (PyTorch's
-    ``torch.autograd.backward``). With ``inputs``, only those leaves receive gradients."""
+    ``torch.autograd.backward``). With ``inputs``, only those leaves receive gradients.
+
+    >>> import glassnet
+    >>> x = glassnet.tensor([1.0, 2.0], requires_grad=True)
+    >>> glassnet.autograd.backward(x * 3, glassnet.ones(2))
+    >>> x.grad
+    tensor([3., 3.])
+    """
     if isinstance(tensors, Tensor):
         tensors = [tensors]
     if isinstance(grad_tensors, Tensor):
@@ -339,9 +419,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=Fal
     if isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs]
     capture = {}
-    for t in inputs:
-        if not t.requires_grad:
-            raise AutogradError("One of the differentiated Tensors does not require grad")
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise AutogradError(
+                f"autograd.grad: input {i} does not require grad, so it has no gradient; "
+                "create it with requires_grad=True (or call .requires_grad_())."
+            )
         capture.setdefault(t.grad_fn if t.grad_fn is not None else t, [])
     _execute(outputs, grad_outputs, bool(retain_graph), capture=capture)
     results = []
@@ -358,5 +441,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=Fal
         g = got[0]
         for extra in got[1:]:
             g = g + extra
+        if g.base is not None or not g.flags.writeable:
+            g = g.copy()
         results.append(Tensor._make(g))
     return tuple(results)

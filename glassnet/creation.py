@@ -192,8 +192,8 @@ def _random(draw, size, dtype, device, requires_grad, generator):
 
 def randint(low, high=None, size=(), dtype=None, device=None, generator=None):
     """Integers drawn uniformly from [low, high)."""
-    if high is None:
-        low, high = 0, low
+    if high is None or isinstance(high, (tuple, list)):  # randint(high, size), as in PyTorch
+        low, high, size = 0, low, size if high is None else high
     device = backend.normalize_device(device)
     dtype = dtypes.as_dtype(dtype) or dtypes.int64
     g = grandom.rng(device, generator)

@@ -121,10 +121,12 @@ def infer_dtype(data):
     """The dtype glassnet.tensor gives to Python data: float32 for floats, int64 for ints."""
     arr = np.asarray(data)
     k = arr.dtype.kind
+    # NumPy arrays and scalars keep their dtype; Python numbers get PyTorch's defaults.
+    numpy_typed = isinstance(data, (np.ndarray, np.generic))
     if k == "f":
-        return _default_float if not isinstance(data, np.ndarray) else arr.dtype
+        return arr.dtype if numpy_typed else _default_float
     if k in "iu":
-        return int64 if not isinstance(data, np.ndarray) else arr.dtype
+        return arr.dtype if numpy_typed else int64
     if k == "b":
         return bool_
     raise TypeError(f"glassnet.tensor: cannot make a tensor from data of NumPy dtype {arr.dtype}")

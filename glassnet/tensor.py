@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet import backend, dtypes, grad_mode
-from glassnet.errors import AutogradError, DTypeError
+from glassnet.errors import AutogradError, DTypeError, ShapeError
 
 
 class Tensor:
@@ -122,9 +122,12 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=False, inputs=None):
         """Send gradients from this tensor back to every leaf that requires grad."""
-        from glassnet.autograd import backward
+        from glassnet import autograd
 
-        backward([self], None if gradient is None else [gradient], retain_graph, inputs=inputs)
+        if inputs is None:
+            autograd._execute([self], None if gradient is None else [gradient], retain_graph)
+        else:
+            autograd.backward([self], None if gradient is None else [gradient], retain_graph, inputs)
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
@@ -133,9 +136,9 @@ class Tensor:
                 "cannot register a hook on a tensor that doesn't require gradient"
             )
         if self.grad_fn is not None:
-            hooks = self.grad_fn.hooks
+            hooks = self.grad_fn._hooks
             if hooks is None:
-                hooks = self.grad_fn.hooks = []
+                hooks = self.grad_fn._hooks = []
         else:
             if self._hooks is None:
                 self._hooks = []
@@ -149,7 +152,7 @@ class Tensor:
             return
         import weakref
 
-        self.grad_fn.retained = weakref.ref(self)
+        self.grad_fn._retained = weakref.ref(self)
         self._retains_grad = True
 
     @property
@@ -177,14 +180,15 @@ class Tensor:
         recorded on a copy of the old value and this tensor takes the new ``grad_fn``, as
         PyTorch does; what autograd cannot make correct raises instead of giving wrong grads.
         """
-        tracked = grad_mode._enabled and (
+        if grad_mode._enabled and (
             self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)
-        )
-        if not tracked:
-            with grad_mode.no_grad():
-                out = op(self, *args)
-            self._write(out.data)
-            return self
+        ):
+            return self._inplace_tracked(op, args)
+        # Nothing to record (grad mode is off, or nothing requires grad): compute and write.
+        self._write(op(self, *args).data)
+        return self
+
+    def _inplace_tracked(self, op, args):
         if self.grad_fn is None and self.requires_grad:
             raise AutogradError(
                 "a leaf Variable that requires grad is being used in an in-place operation. "
@@ -196,36 +200,44 @@ class Tensor:
                 "in-place operation on a view of a tensor that requires grad is not supported; "
                 "use the out-of-place op (for example `y = x * 2` instead of `x[0].mul_(2)`)."
             )
+        # The op may save its input for backward, and self's memory is about to change.
         old = Tensor._make(self.data.copy())
         old.grad_fn, old.requires_grad = self.grad_fn, self.requires_grad
         out = op(old, *args)
         self._write(out.data)
-        self.grad_fn, self.requires_grad = out.grad_fn, True
+        self.grad_fn, self.requires_grad = out.grad_fn, out.requires_grad
+        if self._retains_grad and out.grad_fn is not None:
+            import weakref
+
+            out.grad_fn._retained = weakref.ref(self)
         return self
 
     def _write(self, array):
         """Copy ``array`` into this tensor's memory (views see it) and bump its version."""
-        if array.shape != self.data.shape:
-            from glassnet.errors import ShapeError
-
+        data = self.data
+        if array.shape != data.shape:
             raise ShapeError(
                 f"in-place operation: result of shape {tuple(array.shape)} cannot be written "
-                f"into a tensor of shape {tuple(self.data.shape)}; use the out-of-place op."
+                f"into a tensor of shape {tuple(data.shape)}; use the out-of-place op."
             )
-        if array.dtype != self.data.dtype and not np.can_cast(
-            array.dtype, self.data.dtype, casting="same_kind"
+        if (
+            array.dtype is not data.dtype
+            and array.dtype != data.dtype
+            and not np.can_cast(array.dtype, data.dtype, casting="same_kind")
         ):
             raise DTypeError(
                 f"in-place operation: result type {array.dtype} can't be cast to the desired "
-                f"output type {self.data.dtype}; use the out-of-place op or convert first."
+                f"output type {data.dtype}; use the out-of-place op or convert first."
             )
-        xp = backend.get_array_module(self.data)
-        if not self.data.flags.writeable:
+        try:
+            data[...] = array
+        except ValueError:
+            if data.flags.writeable:
+                raise
             raise AutogradError(
                 "in-place operation on a read-only tensor (an expand()/broadcast view); "
                 "call .clone() first."
-            )
-        xp.copyto(self.data, array, casting="unsafe")
+            ) from None
         self._version[0] += 1
 
     # ---- conversion -------------------------------------------------------------------
@@ -240,9 +252,10 @@ class Tensor:
 
     def item(self):
         if self.data.size != 1:
-            raise ValueError(
-                f"item(): a Tensor with {self.data.size} elements cannot be converted to a "
-                "Python number; index one element first or reduce with .sum()/.mean()."
+            raise ShapeError(
+                f"item(): a Tensor with {self.data.size} elements (shape "
+                f"{tuple(self.data.shape)}) cannot be converted to a Python number; index one "
+                "element first or reduce with .sum()/.mean()."
             )
         return backend.to_numpy(self.data).reshape(()).item()
 
@@ -281,16 +294,23 @@ class Tensor:
         return iter(self.unbind(0))
 
     def __repr__(self):
-        body = np.array2string(
-            backend.to_numpy(self.data), separator=", ", prefix="tensor(", threshold=1000, precision=4
-        )
+        from glassnet._tensor_str import format_tensor
+
+        data = self.data
+        body = format_tensor(backend.to_numpy(data))
         extras = []
-        if self.data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
-            extras.append(f"dtype=glassnet.{_dtype_name(self.data.dtype)}")
-        if self.is_cuda:
-            extras.append("device='cuda'")
+        if backend.is_cuda_array(data):
+            extras.append("device='cuda:0'")
+        dtype = data.dtype
+        if data.size == 0:
+            if data.shape != (0,):
+                extras.append(f"size={tuple(data.shape)}")
+            if dtype != dtypes.get_default_dtype():
+                extras.append(f"dtype=glassnet.{_dtype_name(dtype)}")
+        elif dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
+            extras.append(f"dtype=glassnet.{_dtype_name(dtype)}")
         if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{type(self.grad_fn).__name__}Backward>")
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"

@@ -4,6 +4,17 @@ gradients with respect to a module's inputs have been computed.
 Inputs that require grad go through an identity Function whose backward records their gradient;
 when the last of them arrives the hook runs. When no input requires grad (the first layer, fed
 data), the hook runs as soon as the output's gradient is known, with None for each grad_input.
+A hook may return a new grad_input tuple (as in PyTorch); the replacement reaches the input whose
+gradient arrived last, which is every input for the usual one-input layer.
+
+>>> import glassnet
+>>> from glassnet import nn
+>>> layer = nn.Linear(3, 2)
+>>> seen = []
+>>> _ = layer.register_full_backward_hook(lambda m, gi, go: seen.append(go[0].shape))
+>>> layer(glassnet.ones(4, 3, requires_grad=True)).sum().backward()
+>>> seen
+[glassnet.Size([4, 2])]
 """
 
 from __future__ import annotations
@@ -20,8 +31,7 @@ class _Capture(Function):
         return a.view()
 
     def backward(self, grad):
-        self.record(self.slot, grad)
-        return grad, None, None
+        return self.record(self.slot, grad), None, None
 
 
 def call_with_backward_hooks(module, args, kwargs):
@@ -31,7 +41,11 @@ def call_with_backward_hooks(module, args, kwargs):
         state["grad_input"][slot] = Tensor._make(grad)
         state["waiting"] -= 1
         if state["waiting"] == 0:
-            _fire(module, state)
+            replaced = _fire(module, state)
+            if replaced is not None and replaced[slot] is not None:
+                new = replaced[slot]
+                return new.data if isinstance(new, Tensor) else new
+        return grad
 
     wrapped = []
     for i, a in enumerate(args):
@@ -56,5 +70,36 @@ def call_with_backward_hooks(module, args, kwargs):
 
 
 def _fire(module, state):
+    grad_input = tuple(state["grad_input"])
+    replaced = None
     for hook in list(module._backward_hooks.values()):
-        hook(module, tuple(state["grad_input"]), state["grad_output"])
+        result = hook(module, grad_input, state["grad_output"])
+        if result is not None:
+            replaced = grad_input = tuple(result)
+    return replaced
+
+
+class HookHandle:
+    """Returned by ``register_*_hook``: ``.remove()`` (or a ``with`` block) takes the hook off."""
+
+    def __init__(self, hooks, key):
+        self.hooks, self.key = hooks, key
+
+    def remove(self):
+        self.hooks.pop(self.key, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+_hook_ids = iter(range(1 << 62))
+
+
+def add_hook(hooks, hook):
+    """Store ``hook`` in the ordered dict ``hooks`` under a fresh key; return its handle."""
+    key = next(_hook_ids)
+    hooks[key] = hook
+    return HookHandle(hooks, key)

@@ -18,14 +18,17 @@ PyTorch's (``features.0.weight``, ``bn.running_mean``), so weights move both way
 
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
+import copy
+from collections import OrderedDict
 
 from glassnet import backend, dtypes, grad_mode
 from glassnet.errors import GlassnetError, ShapeError
+from glassnet.nn.backward_hooks import add_hook as _add_hook
+from glassnet.nn.backward_hooks import call_with_backward_hooks
 from glassnet.nn.parameter import Buffer, Parameter
+from glassnet.nn.state_dict import IncompatibleKeys  # noqa: F401 - re-exported
+from glassnet.nn.state_dict import load_state_dict as _load_state_dict
 from glassnet.tensor import Tensor
-
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 # Depth of nested Module calls: the outermost call names the failing layer by its path.
 _call_depth = 0
@@ -55,21 +58,9 @@ class Module:
         global _call_depth
         _call_depth += 1
         try:
-            for hook in self._forward_pre_hooks.values():
-                result = hook(self, args)
-                if result is not None:
-                    args = result if isinstance(result, tuple) else (result,)
-            if self._backward_hooks and grad_mode.is_grad_enabled():
-                from glassnet.nn.backward_hooks import call_with_backward_hooks
-
-                out = call_with_backward_hooks(self, args, kwargs)
-            else:
-                out = self.forward(*args, **kwargs)
-            for hook in self._forward_hooks.values():
-                result = hook(self, args, out)
-                if result is not None:
-                    out = result
-            return out
+            if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks:
+                return self._call_with_hooks(args, kwargs)
+            return self.forward(*args, **kwargs)
         except GlassnetError as exc:
             if not hasattr(exc, "glassnet_module"):
                 exc.glassnet_module = self
@@ -78,6 +69,21 @@ class Module:
             raise
         finally:
             _call_depth -= 1
+
+    def _call_with_hooks(self, args, kwargs):
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        if self._backward_hooks and grad_mode.is_grad_enabled():
+            out = call_with_backward_hooks(self, args, kwargs)
+        else:
+            out = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        return out
 
     # ---- registration -------------------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -91,10 +97,24 @@ class Module:
             self.__dict__.get("_modules"),
             self.__dict__.get("_buffers"),
         )
-        for registry in (params, modules, buffers):
-            if registry is not None and name in registry and not _fits(registry, value, params,
-                                                                         modules, buffers):
-                del registry[name]
+        if params is not None and name in params and not isinstance(value, Parameter):
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as parameter '{name}' "
+                    "(glassnet.nn.Parameter or None expected); wrap it: nn.Parameter(tensor)"
+                )
+        elif modules is not None and name in modules and not isinstance(value, Module):
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as child module '{name}' "
+                    "(glassnet.nn.Module or None expected)"
+                )
+        if isinstance(value, (Parameter, Module)):
+            # A name lives in one registry only: a parameter replacing a buffer and so on.
+            for registry in (params, modules, buffers):
+                if name in registry:
+                    del registry[name]
+            self._non_persistent.discard(name)
         if isinstance(value, Parameter):
             self.__dict__.pop(name, None)
             params[name] = value
@@ -107,8 +127,10 @@ class Module:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign {type(value).__name__} as buffer '{name}'")
             buffers[name] = value
-        elif params is not None and name in params and value is None:
+        elif params is not None and name in params:
             params[name] = None
+        elif modules is not None and name in modules:
+            modules[name] = None
         else:
             object.__setattr__(self, name, value)
 
@@ -130,11 +152,14 @@ class Module:
 
     def __dir__(self):
         return sorted(
-            set(super().__dir__()) | set(self._parameters) | set(self._buffers)
-            | set(self._modules)
+            set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules)
         )
 
     def register_parameter(self, name, param):
+        """Add a parameter under ``name`` (same as assigning an ``nn.Parameter`` attribute)."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        _check_name("parameter", name, self, self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"cannot assign {type(param).__name__} as parameter '{name}' "
@@ -146,6 +171,9 @@ class Module:
     def register_buffer(self, name, tensor, persistent=True):
         """A tensor that is state but not learned (BatchNorm's running mean); saved in
         ``state_dict`` unless ``persistent=False``."""
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        _check_name("buffer", name, self, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign {type(tensor).__name__} as buffer '{name}'")
         if isinstance(tensor, Buffer):
@@ -158,8 +186,10 @@ class Module:
             self._non_persistent.add(name)
 
     def add_module(self, name, module):
+        """Add a child module under ``name`` (same as assigning it as an attribute)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        _check_name("module", name, self, self._modules)
         self._modules[name] = module
 
     register_module = add_module
@@ -200,7 +230,11 @@ class Module:
 
     def _named_members(self, registry, prefix="", recurse=True, remove_duplicate=True):
         seen = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        modules = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
         for module_name, module in modules:
             for name, value in getattr(module, registry).items():
                 if value is None or (remove_duplicate and id(value) in seen):
@@ -209,6 +243,7 @@ class Module:
                 yield module_name + ("." if module_name else "") + name, value
 
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """(name, Parameter) pairs with PyTorch's dotted names, e.g. ``('0.weight', ...)``."""
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
@@ -246,13 +281,17 @@ class Module:
 
     # ---- modes and gradients --------------------------------------------------------------------
     def train(self, mode=True):
+        """Training mode (dropout drops, batch norm updates its statistics) for the whole tree;
+        a subclass overriding ``train`` is called for its own subtree, as in PyTorch."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
-        for m in self.modules():
-            object.__setattr__(m, "training", mode)
+        object.__setattr__(self, "training", mode)
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self):
+        """Evaluation mode: ``train(False)``."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad=True):
@@ -262,6 +301,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
+        """Clear every parameter's ``.grad`` (to None by default, as PyTorch)."""
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -274,7 +314,7 @@ class Module:
     def _convert(self, fn):
         for module in self.modules():
             for registry in (module._parameters, module._buffers):
-                for name, t in registry.items():
+                for t in registry.values():
                     if t is not None:
                         t.data = fn(t.data)
                         if t.grad is not None:
@@ -298,7 +338,9 @@ class Module:
             dtype = dtypes.as_dtype(dtype)
             if dtype.kind != "f":
                 raise TypeError(f"Module.to only accepts floating dtypes, got {dtype}")
-            self._convert(lambda a: a.astype(dtype) if a.dtype.kind == "f" else a)
+            self._convert(
+                lambda a: a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a
+            )
         return self
 
     def cpu(self):
@@ -320,7 +362,10 @@ class Module:
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """name -> tensor for every parameter and persistent buffer (PyTorch's keys)."""
         out = OrderedDict() if destination is None else destination
-        for module_name, module in self.named_modules(prefix=prefix.rstrip(".")):
+        # Shared modules and tied parameters appear under every name, as in PyTorch.
+        for module_name, module in self.named_modules(
+            prefix=prefix.rstrip("."), remove_duplicate=False
+        ):
             base = module_name + ("." if module_name else "")
             for name, p in module._parameters.items():
                 if p is not None:
@@ -336,46 +381,7 @@ class Module:
         With ``strict`` (the default) every missing key, unexpected key and shape mismatch is
         listed in one error, so a wrong architecture is easy to spot.
         """
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        mismatched = []
-        for k, target in own.items():
-            if k in state_dict:
-                shape = tuple(_shape_of(state_dict[k]))
-                if shape != tuple(target.shape):
-                    mismatched.append(
-                        f"size mismatch for {k}: copying a param with shape {shape} from "
-                        f"checkpoint, the shape in current model is {tuple(target.shape)}."
-                    )
-        problems = []
-        if strict and unexpected:
-            problems.append("Unexpected key(s) in state_dict: " + ", ".join(
-                f'"{k}"' for k in unexpected) + ".")
-        if strict and missing:
-            problems.append("Missing key(s) in state_dict: " + ", ".join(
-                f'"{k}"' for k in missing) + ".")
-        problems.extend(mismatched)
-        if problems:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                + "\n\t".join(problems)
-            )
-        for k, target in own.items():
-            if k not in state_dict:
-                continue
-            value = state_dict[k]
-            array = value.data if isinstance(value, Tensor) else _as_array(value)
-            xp_array = backend.to_device(
-                array.astype(target.dtype, copy=False) if array.dtype != target.dtype else array,
-                backend.device_of(target.data),
-            )
-            if assign:
-                target.data = xp_array.copy()
-            else:
-                target.data[...] = xp_array
-            target._version[0] += 1
-        return IncompatibleKeys(missing, unexpected)
+        return _load_state_dict(self, state_dict, strict, assign)
 
     # ---- hooks ----------------------------------------------------------------------------------
     def register_forward_hook(self, hook):
@@ -393,7 +399,13 @@ class Module:
 
     # ---- printing -------------------------------------------------------------------------------
     def extra_repr(self):
+        """The text inside this layer's parentheses in ``repr`` (``in_features=2, ...``)."""
         return ""
+
+    def _error_label(self):
+        """How error messages name this layer: the first line of its repr."""
+        summary = repr(self).split("\n")[0]
+        return summary[:-1] if summary.endswith("(") else summary
 
     def __repr__(self):
         lines = []
@@ -413,50 +425,22 @@ class Module:
     def __getstate__(self):
         raise TypeError("glassnet never pickles modules; save weights with glassnet.save")
 
-
-def _fits(registry, value, params, modules, buffers):
-    if registry is params:
-        return isinstance(value, Parameter) or value is None
-    if registry is modules:
-        return isinstance(value, Module) or value is None
-    return isinstance(value, Tensor) or value is None
-
-
-def _shape_of(value):
-    if isinstance(value, Tensor):
-        return value.shape
-    return getattr(value, "shape", ())
+    def __deepcopy__(self, memo):
+        # copy.deepcopy(model) (EMA and target networks) without going through pickling.
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            new.__dict__[key] = copy.deepcopy(value, memo)
+        return new
 
 
-def _as_array(value):
-    import numpy as np
-
-    if hasattr(value, "detach"):  # a torch tensor, read through NumPy without importing torch
-        value = value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
-class _HookHandle:
-    def __init__(self, hooks, key):
-        self.hooks, self.key = hooks, key
-
-    def remove(self):
-        self.hooks.pop(self.key, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-_hook_ids = iter(range(1 << 62))
-
-
-def _add_hook(hooks, hook):
-    key = next(_hook_ids)
-    hooks[key] = hook
-    return _HookHandle(hooks, key)
+def _check_name(kind, name, module, registry):
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+    if name == "" or "." in name:
+        raise KeyError(f'{kind} name can\'t be empty or contain ".", got: "{name}"')
+    if name not in registry and hasattr(module, name):
+        raise KeyError(f"attribute '{name}' already exists")
 
 
 def _name_failing_layer(root, exc):
@@ -464,19 +448,22 @@ def _name_failing_layer(root, exc):
     origin = getattr(exc, "glassnet_module", None)
     if origin is None or getattr(exc, "glassnet_named", False):
         return
+    exc.glassnet_named = True
+    if origin is root:  # a layer called on its own: its message already names it
+        return
     path = None
     for name, module in root.named_modules(prefix="model"):
         if module is origin:
             path = name
             break
-    summary = repr(origin).split("\n")[0]
-    if summary.endswith("("):
-        summary = summary[:-1]
+    summary = origin._error_label()
     where = f"{path} ({summary})" if path else summary
     message = str(exc.args[0]) if exc.args else ""
+    # "Linear(...): got ..." becomes "model.2 (Linear(...)): got ...", not named twice.
+    if message.startswith(summary + ": "):
+        message = message[len(summary) + 2 :]
     if not message.startswith(where):
         exc.args = (f"{where}: {message}",) + tuple(exc.args[1:])
-    exc.glassnet_named = True
 
 
 __all__ = ["Module", "Parameter", "Buffer", "ShapeError"]

@@ -32,6 +32,13 @@ class Parameter(Tensor):
     def __reduce_ex__(self, protocol):
         raise TypeError("glassnet never pickles parameters; save with glassnet.save (safetensors)")
 
+    def __deepcopy__(self, memo):
+        new = Parameter(self.data.copy(), requires_grad=self.requires_grad)
+        if self.grad is not None:
+            new.grad = Tensor._make(self.grad.data.copy())
+        memo[id(self)] = new
+        return new
+
 
 class Buffer(Tensor):
     """Marks a tensor to register as a buffer when assigned to a module (as torch.nn.Buffer)."""

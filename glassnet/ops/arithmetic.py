@@ -68,18 +68,78 @@ class Pow(Function):
         return self.out
 
     def backward(self, grad):
+        # PyTorch's formulas: d/da = b * a**(b-1), taken as 0 where b == 0;
+        # d/db = a**b * log(a), taken as 0 where a == 0 and b >= 0 (nan for negative a).
         xp = get_array_module(grad)
         a, b = self.a, self.b
-        ga = grad * b * xp.power(a, b - 1) if not _is_scalar(b) or b != 0 else None
-        gb = None
-        if not _is_scalar(b):
-            # d(a**b)/db = a**b * log(a), defined as 0 where a == 0 (PyTorch's convention)
-            with _quiet(xp):
-                log_a = xp.where(a > 0, xp.log(xp.where(a > 0, a, 1)), xp.log(a + 0j).real)
-            gb = grad * xp.where(a == 0, 0, self.out * log_a)
-        if ga is None:
-            ga = grad * 0
+        zero = xp.zeros((), dtype=grad.dtype)
+        with _quiet(xp):
+            if _is_scalar(b):
+                ga = grad * zero if b == 0 else grad * (b * xp.power(a, b - 1))
+                return ga, None
+            ga = grad * xp.where(b == 0, zero, b * xp.power(a, b - 1))
+            gb = grad * xp.where((a == 0) & (b >= 0), zero, self.out * xp.log(a))
         return ga, gb
+
+
+class RoundedDiv(Function):
+    """Division rounded toward -inf ('floor', Python's //) or toward 0 ('trunc').
+
+    The result is piecewise constant, so its gradient is zero, as in PyTorch.
+    """
+
+    saves_inputs = False
+
+    def forward(self, a, b, mode):
+        xp = get_array_module(a, b)
+        if mode == "floor":
+            return _floor_divide(xp, a, b)
+        if (
+            getattr(a, "dtype", None) is not None
+            and a.dtype.kind in "iu"
+            or (getattr(b, "dtype", None) is not None and b.dtype.kind in "iu")
+        ):
+            q = xp.floor_divide(a, b)  # exact for integers; then round toward zero instead
+            return q + ((q < 0) & (q * b != a))
+        return xp.trunc(a / b)
+
+    def backward(self, grad):
+        zero = grad * 0
+        return zero, zero, None
+
+
+def _floor_divide(xp, a, b):
+    """Python's // for floats (1.0 // 0.1 == 9.0, not floor(1.0 / 0.1) == 10.0), as PyTorch.
+
+    NumPy's floor_divide already works this way; CuPy's divides then floors, so on the GPU the
+    quotient is rebuilt from fmod the way CPython does it.
+    """
+    if xp.__name__ == "numpy" or _is_int(a) or _is_int(b):
+        return xp.floor_divide(a, b)
+    with _quiet(xp):
+        mod = xp.fmod(a, b)
+        div = (a - mod) / b
+        div = xp.where((mod != 0) & ((b < 0) != (mod < 0)), div - 1, div)
+        floor = xp.floor(div)
+        floor = xp.where(div - floor > 0.5, floor + 1, floor)
+        return xp.where(div == 0, xp.copysign(xp.zeros_like(div), a / b), floor)
+
+
+def _is_int(x):
+    kind = getattr(getattr(x, "dtype", None), "kind", None)
+    return kind in ("i", "u", "b") or (kind is None and isinstance(x, int))
+
+
+class Remainder(Function):
+    """a - floor(a / b) * b with the sign of the divisor, as Python's % and torch.remainder."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return get_array_module(a, b).remainder(a, b)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        return grad, (None if _is_scalar(self.b) else -grad * xp.floor_divide(self.a, self.b))
 
 
 class Neg(Function):
@@ -96,7 +156,7 @@ def _is_scalar(x):
     return isinstance(x, (int, float))
 
 
-class _quiet:
+class _quiet:  # noqa: N801 - used like a function: `with _quiet(xp):`
     """Silence NumPy's divide/invalid warnings where a masked value is discarded anyway."""
 
     def __init__(self, xp):
@@ -179,46 +239,67 @@ def mul(input, other):
 
 
 def div(input, other, rounding_mode=None):
-    """input / other; ``rounding_mode`` 'trunc' or 'floor' rounds the quotient (no gradient)."""
+    """input / other; ``rounding_mode`` 'trunc' or 'floor' rounds the quotient (zero gradient).
+
+    >>> import glassnet
+    >>> glassnet.div(glassnet.tensor([7, -7]), 2)
+    tensor([ 3.5000, -3.5000])
+    >>> glassnet.div(glassnet.tensor([7, -7]), 2, rounding_mode="floor")
+    tensor([ 3, -4])
+    """
+    a, b = _operands("div", input, other)
+    dtype = (a if isinstance(a, Tensor) else b).data.dtype
     if rounding_mode is None:
-        a, b = _operands("div", input, other)
-        if a.data.dtype.kind != "f":  # true division of integers gives floats
+        if dtype.kind != "f":  # true division of integers gives floats
             from glassnet import dtypes
 
-            a = _cast(a, dtypes.get_default_dtype())
-            b = _cast(b, a.data.dtype) if isinstance(b, Tensor) else b
+            dtype = dtypes.get_default_dtype()
+            a = _cast(a, dtype) if isinstance(a, Tensor) else a
+            b = _cast(b, dtype) if isinstance(b, Tensor) else b
         return Div.apply(a, b)
     if rounding_mode not in ("trunc", "floor"):
         raise ValueError(
             f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
         )
-    from glassnet.ops import elementwise
+    if dtype.kind != "f":
+        _check_int_divisor("div", b)
+    return RoundedDiv.apply(a, b, rounding_mode)
 
-    a, b = _operands("div", input, other)
-    q = Div.apply(a, b)
-    q = elementwise.trunc(q) if rounding_mode == "trunc" else elementwise.floor(q)
-    return _cast(q, a.data.dtype) if a.data.dtype.kind != "f" else q
+
+def _check_int_divisor(op, b):
+    zero = (b == 0) if not isinstance(b, Tensor) else bool((b.data == 0).any())
+    if zero:
+        raise ZeroDivisionError(
+            f"{op}: integer division by zero; convert to float first (.float()) to get inf."
+        )
 
 
 def rdiv(input, other):
-    a, b = _operands("div", input, other)
-    if a.data.dtype.kind != "f":
-        from glassnet import dtypes
-
-        a = _cast(a, dtypes.get_default_dtype())
-    from glassnet.ops.elementwise import reciprocal
-
-    return mul(reciprocal(a), b)
+    """other / input (the reflected form of ``/``)."""
+    return div(other, input)
 
 
 def floor_divide(input, other):
+    """input // other, rounded toward -inf like Python's //.
+
+    >>> import glassnet
+    >>> glassnet.tensor([7.0, -7.0]) // 2
+    tensor([ 3., -4.])
+    """
     return div(input, other, rounding_mode="floor")
 
 
 def remainder(input, other):
-    """Python-style modulo (the result takes the sign of the divisor), as torch.remainder."""
-    q = div(input, other, rounding_mode="floor")
-    return sub(input, mul(q, other)) if isinstance(input, Tensor) else sub(input, q * other)
+    """Python-style modulo (the result takes the sign of the divisor), as torch.remainder.
+
+    >>> import glassnet
+    >>> glassnet.tensor([5, -5]) % 3
+    tensor([2, 1])
+    """
+    a, b = _operands("remainder", input, other)
+    if (a if isinstance(a, Tensor) else b).data.dtype.kind != "f":
+        _check_int_divisor("remainder", b)
+    return Remainder.apply(a, b)
 
 
 def pow(input, exponent):
@@ -236,3 +317,23 @@ def pow(input, exponent):
 
 def neg(input):
     return Neg.apply(input)
+
+
+subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+
+__all__ = [
+    "add",
+    "sub",
+    "subtract",
+    "rsub",
+    "mul",
+    "multiply",
+    "div",
+    "divide",
+    "true_divide",
+    "floor_divide",
+    "remainder",
+    "pow",
+    "neg",
+    "negative",
+]

@@ -216,62 +216,34 @@ def _erf_numpy(a):
     xp = get_array_module(a)
     x = xp.abs(a.astype(xp.float64))
     t = 1.0 / (1.0 + 0.5 * x)
-    poly = -x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
-        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
-            -0.82215223 + t * 0.17087277))))))))
+    poly = (
+        -x * x
+        - 1.26551223
+        + t
+        * (
+            1.00002368
+            + t
+            * (
+                0.37409196
+                + t
+                * (
+                    0.09678418
+                    + t
+                    * (
+                        -0.18628806
+                        + t
+                        * (
+                            0.27886807
+                            + t
+                            * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))
+                        )
+                    )
+                )
+            )
+        )
+    )
     erfc = t * xp.exp(poly)
     return (xp.sign(a) * (1.0 - erfc)).astype(a.dtype)
-
-
-class Clamp(Function):
-    def forward(self, a, low, high):
-        xp = get_array_module(a)
-        # PyTorch passes the gradient where low <= x <= high (bounds included).
-        self.mask = xp.ones(a.shape, dtype=bool)
-        if low is not None:
-            self.mask &= a >= low
-        if high is not None:
-            self.mask &= a <= high
-        return xp.clip(a, low, high)
-
-    def backward(self, grad):
-        return grad * self.mask, None, None
-
-
-class Maximum(Function):
-    def forward(self, a, b):
-        xp = get_array_module(a)
-        self.a, self.b = a, b
-        return xp.maximum(a, b)
-
-    def backward(self, grad):
-        # Ties split the gradient in half, as PyTorch does.
-        a, b = self.a, self.b
-        wa = (a > b) + 0.5 * (a == b)
-        return grad * wa, grad * (1 - wa)
-
-
-class Minimum(Function):
-    def forward(self, a, b):
-        xp = get_array_module(a)
-        self.a, self.b = a, b
-        return xp.minimum(a, b)
-
-    def backward(self, grad):
-        a, b = self.a, self.b
-        wa = (a < b) + 0.5 * (a == b)
-        return grad * wa, grad * (1 - wa)
-
-
-class Where(Function):
-    def forward(self, cond, a, b):
-        self.cond = cond
-        return get_array_module(a).where(cond, a, b)
-
-    def backward(self, grad):
-        xp = get_array_module(grad)
-        zero = xp.zeros((), dtype=grad.dtype)
-        return None, xp.where(self.cond, grad, zero), xp.where(self.cond, zero, grad)
 
 
 class _Rounding(Function):
@@ -281,6 +253,8 @@ class _Rounding(Function):
     func = "floor"
 
     def forward(self, a, **kwargs):
+        if a.dtype.kind in "biu" and self.func != "sign":
+            return a.copy()  # integers are already whole (and keep their dtype, as in PyTorch)
         return getattr(get_array_module(a), self.func)(a, **kwargs)
 
     def backward(self, grad):
@@ -353,54 +327,8 @@ def round(input, decimals=0):  # noqa: A001
     return Round.apply(input, decimals=decimals)
 
 
-def clamp(input, min=None, max=None):  # noqa: A002
-    """Limit values to [min, max]; the gradient passes only inside (bounds included)."""
-    if min is None and max is None:
-        raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = input
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
-    return Clamp.apply(input, min, max)
-
-
-def maximum(input, other):
-    from glassnet.ops.arithmetic import _operands
-
-    a, b = _operands("maximum", input, other)
-    return Maximum.apply(a, b)
-
-
-def minimum(input, other):
-    from glassnet.ops.arithmetic import _operands
-
-    a, b = _operands("minimum", input, other)
-    return Minimum.apply(a, b)
-
-
-def where(condition, input, other):
-    """Elements of ``input`` where ``condition`` holds, else of ``other`` (broadcasting)."""
-    from glassnet.ops.arithmetic import _operands
-
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        from glassnet.creation import tensor
-
-        input = tensor(input, device=condition.device)
-    a, b = _operands("where", input, other)
-    if not isinstance(a, Tensor):
-        a = _full_like_scalar(a, b)
-    if not isinstance(b, Tensor):
-        b = _full_like_scalar(b, a)
-    return Where.apply(condition, a, b)
-
-
-def _full_like_scalar(value, like):
-    xp = get_array_module(like.data)
-    return Tensor._make(xp.asarray(value, dtype=like.data.dtype))
-
+# clamp, maximum, minimum and where pick between values; they live in selection.py.
+from glassnet.ops.selection import clamp, maximum, minimum, where  # noqa: E402, F401
 
 TENSOR_METHODS = {
     name: globals()[name]
@@ -412,8 +340,10 @@ TENSOR_METHODS = {
 TENSOR_METHODS["clip"] = clamp
 TENSOR_METHODS["where"] = lambda self, condition, other: where(condition, self, other)
 TENSOR_METHODS["__abs__"] = abs
-for _name in ("exp log sqrt tanh sigmoid relu clamp abs sin cos floor ceil round trunc "
-              "reciprocal square sign rsqrt log1p expm1 erf").split():
+for _name in (
+    "exp log sqrt tanh sigmoid relu clamp abs sin cos floor ceil round trunc "
+    "reciprocal square sign rsqrt log1p expm1 erf"
+).split():
     TENSOR_METHODS[_name + "_"] = (
         lambda op: lambda self, *a, **k: self._inplace(lambda t: op(t, *a, **k))
     )(globals()[_name])

@@ -1,0 +1,125 @@
+"""How a tensor prints: the same layout as PyTorch, so printed output reads the same in both.
+
+Floats print with 4 decimals (``1.5000``), or as ``1.`` when every value is whole, or in
+scientific notation when the magnitudes span more than 1000x; long tensors are summarised with
+``...``; the dtype is shown unless it is a default one.
+
+>>> import glassnet
+>>> glassnet.tensor([[1.5, 2.0], [3.0, 4.0]])
+tensor([[1.5000, 2.0000],
+        [3.0000, 4.0000]])
+>>> glassnet.tensor([1.0, 2.0], dtype=glassnet.float64)
+tensor([1., 2.], dtype=glassnet.float64)
+>>> glassnet.zeros(2, 0)
+tensor([], size=(2, 0))
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+PRECISION = 4
+THRESHOLD = 1000
+EDGEITEMS = 3
+LINEWIDTH = 80
+
+
+class _Formatter:
+    """Chooses one width and one style (integer, fixed or scientific) for every element."""
+
+    def __init__(self, values: np.ndarray):
+        self.floating = values.dtype.kind == "f"
+        self.int_mode = True
+        self.sci_mode = False
+        self.max_width = 1
+        flat = values.reshape(-1)
+        if not self.floating:
+            for v in flat.tolist():
+                self.max_width = max(self.max_width, len(str(v)))
+            return
+        flat = flat.astype(np.float64)
+        finite = flat[np.isfinite(flat) & (flat != 0)]
+        if finite.size == 0:
+            return
+        absolute = np.abs(finite)
+        lo, hi = float(absolute.min()), float(absolute.max())
+        self.int_mode = bool(np.all(finite == np.ceil(finite)))
+        if self.int_mode:
+            if hi / lo > 1000.0 or hi > 1.0e8:
+                self.sci_mode = True
+                strings = [f"{v:.{PRECISION}e}" for v in finite.tolist()]
+            else:
+                strings = [f"{v:.0f}." for v in finite.tolist()]
+        elif hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4:
+            self.sci_mode = True
+            strings = [f"{v:.{PRECISION}e}" for v in finite.tolist()]
+        else:
+            strings = [f"{v:.{PRECISION}f}" for v in finite.tolist()]
+        self.max_width = max(len(s) for s in strings)
+
+    def format(self, value) -> str:
+        if self.floating:
+            if self.sci_mode:
+                text = f"{value:{self.max_width}.{PRECISION}e}"
+            elif self.int_mode:
+                text = f"{value:.0f}"
+                if not (math.isinf(value) or math.isnan(value)):
+                    text += "."
+            else:
+                text = f"{value:.{PRECISION}f}"
+        else:
+            text = str(value)
+        return " " * (self.max_width - len(text)) + text
+
+
+def _summary(values: np.ndarray) -> np.ndarray:
+    """The corners PyTorch shows of a big tensor (what the formatter must fit)."""
+    if values.ndim == 0:
+        return values
+    if values.shape[0] > 2 * EDGEITEMS:
+        parts = [_summary(v) for v in values[:EDGEITEMS]] + [
+            _summary(v) for v in values[-EDGEITEMS:]
+        ]
+    else:
+        parts = [_summary(v) for v in values]
+    if values.ndim == 1:
+        return np.array([p for p in parts], dtype=values.dtype).reshape(-1)
+    return np.concatenate([p.reshape(-1) for p in parts]) if parts else values.reshape(-1)
+
+
+def _vector(values, indent, summarize, fmt) -> str:
+    per_line = max(1, math.floor((LINEWIDTH - indent) / (fmt.max_width + 2)))
+    items = values.tolist()
+    if summarize and len(items) > 2 * EDGEITEMS:
+        data = [fmt.format(v) for v in items[:EDGEITEMS]] + [" ..."]
+        data += [fmt.format(v) for v in items[-EDGEITEMS:]]
+    else:
+        data = [fmt.format(v) for v in items]
+    lines = [", ".join(data[i : i + per_line]) for i in range(0, len(data), per_line)]
+    return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _body(values, indent, summarize, fmt) -> str:
+    if values.ndim == 0:
+        return fmt.format(values.item())
+    if values.ndim == 1:
+        return _vector(values, indent, summarize, fmt)
+    n = values.shape[0]
+    if summarize and n > 2 * EDGEITEMS:
+        rows = [_body(values[i], indent + 1, summarize, fmt) for i in range(EDGEITEMS)]
+        rows += ["..."]
+        rows += [_body(values[i], indent + 1, summarize, fmt) for i in range(n - EDGEITEMS, n)]
+    else:
+        rows = [_body(values[i], indent + 1, summarize, fmt) for i in range(n)]
+    return "[" + ("," + "\n" * (values.ndim - 1) + " " * (indent + 1)).join(rows) + "]"
+
+
+def format_tensor(values: np.ndarray, prefix: str = "tensor(", indent: int = 7) -> str:
+    """The text between ``tensor(`` and the suffixes, as PyTorch lays it out."""
+    if values.size == 0:
+        return "[]"
+    summarize = values.size > THRESHOLD
+    fmt = _Formatter(_summary(values) if summarize else values)
+    return _body(values, indent, summarize, fmt)

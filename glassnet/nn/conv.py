@@ -1,0 +1,206 @@
+"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d.
+
+Parameters, ``state_dict`` keys, default initialisation (kaiming_uniform_ with a=sqrt(5), bias
+from U(+-1/sqrt(fan_in))) and the printed form are PyTorch's, so weights move both ways.
+
+>>> import glassnet
+>>> from glassnet import nn
+>>> conv = nn.Conv2d(3, 16, 3, padding=1)
+>>> conv
+Conv2d(3, 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+>>> conv(glassnet.ones(8, 3, 28, 28)).shape
+glassnet.Size([8, 16, 28, 28])
+"""
+
+from __future__ import annotations
+
+import math
+
+from glassnet import creation, dtypes
+from glassnet.nn import init
+from glassnet.nn.functional.conv import _conv, _conv_transpose, conv_padding
+from glassnet.nn.functional.vision import pad as _pad
+from glassnet.nn.module import Module
+from glassnet.nn.parameter import Parameter
+
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+
+_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _ntuple(value, n):
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return (value,) * n
+    value = tuple(value)
+    return value * n if len(value) == 1 else value
+
+
+class _ConvNd(Module):
+    _nd = 2
+    _transposed = False
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None,
+                 output_padding=0):
+        super().__init__()
+        nd = self._nd
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups:
+            raise ValueError("out_channels must be divisible by groups")
+        if padding_mode not in _MODES:
+            raise ValueError(
+                f"padding_mode must be one of {list(_MODES)}, but got padding_mode="
+                f"'{padding_mode}'"
+            )
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(
+                    f"Invalid padding string {padding!r}, should be one of ['valid', 'same']"
+                )
+            if padding == "same" and any(s != 1 for s in _ntuple(stride, nd)):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _ntuple(kernel_size, nd)
+        self.stride = _ntuple(stride, nd)
+        self.padding = _ntuple(padding, nd)
+        self.dilation = _ntuple(dilation, nd)
+        self.transposed = self._transposed
+        self.output_padding = _ntuple(output_padding, nd)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        shape = (
+            (in_channels, out_channels // groups, *self.kernel_size) if self._transposed
+            else (out_channels, in_channels // groups, *self.kernel_size)
+        )
+        dtype = dtype or dtypes.get_default_dtype()
+        self.weight = Parameter(creation.empty(*shape, device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(creation.empty(out_channels, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """PyTorch's default: kaiming_uniform_(a=sqrt(5)) weights, U(+-1/sqrt(fan_in)) bias."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            if fan_in != 0:
+                bound = 1 / math.sqrt(fan_in)
+                init.uniform_(self.bias, -bound, bound)
+
+    def extra_repr(self):
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
+        nd = len(self.kernel_size)
+        if self.padding != (0,) * nd:
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * nd:
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * nd:
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class _Conv(_ConvNd):
+    def forward(self, input):
+        weight, bias = self._parameters["weight"], self._parameters["bias"]
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            # Pad explicitly with the chosen mode, then convolve without padding.
+            pads = conv_padding(padding, self.kernel_size, self.stride, self.dilation, "")
+            amounts = tuple(p for pair in reversed(pads) for p in pair)
+            input = _pad(input, amounts, mode=self.padding_mode)
+            padding = 0
+        return _conv(input, weight, bias, self.stride, padding, self.dilation, self.groups,
+                     self._nd, None)
+
+
+class Conv1d(_Conv):
+    """1-D convolution over (N, C_in, L) (or unbatched (C_in, L)): text, audio, time series.
+
+    >>> import glassnet
+    >>> Conv1d(4, 8, 3, padding="same")(glassnet.ones(2, 4, 10)).shape
+    glassnet.Size([2, 8, 10])
+    """
+
+    _nd = 1
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype)
+
+
+class Conv2d(_Conv):
+    """2-D convolution over images (N, C_in, H, W) (or unbatched (C_in, H, W)).
+
+    >>> import glassnet
+    >>> Conv2d(1, 6, 5)(glassnet.ones(4, 1, 28, 28)).shape
+    glassnet.Size([4, 6, 24, 24])
+    """
+
+    _nd = 2
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype)
+
+
+class _ConvTranspose(_ConvNd):
+    _transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
+        if padding_mode != "zeros":
+            raise ValueError(
+                f'Only "zeros" padding mode is supported for {type(self).__name__}'
+            )
+        if isinstance(padding, str):
+            raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype, output_padding)
+
+    def forward(self, input, output_size=None):
+        weight, bias = self._parameters["weight"], self._parameters["bias"]
+        return _conv_transpose(input, weight, bias, self.stride, self.padding,
+                               self.output_padding, self.groups, self.dilation, self._nd, None,
+                               output_size=output_size)
+
+
+class ConvTranspose1d(_ConvTranspose):
+    """Transposed 1-D convolution: learned upsampling of (N, C_in, L).
+
+    >>> import glassnet
+    >>> ConvTranspose1d(4, 2, 2, stride=2)(glassnet.ones(1, 4, 5)).shape
+    glassnet.Size([1, 2, 10])
+    """
+
+    _nd = 1
+
+
+class ConvTranspose2d(_ConvTranspose):
+    """Transposed 2-D convolution: learned upsampling of images (decoders, GAN generators).
+
+    >>> import glassnet
+    >>> ConvTranspose2d(16, 8, 4, stride=2, padding=1)(glassnet.ones(2, 16, 7, 7)).shape
+    glassnet.Size([2, 8, 14, 14])
+    """
+
+    _nd = 2

@@ -1,0 +1,186 @@
+"""Normalisation as functions: batch_norm, layer_norm, group_norm, rms_norm.
+
+Each checks its arguments (naming the function, the shapes it got and what it expected) and
+runs one fused op from ``glassnet.ops.normalization``.
+
+>>> import glassnet
+>>> import glassnet.nn.functional as F
+>>> x = glassnet.tensor([[1.0, 3.0], [3.0, 5.0]])
+>>> F.batch_norm(x, None, None, training=True).round(decimals=3)
+tensor([[-1., -1.],
+        [ 1.,  1.]])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.errors import DTypeError, ShapeError
+from glassnet.ops import normalization as ops
+from glassnet.tensor import Tensor
+
+__all__ = ["batch_norm", "layer_norm", "group_norm", "rms_norm"]
+
+
+def _data(t):
+    return None if t is None else t.data
+
+
+def _check_float(name, input):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: expected a Tensor as input, got {type(input).__name__}")
+    if input.data.dtype.kind != "f":
+        raise DTypeError(
+            f"{name}: expected a floating point input, got dtype {input.data.dtype}; "
+            "convert it with .float() first."
+        )
+
+
+def _check_channels(name, what, t, channels, input):
+    if t is not None and t.data.shape != (channels,):
+        raise ShapeError(
+            f"{name}: {what} has shape {tuple(t.data.shape)} but the input of shape "
+            f"{tuple(input.shape)} has {channels} channels (dim 1); expected {what} of shape "
+            f"({channels},). Check that the layer's num_features matches the channels of the "
+            "data reaching it."
+        )
+
+
+def batch_norm(
+    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
+    """Normalise each channel (dim 1) of an (N, C, ...) input over the batch and spatial dims.
+
+    With ``training`` the batch statistics are used and ``running_mean``/``running_var`` (when
+    given) are updated in place by ``momentum``; otherwise the running statistics are used.
+
+    >>> import glassnet
+    >>> import glassnet.nn.functional as F
+    >>> mean, var = glassnet.zeros(1), glassnet.ones(1)
+    >>> _ = F.batch_norm(glassnet.tensor([[1.0], [3.0]]), mean, var, training=True)
+    >>> mean, var
+    (tensor([0.2000]), tensor([1.1000]))
+    """
+    _check_float("batch_norm", input)
+    if input.data.ndim < 2:
+        raise ShapeError(
+            f"batch_norm: expected an input of shape (N, C) or (N, C, ...), got shape "
+            f"{tuple(input.shape)}; add a batch dimension with .unsqueeze(0)."
+        )
+    channels = input.data.shape[1]
+    for what, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
+        _check_channels("batch_norm", what, t, channels, input)
+    if eps < 0 or (training and eps == 0):
+        raise ValueError(f"batch_norm: eps must be positive, but got {eps}")
+    if training:
+        if input.data.size // max(channels, 1) <= 1:
+            raise ValueError(
+                "batch_norm: expected more than 1 value per channel when training, got input "
+                f"of shape {tuple(input.shape)}; use a batch of 2 or more, or call .eval()."
+            )
+    elif running_mean is None or running_var is None:
+        raise ValueError(
+            "batch_norm: running_mean and running_var must be given when training=False."
+        )
+    out = ops.BatchNorm.apply(
+        input,
+        weight,
+        bias,
+        _data(running_mean),
+        _data(running_var),
+        bool(training),
+        momentum,
+        eps,
+        needs=ops.needs_grad(input, weight, bias),
+    )
+    if training and running_mean is not None:
+        running_mean._version[0] += 1
+        running_var._version[0] += 1
+    return out
+
+
+def _normalized_shape(normalized_shape):
+    if isinstance(normalized_shape, (int, np.integer)):
+        return (int(normalized_shape),)
+    return tuple(int(s) for s in normalized_shape)
+
+
+def _check_trailing(name, input, shape, weight, bias=None):
+    k = len(shape)
+    if tuple(input.data.shape[input.data.ndim - k :]) != shape or input.data.ndim < k:
+        raise ShapeError(
+            f"{name}: normalized_shape is {list(shape)}, so the input's last {k} dim(s) must "
+            f"be {shape}, but the input has shape {tuple(input.shape)}. Set normalized_shape "
+            "to the trailing feature dims of your data."
+        )
+    for what, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.data.shape) != shape:
+            raise ShapeError(
+                f"{name}: {what} has shape {tuple(t.data.shape)}, expected normalized_shape "
+                f"{shape}."
+            )
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last ``len(normalized_shape)`` dims, then scale and shift.
+
+    >>> import glassnet
+    >>> import glassnet.nn.functional as F
+    >>> F.layer_norm(glassnet.tensor([[0.0, 2.0]]), (2,)).round(decimals=3)
+    tensor([[-1.,  1.]])
+    """
+    _check_float("layer_norm", input)
+    shape = _normalized_shape(normalized_shape)
+    _check_trailing("layer_norm", input, shape, weight, bias)
+    return ops.LayerNorm.apply(
+        input, weight, bias, len(shape), eps, needs=ops.needs_grad(input, weight, bias)
+    )
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Split the channels (dim 1) into ``num_groups`` groups and normalise each group per sample.
+
+    >>> import glassnet
+    >>> import glassnet.nn.functional as F
+    >>> F.group_norm(glassnet.tensor([[0.0, 2.0, 5.0, 7.0]]), 2).round(decimals=3)
+    tensor([[-1.,  1., -1.,  1.]])
+    """
+    _check_float("group_norm", input)
+    if input.data.ndim < 2:
+        raise ShapeError(
+            f"group_norm: expected an input of shape (N, C, ...), got shape {tuple(input.shape)}."
+        )
+    channels = input.data.shape[1]
+    if channels % num_groups:
+        raise ShapeError(
+            f"group_norm: the input has {channels} channels (shape {tuple(input.shape)}), which "
+            f"cannot be split into {num_groups} groups; num_channels must be divisible by "
+            "num_groups."
+        )
+    _check_channels("group_norm", "weight", weight, channels, input)
+    _check_channels("group_norm", "bias", bias, channels, input)
+    return ops.GroupNorm.apply(
+        input, weight, bias, int(num_groups), eps, needs=ops.needs_grad(input, weight, bias)
+    )
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Divide by the root mean square over the last dims (``eps`` defaults to the dtype's
+    machine epsilon, as PyTorch), then scale by ``weight``.
+
+    >>> import glassnet
+    >>> import glassnet.nn.functional as F
+    >>> F.rms_norm(glassnet.tensor([[3.0, 4.0]]), (2,), eps=0.0)
+    tensor([[0.8485, 1.1314]])
+    """
+    _check_float("rms_norm", input)
+    shape = _normalized_shape(normalized_shape)
+    _check_trailing("rms_norm", input, shape, weight)
+    if eps is None:
+        eps = float(np.finfo(input.data.dtype).eps)
+    return ops.RMSNorm.apply(input, weight, len(shape), eps, needs=ops.needs_grad(input, weight))

@@ -1,0 +1,313 @@
+"""Normalisation layers: BatchNorm1d/2d/3d, LayerNorm, GroupNorm, RMSNorm.
+
+Parameters and buffers carry PyTorch's names (``weight``, ``bias``, ``running_mean``,
+``running_var``, ``num_batches_tracked``), so a ``state_dict`` moves between the two libraries.
+
+>>> import glassnet
+>>> from glassnet import nn
+>>> bn = nn.BatchNorm1d(3)
+>>> sorted(bn.state_dict())
+['bias', 'num_batches_tracked', 'running_mean', 'running_var', 'weight']
+>>> bn(glassnet.randn(4, 3)).shape
+glassnet.Size([4, 3])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import glassnet
+from glassnet.errors import ShapeError
+from glassnet.nn.functional import normalization as F
+from glassnet.nn.module import Module
+from glassnet.nn.parameter import Parameter
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNorm"]
+
+
+def _dtype(dtype):
+    return dtype if dtype is not None else glassnet.get_default_dtype()
+
+
+class _BatchNorm(Module):
+    """What BatchNorm1d/2d/3d share; they differ only in the input dims they accept."""
+
+    _dims: tuple = ()
+    _layout = ""
+
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
+    ):
+        super().__init__()
+        self.num_features = int(num_features)
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        kw = dict(dtype=_dtype(dtype), device=device)
+        if affine:
+            self.weight = Parameter(glassnet.ones(self.num_features, **kw))
+            if bias:
+                self.bias = Parameter(glassnet.zeros(self.num_features, **kw))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", glassnet.zeros(self.num_features, **kw))
+            self.register_buffer("running_var", glassnet.ones(self.num_features, **kw))
+            self.register_buffer(
+                "num_batches_tracked", glassnet.tensor(0, dtype=glassnet.int64, device=device)
+            )
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self):
+        """Forget the running statistics (mean 0, variance 1, no batches seen)."""
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.weight is not None:
+            self.weight.data[...] = 1
+        if self.bias is not None:
+            self.bias.data[...] = 0
+
+    def forward(self, input):
+        self._check_input(input)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._version[0] += 1
+            if self.momentum is None:  # a cumulative moving average over all batches seen
+                factor = 1.0 / float(self.num_batches_tracked.data)
+        use_batch_stats = self.training or self.running_mean is None
+        track = not self.training or self.track_running_stats
+        return F.batch_norm(
+            input,
+            self.running_mean if track else None,
+            self.running_var if track else None,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            factor,
+            self.eps,
+        )
+
+    def _check_input(self, input):
+        shape = tuple(input.shape)
+        if len(shape) not in self._dims:
+            dims = " or ".join(f"{d}-D" for d in self._dims)
+            raise ShapeError(
+                f"{type(self).__name__} expects a {dims} input {self._layout}, got a "
+                f"{len(shape)}-D input of shape {shape}."
+            )
+        if shape[1] != self.num_features:
+            raise ShapeError(
+                f"expected input with {self.num_features} channels (dim 1) but got shape "
+                f"{shape} with {shape[1]} channels. Set num_features to {shape[1]} or check the "
+                "layer before this one."
+            )
+
+    def extra_repr(self):
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm of (N, C) features or (N, C, L) sequences, per channel C.
+
+    >>> import glassnet
+    >>> glassnet.nn.BatchNorm1d(4)(glassnet.randn(8, 4, 10)).shape
+    glassnet.Size([8, 4, 10])
+    """
+
+    _dims = (2, 3)
+    _layout = "(N, C) or (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm of (N, C, H, W) images, per channel C: the usual layer after a Conv2d.
+
+    >>> import glassnet
+    >>> glassnet.nn.BatchNorm2d(3)(glassnet.randn(2, 3, 4, 4)).shape
+    glassnet.Size([2, 3, 4, 4])
+    """
+
+    _dims = (4,)
+    _layout = "(N, C, H, W)"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch norm of (N, C, D, H, W) volumes, per channel C.
+
+    >>> import glassnet
+    >>> glassnet.nn.BatchNorm3d(2)(glassnet.randn(2, 2, 3, 3, 3)).shape
+    glassnet.Size([2, 2, 3, 3, 3])
+    """
+
+    _dims = (5,)
+    _layout = "(N, C, D, H, W)"
+
+
+def _as_shape(normalized_shape):
+    if isinstance(normalized_shape, (int, np.integer)):
+        return (int(normalized_shape),)
+    return tuple(int(s) for s in normalized_shape)
+
+
+class LayerNorm(Module):
+    """Normalise each sample over its last dims (``normalized_shape``): the transformer's norm.
+
+    >>> import glassnet
+    >>> ln = glassnet.nn.LayerNorm(4)
+    >>> y = ln(glassnet.randn(2, 4))
+    >>> [round(v, 4) + 0.0 for v in y.mean(-1).tolist()]
+    [0.0, 0.0]
+    """
+
+    def __init__(
+        self,
+        normalized_shape,
+        eps=1e-5,
+        elementwise_affine=True,
+        bias=True,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__()
+        self.normalized_shape = _as_shape(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        kw = dict(dtype=_dtype(dtype), device=device)
+        if elementwise_affine:
+            self.weight = Parameter(glassnet.ones(self.normalized_shape, **kw))
+            if bias:
+                self.bias = Parameter(glassnet.zeros(self.normalized_shape, **kw))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            self.weight.data[...] = 1
+        if self.bias is not None:
+            self.bias.data[...] = 0
+
+    def forward(self, input):
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+            f", bias={self.bias is not None}"
+        )
+
+
+class GroupNorm(Module):
+    """Normalise groups of channels per sample: batch-size independent, good for small batches.
+
+    >>> import glassnet
+    >>> glassnet.nn.GroupNorm(2, 4)(glassnet.randn(1, 4, 3, 3)).shape
+    glassnet.Size([1, 4, 3, 3])
+    """
+
+    def __init__(
+        self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True
+    ):
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError(
+                f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                f"({num_groups})."
+            )
+        self.num_groups = int(num_groups)
+        self.num_channels = int(num_channels)
+        self.eps = eps
+        self.affine = affine
+        kw = dict(dtype=_dtype(dtype), device=device)
+        if affine:
+            self.weight = Parameter(glassnet.ones(self.num_channels, **kw))
+            if bias:
+                self.bias = Parameter(glassnet.zeros(self.num_channels, **kw))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            self.weight.data[...] = 1
+        if self.bias is not None:
+            self.bias.data[...] = 0
+
+    def forward(self, input):
+        if input.ndim < 2 or input.shape[1] != self.num_channels:
+            raise ShapeError(
+                f"expected input of shape (N, {self.num_channels}, ...) but got shape "
+                f"{tuple(input.shape)}. Set num_channels to the channels (dim 1) of your data."
+            )
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class RMSNorm(Module):
+    """Scale each sample by the root mean square of its last dims (no centring): used by
+    LLaMA-style transformers.
+
+    >>> import glassnet
+    >>> glassnet.nn.RMSNorm(8)(glassnet.randn(2, 8)).shape
+    glassnet.Size([2, 8])
+    """
+
+    def __init__(
+        self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None
+    ):
+        super().__init__()
+        self.normalized_shape = _as_shape(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(
+                glassnet.ones(self.normalized_shape, dtype=_dtype(dtype), device=device)
+            )
+        else:
+            self.register_parameter("weight", None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            self.weight.data[...] = 1
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )

@@ -1,0 +1,480 @@
+"""Recurrent layers: RNN, LSTM and GRU over whole sequences, and their one-step cells.
+
+Weights, their names (``weight_ih_l0``, ``bias_hh_l1_reverse``), gate order (i, f, g, o for the
+LSTM; r, z, n for the GRU) and initialisation (uniform in +-1/sqrt(hidden_size)) are PyTorch's,
+so state dicts move both ways. A whole stack of layers and directions runs as one fused op
+(``glassnet.ops.recurrent``); inputs may be padded batches (time first, or ``batch_first``),
+single unbatched sequences, or PackedSequences whose sequences keep their own lengths.
+
+>>> import glassnet
+>>> from glassnet import nn
+>>> lstm = nn.LSTM(4, 8, num_layers=2, batch_first=True)
+>>> out, (h, c) = lstm(glassnet.ones(3, 5, 4))         # batch 3, 5 steps, 4 features
+>>> out.shape, h.shape
+(glassnet.Size([3, 5, 8]), glassnet.Size([2, 3, 8]))
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+from glassnet import creation, dtypes
+from glassnet.errors import DTypeError, ShapeError
+from glassnet.nn import init
+from glassnet.nn.functional.dropout import keep_mask
+from glassnet.nn.module import Module
+from glassnet.nn.parameter import Parameter
+from glassnet.nn.utils.rnn import PackedSequence
+from glassnet.ops.recurrent import GRUSequence, LSTMSequence, RNNSequence, Unpack
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+_OPS = {"RNN_TANH": RNNSequence, "RNN_RELU": RNNSequence, "LSTM": LSTMSequence, "GRU": GRUSequence}
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _param(shape, device, dtype):
+    return Parameter(
+        creation.empty(*shape, device=device, dtype=dtype or dtypes.get_default_dtype())
+    )
+
+
+def _check_state(name, h, expected, dtype):
+    if tuple(h.data.shape) != expected:
+        raise ShapeError(
+            f"expected {name} of shape {expected} (num_layers * num_directions, batch, "
+            f"hidden_size; no batch dim for unbatched input), got {tuple(h.shape)}. Pass one "
+            "initial state per layer and direction, or hx=None for zeros."
+        )
+    if h.data.dtype != dtype:
+        raise DTypeError(f"expected {name} of dtype {dtype} (the input's), got {h.data.dtype}")
+
+
+def _check_dtype(x, weight):
+    if x.data.dtype != weight.data.dtype:
+        raise DTypeError(
+            f"expected input of dtype {weight.data.dtype} (the parameters' dtype), got "
+            f"{x.data.dtype}; convert the input (x.to({weight.data.dtype})) or the layer "
+            f"(layer.to({x.data.dtype}))."
+        )
+
+
+class RNNBase(Module):
+    """What RNN, LSTM and GRU share: the stacked weights, argument checks and the fused call."""
+
+    def __init__(
+        self,
+        mode,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__()
+        if (
+            not isinstance(dropout, numbers.Number)
+            or isinstance(dropout, bool)
+            or not 0 <= dropout <= 1
+        ):
+            raise ValueError(
+                "dropout should be a number in range [0, 1] representing the probability of an "
+                f"element being zeroed, got {dropout!r}"
+            )
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                "dropout option adds dropout after all but last recurrent layer, so non-zero "
+                f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
+                f"num_layers={num_layers}",
+                stacklevel=2,
+            )
+        if not isinstance(hidden_size, int) or hidden_size <= 0:
+            raise ValueError(f"hidden_size must be a positive int, got {hidden_size!r}")
+        if not isinstance(num_layers, int) or num_layers <= 0:
+            raise ValueError(f"num_layers must be a positive int, got {num_layers!r}")
+        if proj_size != 0:
+            raise NotImplementedError(
+                "LSTM proj_size is not supported in glassnet; use proj_size=0 and, if needed, a "
+                "Linear layer on the output."
+            )
+        self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
+        self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
+        self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, 0
+        gate = _GATES[mode] * hidden_size
+        D = 2 if bidirectional else 1
+        self._flat_weights_names = []
+        for layer in range(num_layers):
+            layer_in = input_size if layer == 0 else hidden_size * D
+            for d in range(D):
+                suffix = f"_l{layer}" + ("_reverse" if d == 1 else "")
+                shapes = [("weight_ih", (gate, layer_in)), ("weight_hh", (gate, hidden_size))]
+                if bias:
+                    shapes += [("bias_ih", (gate,)), ("bias_hh", (gate,))]
+                for name, shape in shapes:
+                    setattr(self, name + suffix, _param(shape, device, dtype))
+                    self._flat_weights_names.append(name + suffix)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """PyTorch's default: every weight and bias uniform in +-1/sqrt(hidden_size)."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    @property
+    def _flat_weights(self):
+        return [self._parameters[n] for n in self._flat_weights_names]
+
+    @property
+    def all_weights(self):
+        """The parameters grouped per layer and direction, as PyTorch's ``all_weights``."""
+        per = 4 if self.bias else 2
+        w = self._flat_weights
+        return [w[i : i + per] for i in range(0, len(w), per)]
+
+    def flatten_parameters(self):
+        """A no-op kept for PyTorch compatibility (the weights are never fragmented here)."""
+
+    def forward(self, input, hx=None):
+        L, H = self.num_layers, self.hidden_size
+        D = 2 if self.bidirectional else 1
+        weights = self._flat_weights
+        packed = isinstance(input, PackedSequence)
+        if packed:
+            x = input.data
+            sizes = tuple(input.batch_sizes.tolist())
+            B, bf, out_shape = sizes[0], False, None
+            if x.data.ndim != 2:
+                raise ShapeError(
+                    f"expected packed data of shape (rows, {self.input_size}), got {tuple(x.shape)}"
+                )
+            if sum(sizes) != x.data.shape[0]:
+                raise ShapeError(
+                    f"packed data has {x.data.shape[0]} rows but batch_sizes sum "
+                    f"to {sum(sizes)}; build it with pack_padded_sequence"
+                )
+            out_shape, h_shape = (x.data.shape[0], D * H), (L * D, B, H)
+        else:
+            x = input
+            shape = tuple(x.data.shape)
+            if len(shape) not in (2, 3) or 0 in shape[:-1]:
+                layout = "(batch, seq, features)" if self.batch_first else "(seq, batch, features)"
+                raise ShapeError(
+                    f"expected a non-empty 3D input {layout} or 2D unbatched input (seq, "
+                    f"features), got shape {shape}"
+                )
+            if len(shape) == 2:
+                T, B, bf = shape[0], 1, False
+                out_shape, h_shape = (T, D * H), (L * D, H)
+            else:
+                bf = self.batch_first
+                (B, T) = shape[:2] if bf else shape[1::-1]
+                out_shape, h_shape = (T, B, D * H), (L * D, B, H)
+            sizes = (B,) * T
+        if x.data.shape[-1] != self.input_size:
+            raise ShapeError(
+                f"expected input with last dimension {self.input_size} (input_size), got shape "
+                f"{tuple(x.shape)}; make the layer with input_size={x.data.shape[-1]} or fix "
+                "the features of the input."
+            )
+        _check_dtype(x, weights[0])
+        h0 = c0 = None
+        if hx is not None:
+            if self.mode == "LSTM":
+                if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                    raise TypeError("LSTM expects hx as a tuple (h_0, c_0)")
+                h0, c0 = hx
+            else:
+                h0 = hx
+            _check_state("h_0", h0, h_shape, x.data.dtype)
+            if c0 is not None:
+                _check_state("c_0", c0, h_shape, x.data.dtype)
+        masks = None
+        if self.training and self.dropout > 0 and L > 1:
+            masks = [keep_mask((sum(sizes), D * H), self.dropout, x.data) for _ in range(L - 1)]
+        order = input.sorted_indices if packed else None
+        flat = _OPS[self.mode].apply(
+            x,
+            h0,
+            c0,
+            *weights,
+            sizes=sizes,
+            num_layers=L,
+            bidirectional=self.bidirectional,
+            batch_first=bf,
+            dropout_masks=masks,
+            nonlinearity=getattr(self, "nonlinearity", None),
+            sorted_indices=None if order is None else order.data,
+        )
+        N = sum(sizes)
+        n_ext, n_state = (B + N) * D * H, L * D * B * H
+        output = Unpack.apply(flat, B * D * H, n_ext, out_shape, bf)
+        state = Unpack.apply(flat, n_ext, n_ext + n_state, h_shape)
+        if self.mode == "LSTM":
+            state = (state, Unpack.apply(flat, n_ext + n_state, n_ext + 2 * n_state, h_shape))
+        if packed:
+            output = PackedSequence(
+                output, input.batch_sizes, input.sorted_indices, input.unsorted_indices
+            )
+        return output, state
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if self.batch_first is not False:
+            s += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            s += f", bidirectional={self.bidirectional}"
+        return s
+
+
+class RNN(RNNBase):
+    """Elman RNN: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)`` (or relu), stacked
+    ``num_layers`` deep. Returns ``(output, h_n)``.
+
+    >>> import glassnet
+    >>> out, h = RNN(3, 5, nonlinearity="relu")(glassnet.ones(7, 2, 3))
+    >>> out.shape, h.shape
+    (glassnet.Size([7, 2, 5]), glassnet.Size([1, 2, 5]))
+    """
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        nonlinearity="tanh",
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        device=None,
+        dtype=None,
+    ):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(
+                f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
+            )
+        super().__init__(
+            "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device=device,
+            dtype=dtype,
+        )
+        self.nonlinearity = nonlinearity
+
+
+class LSTM(RNNBase):
+    """Long short-term memory: gates i, f, g, o; ``c_t = f*c_{t-1} + i*g``,
+    ``h_t = o*tanh(c_t)``. Returns ``(output, (h_n, c_n))``.
+
+    >>> import glassnet
+    >>> out, (h, c) = LSTM(3, 5, bidirectional=True)(glassnet.ones(7, 3))   # unbatched
+    >>> out.shape, h.shape, c.shape
+    (glassnet.Size([7, 10]), glassnet.Size([2, 5]), glassnet.Size([2, 5]))
+    """
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            "LSTM",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            proj_size,
+            device,
+            dtype,
+        )
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit: gates r, z, n; ``h_t = (1 - z)*n + z*h_{t-1}``. Returns
+    ``(output, h_n)``.
+
+    >>> import glassnet
+    >>> out, h = GRU(3, 5, num_layers=2)(glassnet.ones(7, 2, 3))
+    >>> h.shape
+    glassnet.Size([2, 2, 5])
+    """
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            "GRU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device=device,
+            dtype=dtype,
+        )
+
+
+class RNNCellBase(Module):
+    """One time step of a recurrent layer: weights ``weight_ih``, ``weight_hh``, ``bias_ih``,
+    ``bias_hh`` as in PyTorch. Call it in your own loop over time."""
+
+    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
+        super().__init__()
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        self.weight_ih = _param((num_chunks * hidden_size, input_size), device, dtype)
+        self.weight_hh = _param((num_chunks * hidden_size, hidden_size), device, dtype)
+        if bias:
+            self.bias_ih = _param((num_chunks * hidden_size,), device, dtype)
+            self.bias_hh = _param((num_chunks * hidden_size,), device, dtype)
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """PyTorch's default: every weight and bias uniform in +-1/sqrt(hidden_size)."""
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def _step(self, op, input, hx, nonlinearity=None):
+        shape = tuple(input.data.shape)
+        if len(shape) not in (1, 2) or shape[-1] != self.input_size:
+            raise ShapeError(
+                f"expected input of shape (batch, {self.input_size}) or ({self.input_size},) "
+                f"(input_size={self.input_size}), got {shape}"
+            )
+        _check_dtype(input, self.weight_ih)
+        B = shape[0] if len(shape) == 2 else 1
+        h_shape = (B, self.hidden_size) if len(shape) == 2 else (self.hidden_size,)
+        h0 = c0 = None
+        if hx is not None:
+            if op is LSTMSequence:
+                if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                    raise TypeError("LSTMCell expects hx as a tuple (h_0, c_0)")
+                h0, c0 = hx
+            else:
+                h0 = hx
+            _check_cell_state("h_0", h0, h_shape, input.data.dtype)
+            if c0 is not None:
+                _check_cell_state("c_0", c0, h_shape, input.data.dtype)
+        weights = [self.weight_ih, self.weight_hh]
+        if self.bias:
+            weights += [self.bias_ih, self.bias_hh]
+        flat = op.apply(input, h0, c0, *weights, sizes=(B,), nonlinearity=nonlinearity)
+        n_ext, n = 2 * B * self.hidden_size, B * self.hidden_size
+        h = Unpack.apply(flat, n_ext, n_ext + n, h_shape)
+        if op is LSTMSequence:
+            return h, Unpack.apply(flat, n_ext + n, n_ext + 2 * n, h_shape)
+        return h
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            s += f", nonlinearity={self.nonlinearity}"
+        return s
+
+
+def _check_cell_state(name, h, expected, dtype):
+    if tuple(h.data.shape) != expected:
+        raise ShapeError(
+            f"expected {name} of shape {expected} (batch, hidden_size; no batch dim for an "
+            f"unbatched input), got {tuple(h.shape)}"
+        )
+    if h.data.dtype != dtype:
+        raise DTypeError(f"expected {name} of dtype {dtype} (the input's), got {h.data.dtype}")
+
+
+class RNNCell(RNNCellBase):
+    """One Elman RNN step: ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (or relu).
+
+    >>> import glassnet
+    >>> RNNCell(3, 5)(glassnet.ones(2, 3)).shape
+    glassnet.Size([2, 5])
+    """
+
+    def __init__(
+        self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None
+    ):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input, hx=None):
+        return self._step(RNNSequence, input, hx, self.nonlinearity)
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step; returns ``(h', c')``.
+
+    >>> import glassnet
+    >>> h, c = LSTMCell(3, 5)(glassnet.ones(3))            # unbatched
+    >>> h.shape, c.shape
+    (glassnet.Size([5]), glassnet.Size([5]))
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
+
+    def forward(self, input, hx=None):
+        return self._step(LSTMSequence, input, hx)
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step; returns ``h'``.
+
+    >>> import glassnet
+    >>> GRUCell(3, 5)(glassnet.ones(2, 3), glassnet.zeros(2, 5)).shape
+    glassnet.Size([2, 5])
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
+
+    def forward(self, input, hx=None):
+        return self._step(GRUSequence, input, hx)

@@ -1,0 +1,473 @@
+"""Fused recurrent networks: a whole multi-layer RNN, LSTM or GRU over a whole sequence is one op.
+
+Composing a recurrence from per-step ops costs a dozen graph nodes per time step. Here one
+Function runs every layer and direction: the input projection ``x @ W_ih^T`` of all time steps is
+one big matmul, the loop over time does only the hidden-to-hidden matmul and the gate math in
+place, and backward is backpropagation through time in one function, whose weight gradients are
+again one big matmul each.
+
+Sequences are laid out "packed" (PyTorch's PackedSequence layout): the rows of time step ``t`` are
+``batch_sizes[t]`` consecutive rows, sorted by decreasing length, so a step touches only the
+sequences still running. A padded batch is the special case where every step has all ``B`` rows.
+Per layer, the hidden states live in one ``(B + N, D * H)`` array: rows ``0..B`` hold the initial
+state, then one row per (step, sequence); direction ``d`` owns columns ``d*H:(d+1)*H``.
+
+The result is one flat array [initial rows + outputs | h_n | c_n] that ``Unpack`` slices into the
+output and the final states (a Function has one output).
+
+>>> import numpy as np, glassnet
+>>> x = glassnet.ones(3, 1, 2)                       # (time, batch, features)
+>>> w = [glassnet.full(s, 0.1, requires_grad=True) for s in [(8, 2), (8, 2), (8,), (8,)]]
+>>> flat = LSTMSequence.apply(x, None, None, *w, sizes=(1, 1, 1))
+>>> Unpack.apply(flat, 2, 8, (3, 1, 2)).shape       # output rows after the initial one
+glassnet.Size([3, 1, 2])
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from glassnet.autograd import Function
+from glassnet.backend import get_array_module
+from glassnet.errors import ShapeError
+
+__all__ = []
+
+
+# ---- row bookkeeping -----------------------------------------------------------------------
+class _Plan:
+    """For one batch-size schedule: which rows each step reads and writes, per direction.
+
+    ``steps[d]`` lists ``(rows, prev, out)`` in the order direction ``d`` runs: ``rows`` slices
+    the packed (N, *) arrays, ``prev`` and ``out`` select rows of the (B + N, *) state array
+    (slices where contiguous, so the common case makes views, never copies).
+    """
+
+    def __init__(self, sizes):
+        T, B = len(sizes), sizes[0]
+        if T == 0 or any(b < a for a, b in zip(sizes[1:], sizes)) or sizes[-1] < 1:
+            raise ShapeError(
+                f"recurrent layer: batch_sizes must be positive and non-increasing, got "
+                f"{list(sizes)}; build packed input with pack_padded_sequence or pack_sequence."
+            )
+        offs = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        self.B, self.N = B, offs[-1]
+        fwd, rev, fwd_prev, rev_prev = [], [], [], [None] * T
+        for t in range(T):
+            bs, off = sizes[t], offs[t]
+            start = 0 if t == 0 else B + offs[t - 1]
+            fwd.append(
+                (slice(off, off + bs), slice(start, start + bs), slice(B + off, B + off + bs))
+            )
+            fwd_prev.append(np.arange(start, start + bs))
+        for t in range(T - 1, -1, -1):
+            bs, off = sizes[t], offs[t]
+            if t == T - 1:
+                prev = np.arange(bs)
+            else:  # sequences that start at this step read their initial state
+                nb, base = sizes[t + 1], B + offs[t + 1]
+                prev = np.concatenate([np.arange(base, base + nb), np.arange(nb, bs)])
+            rev_prev[t] = prev
+            rev.append((slice(off, off + bs), _as_slice(prev), slice(B + off, B + off + bs)))
+        lengths = (np.asarray(sizes)[None, :] > np.arange(B)[:, None]).sum(1)
+        fwd_final = B + np.asarray(offs)[lengths - 1] + np.arange(B)
+        self.steps = (fwd, rev)
+        self.prev_all = (_as_slice(np.concatenate(fwd_prev)), _as_slice(np.concatenate(rev_prev)))
+        self.final = (_as_slice(fwd_final), slice(B, 2 * B))
+        self._converted = {}
+
+    def on(self, xp):
+        """This plan with index arrays on ``xp``'s device (CuPy needs its own arrays)."""
+        if xp is np:
+            return self
+        if xp not in self._converted:
+            other = object.__new__(_Plan)
+            other.__dict__.update(self.__dict__)
+            conv = lambda r: r if isinstance(r, slice) else xp.asarray(r)
+            other.steps = tuple([(a, conv(p), o) for a, p, o in s] for s in self.steps)
+            other.prev_all = tuple(conv(r) for r in self.prev_all)
+            other.final = tuple(conv(r) for r in self.final)
+            self._converted[xp] = other
+        return self._converted[xp]
+
+
+def _as_slice(idx):
+    if len(idx) and (len(idx) == 1 or bool((np.diff(idx) == 1).all())):
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
+
+
+@lru_cache(maxsize=128)
+def plan_for(sizes):
+    """The cached row plan for a tuple of batch sizes (one entry per time step)."""
+    return _Plan(sizes)
+
+
+def _sigmoid_(xp, a):
+    """Sigmoid in place; the tanh form never overflows and needs no temporary."""
+    a *= 0.5
+    xp.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
+
+
+# ---- the shared driver ---------------------------------------------------------------------
+class _Sequence(Function):
+    """Runs layers and directions; subclasses supply one direction's forward and backward."""
+
+    has_cell = False
+
+    def forward(
+        self,
+        x,
+        h0,
+        c0,
+        *weights,
+        sizes,
+        num_layers=1,
+        bidirectional=False,
+        batch_first=False,
+        dropout_masks=None,
+        sorted_indices=None,
+        nonlinearity="tanh",
+    ):
+        xp = get_array_module(x)
+        L, D = num_layers, 2 if bidirectional else 1
+        P = len(weights) // (L * D)
+        H = weights[1].shape[1]
+        plan = plan_for(sizes).on(xp)
+        B, N, DH = plan.B, plan.N, D * H
+        self.x_shape, self.batch_first, self.sizes = x.shape, batch_first, sizes
+        if batch_first:
+            X = xp.ascontiguousarray(x.swapaxes(0, 1)).reshape(N, x.shape[-1])
+        else:
+            X = x.reshape(N, x.shape[-1])
+        order = None
+        if sorted_indices is not None:
+            order = xp.asarray(sorted_indices)
+            self.unsort = xp.argsort(order)
+        self.order, self.nonlinearity, self.masks = order, nonlinearity, dropout_masks
+        self.h_shape = None if h0 is None else h0.shape
+        h0 = _initial(h0, L * D, B, H, order)
+        c0 = _initial(c0, L * D, B, H, order)
+        n_ext, n_state = (B + N) * DH, L * D * B * H
+        flat = xp.empty(n_ext + n_state * (2 if self.has_cell else 1), dtype=x.dtype)
+        hn = flat[n_ext : n_ext + n_state].reshape(L * D, B, H)
+        cn = flat[n_ext + n_state :].reshape(L * D, B, H) if self.has_cell else None
+        self.layers = []
+        for layer in range(L):
+            ext = (
+                flat[:n_ext].reshape(B + N, DH)
+                if layer == L - 1
+                else xp.empty((B + N, DH), x.dtype)
+            )
+            cext = xp.empty((B + N, DH), x.dtype) if self.has_cell else None
+            saved = []
+            for d in range(D):
+                k, cols = layer * D + d, slice(d * H, (d + 1) * H)
+                ext[:B, cols] = 0 if h0 is None else h0[k]
+                if cext is not None:
+                    cext[:B, cols] = 0 if c0 is None else c0[k]
+                w = weights[k * P : (k + 1) * P]
+                saved.append(self.run(xp, X, ext, cext, cols, w, plan.steps[d], H))
+                hn[k] = ext[plan.final[d], cols]
+                if cn is not None:
+                    cn[k] = cext[plan.final[d], cols]
+            self.layers.append((X, ext, cext, saved))
+            if layer < L - 1:
+                X = ext[B:]
+                if dropout_masks is not None:
+                    X = X * dropout_masks[layer]
+        if order is not None:
+            hn[...] = hn[:, self.unsort]
+            if cn is not None:
+                cn[...] = cn[:, self.unsort]
+        self.plan, self.weights, self.dims = plan, weights, (L, D, P, H)
+        return flat
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        plan, weights = self.plan, self.weights
+        (L, D, P, H), B, N = self.dims, plan.B, plan.N
+        DH, n_ext, n_state = D * H, (B + N) * D * H, L * D * B * H
+        if not grad.flags.writeable:
+            grad = grad.copy()
+        dext = grad[:n_ext].reshape(B + N, DH)
+        dhn = grad[n_ext : n_ext + n_state].reshape(L * D, B, H)
+        dcn = grad[n_ext + n_state :].reshape(L * D, B, H) if self.has_cell else None
+        if self.order is not None:
+            dhn = dhn[:, self.order]
+            dcn = None if dcn is None else dcn[:, self.order]
+        nxt = self.next_functions  # None where an input needs no gradient
+        dh0 = xp.empty((L * D, B, H), grad.dtype) if nxt[1] is not None else None
+        dc0 = xp.empty((L * D, B, H), grad.dtype) if nxt[2] is not None else None
+        wgrads = [None] * len(weights)
+        dx = None
+        for layer in range(L - 1, -1, -1):
+            X, ext, cext, saved = self.layers[layer]
+            dcext = xp.zeros((B + N, DH), grad.dtype) if self.has_cell else None
+            if layer > 0:
+                dprev = xp.empty((B + N, DH), grad.dtype)
+                dprev[:B] = 0
+                dX = dprev[B:]
+            else:
+                dX = xp.empty(X.shape, grad.dtype) if nxt[0] is not None else None
+            for d in range(D):
+                k, cols = layer * D + d, slice(d * H, (d + 1) * H)
+                w = weights[k * P : (k + 1) * P]
+                dext[plan.final[d], cols] += dhn[k]
+                if dcext is not None:
+                    dcext[plan.final[d], cols] += dcn[k]
+                dgx, dgh = self.run_backward(
+                    xp, dext, dcext, ext, cext, cols, w, saved[d], plan, d, H
+                )
+                base = 3 + k * P
+                if nxt[base] is not None:
+                    wgrads[k * P] = dgx.T @ X
+                if nxt[base + 1] is not None:
+                    wgrads[k * P + 1] = dgh.T @ ext[plan.prev_all[d], cols]
+                if P == 4 and nxt[base + 2] is not None:
+                    wgrads[k * P + 2] = dgx.sum(0)
+                if P == 4 and nxt[base + 3] is not None:
+                    wgrads[k * P + 3] = dgh.sum(0)
+                if dX is not None:
+                    if d == 0:
+                        xp.matmul(dgx, w[0], out=dX)
+                    else:
+                        dX += dgx @ w[0]
+                if dh0 is not None:
+                    dh0[k] = dext[:B, cols]
+                if dc0 is not None:
+                    dc0[k] = dcext[:B, cols]
+            if layer > 0:
+                if self.masks is not None:
+                    dX *= self.masks[layer - 1]
+                dext = dprev
+            else:
+                dx = dX
+        if dx is not None:
+            if self.batch_first:
+                dx = dx.reshape(len(self.sizes), -1, dx.shape[-1]).swapaxes(0, 1)
+            dx = dx.reshape(self.x_shape)
+        return (dx, _restore(dh0, self), _restore(dc0, self), *wgrads)
+
+
+def _initial(h, n, B, H, order):
+    if h is None:
+        return None
+    h = h.reshape(n, B, H)
+    return h if order is None else h[:, order]
+
+
+def _restore(g, fn):
+    if g is None:
+        return None
+    if fn.order is not None:
+        g = g[:, fn.unsort]
+    return g.reshape(fn.h_shape)
+
+
+# ---- the three cells -------------------------------------------------------------------------
+class RNNSequence(_Sequence):
+    """Elman RNN: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu)."""
+
+    def run(self, xp, X, ext, cext, cols, w, steps, H):
+        G = X @ w[0].T
+        if len(w) == 4:
+            G += w[2] + w[3]
+        whhT, relu = w[1].T, self.nonlinearity == "relu"
+        for rows, prev, out in steps:
+            g = G[rows]
+            g += ext[prev, cols] @ whhT
+            if relu:
+                xp.maximum(g, 0, out=ext[out, cols])
+            else:
+                xp.tanh(g, out=ext[out, cols])
+        return None
+
+    def run_backward(self, xp, dext, dcext, ext, cext, cols, w, saved, plan, d, H):
+        Y = ext[plan.B :, cols]
+        slope = (Y > 0).astype(Y.dtype) if self.nonlinearity == "relu" else 1 - Y * Y
+        dG = xp.empty_like(slope)
+        w_hh = w[1]
+        for rows, prev, out in reversed(plan.steps[d]):
+            dg = dG[rows]
+            xp.multiply(dext[out, cols], slope[rows], out=dg)
+            dext[prev, cols] += dg @ w_hh
+        return dG, dG
+
+
+class LSTMSequence(_Sequence):
+    """LSTM with PyTorch's gate order i, f, g, o: c' = f*c + i*g, h' = o*tanh(c')."""
+
+    has_cell = True
+
+    def run(self, xp, X, ext, cext, cols, w, steps, H):
+        G = X @ w[0].T
+        if len(w) == 4:
+            G += w[2] + w[3]
+        whhT, H2, H3 = w[1].T, 2 * H, 3 * H
+        TC = xp.empty((G.shape[0], H), G.dtype)
+        for rows, prev, out in steps:
+            g = G[rows]
+            g += ext[prev, cols] @ whhT
+            gg = xp.tanh(g[:, H2:H3])
+            _sigmoid_(xp, g)  # i, f, o (the g block is overwritten just below)
+            g[:, H2:H3] = gg
+            c = cext[out, cols]
+            xp.multiply(g[:, H:H2], cext[prev, cols], out=c)
+            gg *= g[:, :H]
+            c += gg
+            tc = TC[rows]
+            xp.tanh(c, out=tc)
+            xp.multiply(g[:, H3:], tc, out=ext[out, cols])
+        return G, TC
+
+    def run_backward(self, xp, dext, dcext, ext, cext, cols, w, saved, plan, d, H):
+        G, TC = saved
+        N = G.shape[0]
+        i, f, g, o = G[:, :H], G[:, H : 2 * H], G[:, 2 * H : 3 * H], G[:, 3 * H :]
+        # Everything but dh and dc is known before the loop: precompute it in a few big ops.
+        K = xp.empty((N, 3, H), G.dtype)
+        xp.multiply(i, 1 - i, out=K[:, 0])
+        K[:, 0] *= g
+        xp.multiply(f, 1 - f, out=K[:, 1])
+        K[:, 1] *= cext[plan.prev_all[d], cols]
+        xp.multiply(g, g, out=K[:, 2])
+        xp.subtract(1, K[:, 2], out=K[:, 2])
+        K[:, 2] *= i
+        Po = o * (1 - o)
+        Po *= TC
+        Q = TC * TC
+        xp.subtract(1, Q, out=Q)
+        Q *= o
+        dG = xp.empty_like(G)
+        dG3 = dG.reshape(N, 4, H)
+        w_hh = w[1]
+        for rows, prev, out in reversed(plan.steps[d]):
+            dh = dext[out, cols]
+            dc = dcext[out, cols]
+            dc += dh * Q[rows]
+            xp.multiply(dc[:, None, :], K[rows], out=dG3[rows, :3])
+            xp.multiply(dh, Po[rows], out=dG3[rows, 3])
+            dext[prev, cols] += dG[rows] @ w_hh
+            dcext[prev, cols] += dc * f[rows]
+        return dG, dG
+
+
+class GRUSequence(_Sequence):
+    """GRU with PyTorch's gate order r, z, n: n = tanh(x W_in + b_in + r*(h W_hn + b_hn)),
+    h' = (1 - z)*n + z*h."""
+
+    def run(self, xp, X, ext, cext, cols, w, steps, H):
+        G = X @ w[0].T
+        H2 = 2 * H
+        bias = len(w) == 4
+        if bias:
+            b = w[2].copy()
+            b[:H2] += w[3][:H2]
+            G += b
+            b_hn = w[3][H2:]
+        whhT = w[1].T
+        GHN = xp.empty((G.shape[0], H), G.dtype)
+        for rows, prev, out in steps:
+            hp = ext[prev, cols]
+            gh = hp @ whhT
+            rz = G[rows, :H2]
+            rz += gh[:, :H2]
+            _sigmoid_(xp, rz)
+            ghn = GHN[rows]
+            if bias:
+                xp.add(gh[:, H2:], b_hn, out=ghn)
+            else:
+                ghn[...] = gh[:, H2:]
+            n = G[rows, H2:]
+            n += rz[:, :H] * ghn
+            xp.tanh(n, out=n)
+            h = ext[out, cols]
+            xp.subtract(hp, n, out=h)
+            h *= rz[:, H:]
+            h += n
+        return G, GHN
+
+    def run_backward(self, xp, dext, dcext, ext, cext, cols, w, saved, plan, d, H):
+        G, GHN = saved
+        N = G.shape[0]
+        r, z, n = G[:, :H], G[:, H : 2 * H], G[:, 2 * H :]
+        hp = ext[plan.prev_all[d], cols]
+        a = (1 - z) * (1 - n * n)  # d h' / d (pre-activation of n)
+        K = xp.empty((N, 3, H), G.dtype)  # d h' / d (input projection), per gate
+        xp.multiply(r, 1 - r, out=K[:, 0])
+        K[:, 0] *= GHN
+        K[:, 0] *= a
+        xp.multiply(z, 1 - z, out=K[:, 1])
+        K[:, 1] *= hp - n
+        K[:, 2] = a
+        Kh = K.copy()  # the same for the hidden projection, where n's block is scaled by r
+        Kh[:, 2] *= r
+        dGH = xp.empty_like(G)
+        dGH3 = dGH.reshape(N, 3, H)
+        w_hh = w[1]
+        for rows, prev, out in reversed(plan.steps[d]):
+            dh = dext[out, cols]
+            xp.multiply(dh[:, None, :], Kh[rows], out=dGH3[rows])
+            back = dGH[rows] @ w_hh
+            back += dh * z[rows]
+            dext[prev, cols] += back
+        dGX = (dext[plan.B :, cols][:, None, :] * K).reshape(N, 3 * H)
+        return dGX, dGH
+
+
+class Unpack(Function):
+    """One part of a fused recurrent op's flat result, as a view: the output or a final state."""
+
+    is_view = True
+    saves_inputs = False
+
+    def forward(self, flat, start, stop, shape, batch_first=False):
+        self.size, self.start, self.stop = flat.shape[0], start, stop
+        self.shape, self.batch_first = shape, batch_first
+        out = flat[start:stop].reshape(shape)
+        return out.swapaxes(0, 1) if batch_first else out
+
+    def backward(self, grad):
+        g = get_array_module(grad).zeros(self.size, grad.dtype)
+        g[self.start : self.stop].reshape(self.shape)[...] = (
+            grad.swapaxes(0, 1) if self.batch_first else grad
+        )
+        return (g,)
+
+
+class GatherRows(Function):
+    """Rows of ``x`` with its first two dims flattened, picked by ``index`` (packing)."""
+
+    saves_inputs = False
+
+    def forward(self, x, index):
+        self.shape, self.index = x.shape, index
+        return x.reshape((-1,) + x.shape[2:])[index]
+
+    def backward(self, grad):
+        shape = self.shape
+        g = get_array_module(grad).zeros((shape[0] * shape[1],) + shape[2:], grad.dtype)
+        g[self.index] = grad
+        return (g.reshape(shape),)
+
+
+class ScatterRows(Function):
+    """Rows of ``data`` placed at ``index`` of a ``shape`` array (first two dims flattened),
+    the rest filled with ``padding_value`` (unpacking)."""
+
+    saves_inputs = False
+
+    def forward(self, data, index, shape, padding_value=0.0):
+        xp = get_array_module(data)
+        self.index = index
+        out = xp.full((shape[0] * shape[1],) + tuple(shape[2:]), padding_value, data.dtype)
+        out[index] = data
+        return out.reshape(shape)
+
+    def backward(self, grad):
+        return (grad.reshape((-1,) + grad.shape[2:])[self.index],)

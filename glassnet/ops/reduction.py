@@ -1,0 +1,413 @@
+"""Reductions over dims: sum, mean, prod, var, std, max, min, amax, amin, argmax, argmin, all, any.
+
+Every reduction takes ``dim`` (an int, or a tuple where PyTorch allows one; None means all dims)
+and ``keepdim``. The backward of a reduction broadcasts the output's gradient back over the
+reduced dims, so it first puts those dims back as size 1 (``_unsqueeze``).
+
+>>> import glassnet
+>>> x = glassnet.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+>>> x.sum(dim=1)
+tensor([3., 7.], grad_fn=<SumBackward...>)
+>>> x.mean().backward()
+>>> x.grad
+tensor([[0.2500, 0.2500],
+        [0.2500, 0.2500]])
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+
+from glassnet import dtypes
+from glassnet.autograd import Function
+from glassnet.backend import get_array_module
+from glassnet.errors import DTypeError
+from glassnet.ops._util import normalize_dim, normalize_dims
+from glassnet.ops.arithmetic import _quiet
+from glassnet.tensor import Tensor
+
+# What ``x.max(dim)`` returns, like torch.return_types.max: a tuple with named fields.
+max_result = namedtuple("max", ["values", "indices"])
+min_result = namedtuple("min", ["values", "indices"])
+
+
+def _axes(input, dim, op):
+    """A tuple of axes (None for all), accepting an int, a tuple/list, or None."""
+    ndim = input.data.ndim
+    if dim is None:
+        return None
+    if ndim == 0:  # PyTorch lets dim 0 / -1 name the one "dim" of a scalar
+        for d in (dim,) if isinstance(dim, int) else dim:
+            normalize_dim(d, 0, op)
+        return ()
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        return None
+    return normalize_dims(dim, ndim, op)
+
+
+def _unsqueeze(g, axes, keepdims, ndim):
+    """The gradient with the reduced dims back as size 1, ready to broadcast to the input."""
+    if keepdims:
+        return g
+    if axes is None:
+        return g.reshape((1,) * ndim)
+    return get_array_module(g).expand_dims(g, axes) if axes else g
+
+
+def _count(shape, axes):
+    n = 1
+    for i in range(len(shape)) if axes is None else axes:
+        n *= shape[i]
+    return n
+
+
+class Sum(Function):
+    saves_inputs = False
+
+    def forward(self, a, axes, keepdims, dtype=None):
+        self.in_shape, self.axes, self.keepdims = a.shape, axes, keepdims
+        return a.sum(axis=axes, keepdims=keepdims, dtype=dtype)
+
+    def backward(self, grad):
+        g = _unsqueeze(grad, self.axes, self.keepdims, len(self.in_shape))
+        return get_array_module(g).broadcast_to(g, self.in_shape), None, None
+
+
+class Mean(Function):
+    saves_inputs = False
+
+    def forward(self, a, axes, keepdims):
+        self.in_shape, self.axes, self.keepdims = a.shape, axes, keepdims
+        n = _count(a.shape, axes)
+        # sum / n is the same float math as numpy's mean, without its Python-level overhead.
+        return (
+            a.sum(axis=axes, keepdims=keepdims) / n if n else a.mean(axis=axes, keepdims=keepdims)
+        )
+
+    def backward(self, grad):
+        g = _unsqueeze(grad, self.axes, self.keepdims, len(self.in_shape))
+        n = _count(self.in_shape, self.axes)
+        return get_array_module(g).broadcast_to(g / n if n else g, self.in_shape), None, None
+
+
+class Prod(Function):
+    def forward(self, a, axis, keepdims):
+        self.a, self.axis, self.keepdims = a, axis, keepdims
+        return a.prod(axis=axis, keepdims=keepdims)
+
+    def backward(self, grad):
+        # d prod / d x_i = product of all the others: exclusive products from the left and from
+        # the right, which stay exact when some x are 0 (out / x would divide by zero).
+        xp = get_array_module(grad)
+        a, axis = self.a, self.axis
+        x = a.reshape(-1) if axis is None else xp.moveaxis(a, axis, -1)
+        one = xp.ones(x.shape[:-1] + (1,), dtype=x.dtype)
+        left = xp.cumprod(xp.concatenate([one, x[..., :-1]], axis=-1), axis=-1)
+        right = xp.flip(xp.cumprod(xp.flip(xp.concatenate([x[..., 1:], one], -1), -1), -1), -1)
+        others = left * right
+        others = others.reshape(a.shape) if axis is None else xp.moveaxis(others, -1, axis)
+        g = _unsqueeze(grad, None if axis is None else (axis,), self.keepdims, a.ndim)
+        return g * others, None, None
+
+
+class Var(Function):
+    """Variance (or, with ``root``, standard deviation) with Bessel's ``correction``."""
+
+    def forward(self, a, axes, correction, keepdims, root):
+        xp = get_array_module(a)
+        n = _count(a.shape, axes)
+        d = a - a.sum(axis=axes, keepdims=True) / builtins.max(n, 1)
+        denom = builtins.max(n - correction, 0)
+        with _quiet(xp):
+            out = (d * d).sum(axis=axes, keepdims=True) / denom
+            if root:
+                out = xp.sqrt(out)
+        self.d, self.denom, self.out, self.root = d, denom, out, root
+        self.axes, self.keepdims = axes, keepdims
+        return out if keepdims else out.reshape(_reduced_shape(a.shape, axes))
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        g = _unsqueeze(grad, self.axes, self.keepdims, self.d.ndim)
+        if not self.root:
+            return g * self.d * (2.0 / self.denom if self.denom else float("inf")), None
+        # d std = (x - mean) / (std * (N - correction)); PyTorch makes it 0 where std is 0.
+        with _quiet(xp):
+            scale = xp.where(self.out == 0, 0, g / (self.out * self.denom))
+        return scale * self.d, None
+
+
+def _reduced_shape(shape, axes):
+    if axes is None:
+        return ()
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+class AMax(Function):
+    """max/min over dims; ties share the gradient evenly, as PyTorch's amax and max()."""
+
+    def forward(self, a, axes, keepdims, smallest):
+        out = a.min(axis=axes, keepdims=True) if smallest else a.max(axis=axes, keepdims=True)
+        self.mask = a == out
+        self.axes, self.keepdims = axes, keepdims
+        return out if keepdims else out.reshape(_reduced_shape(a.shape, axes))
+
+    def backward(self, grad):
+        mask = self.mask
+        g = _unsqueeze(grad, self.axes, self.keepdims, mask.ndim)
+        count = mask.sum(axis=self.axes, keepdims=True).astype(grad.dtype)
+        return mask * (g / count), None
+
+
+class MaxDim(Function):
+    """The values of max/min along one dim; the gradient goes to the selected index only."""
+
+    def forward(self, a, index, axis, keepdims):
+        xp = get_array_module(a)
+        self.index, self.axis, self.keepdims, self.in_shape = index, axis, keepdims, a.shape
+        out = xp.take_along_axis(a, index, axis=axis)
+        return out if keepdims else out.squeeze(axis)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        g = grad if self.keepdims else xp.expand_dims(grad, self.axis)
+        n = self.in_shape[self.axis]
+        positions = xp.arange(n).reshape((n,) + (1,) * (len(self.in_shape) - self.axis - 1))
+        return xp.where(positions == self.index, g, xp.zeros((), dtype=g.dtype)), None
+
+
+# ---- the public functions ------------------------------------------------------------------
+def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
+    """Sum over ``dim`` (all dims by default); integer and bool tensors sum to int64.
+
+    >>> import glassnet
+    >>> glassnet.tensor([[1, 2], [3, 4]]).sum(0)
+    tensor([4, 6])
+    """
+    kind = input.data.dtype.kind
+    if dim is None and dtype is None and kind == "f":  # the hot path: loss.sum()
+        return Sum.apply(input, None, keepdim)
+    if dtype is not None:
+        input = _cast(input, dtype)
+    elif kind != "f":
+        return Sum.apply(input, _axes(input, dim, "sum"), keepdim, dtypes.int64)
+    return Sum.apply(input, _axes(input, dim, "sum"), keepdim)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean over ``dim`` (all dims by default); needs a floating tensor or ``dtype=``.
+
+    >>> import glassnet
+    >>> glassnet.tensor([[1.0, 2.0], [3.0, 5.0]]).mean(dim=1, keepdim=True)
+    tensor([[1.5000],
+            [4.0000]])
+    """
+    if dtype is not None:
+        input = _cast(input, dtype)
+    elif input.data.dtype.kind != "f":
+        raise DTypeError(
+            f"mean(): could not infer output dtype. Input dtype must be a floating point dtype, "
+            f"got {input.dtype}. Convert first with .float(), or pass dtype=glassnet.float32."
+        )
+    return Mean.apply(input, _axes(input, dim, "mean"), keepdim)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """Product over one ``dim`` (or of all elements); exact gradients even with zeros.
+
+    >>> import glassnet
+    >>> glassnet.tensor([[1.0, 2.0], [3.0, 4.0]]).prod(1)
+    tensor([ 2., 12.])
+    """
+    if dtype is not None:
+        input = _cast(input, dtype)
+    elif input.data.dtype.kind != "f":
+        input = _cast(input, dtypes.int64)
+    if dim is None:
+        return Prod.apply(input, None, False)
+    axis = normalize_dim(dim, input.data.ndim, "prod")
+    if input.data.ndim == 0:
+        return Prod.apply(input, None, False)
+    return Prod.apply(input, axis, keepdim)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over ``dim``; ``correction=1`` (the default) divides by N - 1.
+
+    >>> import glassnet
+    >>> glassnet.tensor([1.0, 2.0, 3.0, 4.0]).var()
+    tensor(1.6667)
+    >>> glassnet.tensor([1.0, 2.0, 3.0, 4.0]).var(correction=0)
+    tensor(1.2500)
+    """
+    return _var(input, dim, unbiased, keepdim, correction, root=False)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation over ``dim``; ``correction=1`` (the default) divides by N - 1.
+
+    >>> import glassnet
+    >>> glassnet.tensor([[1.0, 3.0], [2.0, 2.0]]).std(dim=1, unbiased=False)
+    tensor([1., 0.])
+    """
+    return _var(input, dim, unbiased, keepdim, correction, root=True)
+
+
+def _var(input, dim, unbiased, keepdim, correction, root):
+    name = "std" if root else "var"
+    if isinstance(dim, bool):  # the old var(input, unbiased) overload
+        dim, unbiased = None, dim
+    if input.data.dtype.kind != "f":
+        raise DTypeError(
+            f"{name}: only floating point tensors are supported, got {input.dtype}; "
+            "convert with .float() first."
+        )
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    return Var.apply(input, _axes(input, dim, name), correction, keepdim, root)
+
+
+def _extreme(input, dim, keepdim, smallest):
+    name = "min" if smallest else "max"
+    if isinstance(dim, Tensor):  # torch.max(a, b) is the elementwise maximum
+        from glassnet.ops.elementwise import maximum, minimum
+
+        return (minimum if smallest else maximum)(input, dim)
+    if dim is None:
+        if input.data.size == 0:
+            raise RuntimeError(
+                f"{name}(): expected a non-empty tensor (shape {tuple(input.shape)}); "
+                f"pass dim= or use a non-empty input."
+            )
+        return AMax.apply(input, None, False, smallest)
+    xp = get_array_module(input.data)
+    a = input.data
+    if a.ndim == 0:
+        normalize_dim(dim, 0, name)
+        return (max_result, min_result)[smallest](input, Tensor._make(xp.zeros((), xp.int64)))
+    axis = normalize_dim(dim, a.ndim, name)
+    index = (xp.argmin if smallest else xp.argmax)(a, axis=axis, keepdims=True)
+    values = MaxDim.apply(input, index, axis, keepdim)
+    indices = Tensor._make(index if keepdim else index.squeeze(axis))
+    return (max_result, min_result)[smallest](values, indices)
+
+
+def max(input, dim=None, keepdim=False):  # noqa: A001
+    """The largest value; with ``dim``, a (values, indices) pair along that dim.
+
+    >>> import glassnet
+    >>> x = glassnet.tensor([[1.0, 5.0], [7.0, 2.0]])
+    >>> x.max()
+    tensor(7.)
+    >>> x.max(dim=1).indices
+    tensor([1, 0])
+    """
+    return _extreme(input, dim, keepdim, smallest=False)
+
+
+def min(input, dim=None, keepdim=False):  # noqa: A001
+    """The smallest value; with ``dim``, a (values, indices) pair along that dim.
+
+    >>> import glassnet
+    >>> glassnet.tensor([[1.0, 5.0], [7.0, 2.0]]).min(dim=0).values
+    tensor([1., 2.])
+    """
+    return _extreme(input, dim, keepdim, smallest=True)
+
+
+def amax(input, dim=(), keepdim=False):
+    """Largest values over ``dim`` (all dims by default); ties share the gradient evenly.
+
+    >>> import glassnet
+    >>> glassnet.tensor([[1.0, 5.0], [7.0, 2.0]]).amax(dim=0)
+    tensor([7., 5.])
+    """
+    return AMax.apply(input, _axes(input, dim, "amax"), keepdim, False)
+
+
+def amin(input, dim=(), keepdim=False):
+    """Smallest values over ``dim`` (all dims by default); ties share the gradient evenly."""
+    return AMax.apply(input, _axes(input, dim, "amin"), keepdim, True)
+
+
+def _arg(input, dim, keepdim, smallest):
+    xp = get_array_module(input.data)
+    a = input.data
+    find = xp.argmin if smallest else xp.argmax
+    if dim is None:
+        index = find(a.reshape(-1)) if a.ndim else xp.zeros((), xp.int64)
+        index = xp.asarray(index, dtype=xp.int64)
+        return Tensor._make(index.reshape((1,) * a.ndim) if keepdim else index)
+    if a.ndim == 0:
+        normalize_dim(dim, 0, "argmin" if smallest else "argmax")
+        return Tensor._make(xp.zeros((), xp.int64))
+    axis = normalize_dim(dim, a.ndim, "argmin" if smallest else "argmax")
+    return Tensor._make(find(a, axis=axis, keepdims=keepdim).astype(xp.int64, copy=False))
+
+
+def argmax(input, dim=None, keepdim=False):
+    """Index of the largest value (in the flattened tensor, or along ``dim``); first one wins.
+
+    >>> import glassnet
+    >>> glassnet.tensor([[1.0, 5.0], [7.0, 2.0]]).argmax()
+    tensor(2)
+    """
+    return _arg(input, dim, keepdim, smallest=False)
+
+
+def argmin(input, dim=None, keepdim=False):
+    """Index of the smallest value (in the flattened tensor, or along ``dim``).
+
+    >>> import glassnet
+    >>> glassnet.tensor([[1.0, 5.0], [7.0, 2.0]]).argmin(dim=1)
+    tensor([0, 1])
+    """
+    return _arg(input, dim, keepdim, smallest=True)
+
+
+def all(input, dim=None, keepdim=False):  # noqa: A001
+    """True where every element over ``dim`` is nonzero.
+
+    >>> import glassnet
+    >>> glassnet.tensor([[True, False], [True, True]]).all(dim=1)
+    tensor([False,  True])
+    """
+    a = input.data
+    return Tensor._make(
+        get_array_module(a).asarray(a.all(axis=_axes(input, dim, "all"), keepdims=keepdim))
+    )
+
+
+def any(input, dim=None, keepdim=False):  # noqa: A001
+    """True where some element over ``dim`` is nonzero.
+
+    >>> import glassnet
+    >>> glassnet.tensor([0.0, 0.0, 1.0]).any()
+    tensor(True)
+    """
+    a = input.data
+    return Tensor._make(
+        get_array_module(a).asarray(a.any(axis=_axes(input, dim, "any"), keepdims=keepdim))
+    )
+
+
+def _cast(t, dtype):
+    from glassnet.ops.conversion import to_dtype
+
+    return to_dtype(t, dtype)
+
+
+# Reductions with more to them live next door; they are part of this module's API.
+from glassnet.ops.norm import logsumexp, norm  # noqa: E402, F401
+from glassnet.ops.scan import cumprod, cumsum  # noqa: E402, F401
+
+TENSOR_METHODS = {
+    name: globals()[name]
+    for name in (
+        "sum mean prod var std max min amax amin argmax argmin all any logsumexp norm cumsum "
+        "cumprod"
+    ).split()
+}
+
+__all__ = list(TENSOR_METHODS)
