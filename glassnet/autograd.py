@@ -22,6 +22,9 @@ tensor([12.])
 
 from __future__ import annotations
 
+import heapq
+import itertools
+
 import numpy as np
 
 from glassnet import backend, grad_mode
@@ -41,6 +44,9 @@ __all__ = [
 
 _ndarray = np.ndarray
 _new = object.__new__
+# Creation order of graph nodes, counting down: the newest node has the smallest number, so a
+# min-heap pops consumers before the nodes they consume.
+_sequence = itertools.count(0, -1)
 
 
 class Function:
@@ -56,7 +62,7 @@ class Function:
     keep ``self.shape`` or ``self.dtype`` of its own.
     """
 
-    __slots__ = ("_next", "_out_shape", "_out_dtype", "_saved_versions", "__dict__")
+    __slots__ = ("_next", "_out_shape", "_out_dtype", "_saved_versions", "_seq", "__dict__")
     is_view = False
     saves_inputs = True
     # Rarely set, so they live on the class until a hook, retain_grad or release sets them.
@@ -74,18 +80,38 @@ class Function:
     def apply(cls, *args, **kwargs):
         """Run the op on tensors (non-tensor arguments pass through as constants)."""
         fn = cls()
-        arrays = []
-        track = False
-        for a in args:
+        # Every op runs through here, so one and two arguments (most ops) get unrolled paths.
+        if len(args) == 2:
+            a, b = args
             if isinstance(a, Tensor):
-                arrays.append(a.data)
-                if a.requires_grad:
-                    track = True
+                if isinstance(b, Tensor):
+                    out = fn.forward(a.data, b.data, **kwargs)
+                    track = a.requires_grad or b.requires_grad
+                else:
+                    out = fn.forward(a.data, b, **kwargs)
+                    track = a.requires_grad
+            elif isinstance(b, Tensor):
+                out = fn.forward(a, b.data, **kwargs)
+                track = b.requires_grad
             else:
-                arrays.append(a)
+                out = fn.forward(a, b, **kwargs)
+                track = False
+        elif len(args) == 1 and isinstance(args[0], Tensor):
+            out = fn.forward(args[0].data, **kwargs)
+            track = args[0].requires_grad
+        else:
+            arrays = []
+            track = False
+            for a in args:
+                if isinstance(a, Tensor):
+                    arrays.append(a.data)
+                    if a.requires_grad:
+                        track = True
+                else:
+                    arrays.append(a)
+            out = fn.forward(*arrays, **kwargs)
         if backend._cupy is not None:  # without CuPy every array is on the CPU
             _check_devices(cls, args)
-        out = fn.forward(*arrays, **kwargs)
         if out.__class__ is not _ndarray:
             out = backend.get_array_module(out).asarray(out)
         result = _new(Tensor)
@@ -107,6 +133,7 @@ class Function:
             else:
                 nodes.append(None)
         fn._next = nodes
+        fn._seq = next(_sequence)
         fn._saved_versions = versions
         fn._out_shape = out.shape
         fn._out_dtype = out.dtype
@@ -249,7 +276,12 @@ def _root_gradients(outputs, grad_outputs):
 
 
 def _execute(outputs, grad_outputs, retain_graph, capture=None):
-    """The engine. Walk the graph in reverse topological order and propagate gradients.
+    """The engine. Walk the graph from the outputs back and propagate gradients.
+
+    Every node was created after the nodes it consumes, so visiting nodes newest first (a heap
+    keyed by creation order) is a topological order: a node runs only once all its consumers
+    have sent their gradients. Only nodes that receive a gradient are visited, and the walk is
+    a loop, not recursion, so graphs 100,000 ops deep are fine.
 
     ``capture`` maps nodes (a Function, or a leaf Tensor) to lists: for ``autograd.grad`` the
     gradients reaching those nodes are collected there instead of being accumulated into
@@ -258,68 +290,49 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
     roots = _root_gradients(outputs, grad_outputs)
     grads = {}  # Function -> the sum of the gradients it has received so far
     leaf_grads = {}  # leaf Tensor -> the sum of its gradients
-    pending = {}  # Function -> how many of its consumers have not yet sent their gradient
-    stack = []
+    heap = []
     for out, g in zip(outputs, roots):
         node = out.grad_fn
         if node is None:
             leaf_grads[out] = leaf_grads[out] + g if out in leaf_grads else g
-            continue
-        grads[node] = grads[node] + g if node in grads else g
-        if node not in pending:
-            pending[node] = 0
-            stack.append(node)
-    ready = list(stack)
+        elif node in grads:
+            grads[node] = grads[node] + g
+        else:
+            grads[node] = g
+            heap.append((node._seq, node))
+    heapq.heapify(heap)
 
-    # Count each Function's consumers (iteratively: graphs may be 100,000 ops deep).
-    while stack:
-        fn = stack.pop()
-        if fn._freed:
-            _raise_freed()
-        for parent in fn._next:
-            if parent is not None and isinstance(parent, Function):
-                if parent in pending:
-                    pending[parent] += 1
-                else:
-                    pending[parent] = 1
-                    stack.append(parent)
-    ready = [fn for fn in ready if pending[fn] == 0]
-
+    pop, push = heapq.heappop, heapq.heappush
     enabled = grad_mode._enabled
     grad_mode._enabled = False  # backward formulas run on arrays; nothing to record
     try:
-        while ready:
-            fn = ready.pop()
-            g = grads.pop(fn, None)
-            if g is None:  # every consumer sent None: pass None on
-                input_grads = (None,) * len(fn._next)
-            else:
-                if fn._hooks is not None or fn._retained is not None or capture is not None:
-                    g = _node_extras(fn, g, capture)
-                for counter, expected in fn._saved_versions:
-                    if counter[0] != expected:
-                        _raise_modified(fn, counter, expected)
-                input_grads = fn.backward(g)
-                if input_grads.__class__ is not tuple:
-                    input_grads = (
-                        tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
-                    )
+        while heap:
+            fn = pop(heap)[1]
+            if fn._freed:
+                _raise_freed()
+            g = grads.pop(fn)
+            if fn._hooks is not None or fn._retained is not None or capture is not None:
+                g = _node_extras(fn, g, capture)
+            for counter, expected in fn._saved_versions:
+                if counter[0] != expected:
+                    _raise_modified(fn, counter, expected)
+            input_grads = fn.backward(g)
+            if input_grads.__class__ is not tuple:
+                input_grads = (
+                    tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
+                )
             for parent, ig in zip(fn._next, input_grads):
-                if parent is None:
+                if parent is None or ig is None:
                     continue
                 if isinstance(parent, Function):
-                    if ig is not None:
-                        if ig.shape != parent._out_shape or ig.dtype is not parent._out_dtype:
-                            ig = _fit(ig, parent._out_shape, parent._out_dtype)
-                        if parent in grads:
-                            grads[parent] = grads[parent] + ig
-                        else:
-                            grads[parent] = ig
-                    left = pending[parent] - 1
-                    pending[parent] = left
-                    if left == 0:
-                        ready.append(parent)
-                elif ig is not None:
+                    if ig.shape != parent._out_shape or ig.dtype is not parent._out_dtype:
+                        ig = _fit(ig, parent._out_shape, parent._out_dtype)
+                    if parent in grads:
+                        grads[parent] = grads[parent] + ig
+                    else:
+                        grads[parent] = ig
+                        push(heap, (parent._seq, parent))
+                else:
                     data = parent.data
                     if ig.shape != data.shape or ig.dtype is not data.dtype:
                         ig = _fit(ig, data.shape, data.dtype)

@@ -53,6 +53,7 @@ class Sequential(Module):
                 self.add_module(str(i), module)
 
     def forward(self, input):
+        """Feed ``input`` through every layer in order."""
         for module in self._modules.values():
             input = module(input)
         return input
@@ -237,20 +238,25 @@ class ModuleDict(Module):
         return key in self._modules
 
     def clear(self):
+        """Remove every layer."""
         self._modules.clear()
 
     def pop(self, key):
+        """Remove the layer ``key`` and return it."""
         value = self._modules[key]
         del self._modules[key]
         return value
 
     def keys(self):
+        """The layer names."""
         return self._modules.keys()
 
     def items(self):
+        """(name, layer) pairs."""
         return self._modules.items()
 
     def values(self):
+        """The layers."""
         return self._modules.values()
 
     def update(self, modules):

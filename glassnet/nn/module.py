@@ -51,6 +51,7 @@ class Module:
         object.__setattr__(self, "_backward_hooks", OrderedDict())
 
     def forward(self, *args, **kwargs):
+        """The computation; subclasses define it, and callers call the module, not forward."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     # ---- calling ------------------------------------------------------------------------------
@@ -196,6 +197,7 @@ class Module:
 
     # ---- walking the tree ---------------------------------------------------------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(name, module) for self and every submodule, depth first, as PyTorch orders them."""
         stack = [(prefix, self)]
         memo = set() if memo is None else memo
         # Iterative pre-order walk, children in registration order.
@@ -214,10 +216,12 @@ class Module:
             stack.extend(reversed(children))
 
     def modules(self):
+        """Self and every submodule."""
         for _, m in self.named_modules():
             yield m
 
     def named_children(self):
+        """(name, module) for the direct children."""
         seen = set()
         for name, m in self._modules.items():
             if m is not None and id(m) not in seen:
@@ -225,6 +229,7 @@ class Module:
                 yield name, m
 
     def children(self):
+        """The direct children."""
         for _, m in self.named_children():
             yield m
 
@@ -247,17 +252,21 @@ class Module:
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
+        """Every parameter (each once), e.g. to give to an optimizer."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """(name, tensor) for every buffer (running statistics and the like)."""
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
+        """Every buffer."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     def get_submodule(self, target):
+        """The submodule at a dotted path such as ``"encoder.layers.0"``."""
         module = self
         for part in target.split(".") if target else []:
             if part not in module._modules:
@@ -266,6 +275,7 @@ class Module:
         return module
 
     def get_parameter(self, target):
+        """The parameter at a dotted path such as ``"encoder.fc.weight"``."""
         path, _, name = target.rpartition(".")
         module = self.get_submodule(path)
         if name not in module._parameters:
@@ -344,18 +354,23 @@ class Module:
         return self
 
     def cpu(self):
+        """Move every parameter and buffer to the CPU."""
         return self.to("cpu")
 
     def cuda(self, device=None):
+        """Move every parameter and buffer to the GPU."""
         return self.to("cuda")
 
     def float(self):
+        """Cast floating parameters and buffers to float32."""
         return self.to(dtypes.float32)
 
     def double(self):
+        """Cast floating parameters and buffers to float64 (for gradient checks)."""
         return self.to(dtypes.float64)
 
     def half(self):
+        """Cast floating parameters and buffers to float16."""
         return self.to(dtypes.float16)
 
     # ---- state ----------------------------------------------------------------------------------

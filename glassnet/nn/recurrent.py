@@ -20,12 +20,19 @@ import math
 import numbers
 import warnings
 
-from glassnet import creation, dtypes
-from glassnet.errors import DTypeError, ShapeError
+from glassnet.errors import ShapeError
 from glassnet.nn import init
 from glassnet.nn.functional.dropout import keep_mask
 from glassnet.nn.module import Module
-from glassnet.nn.parameter import Parameter
+from glassnet.nn.recurrent_cell import (
+    GRUCell,
+    LSTMCell,
+    RNNCell,
+    RNNCellBase,
+    _check_dtype,
+    _check_state,
+    _param,
+)
 from glassnet.nn.utils.rnn import PackedSequence
 from glassnet.ops.recurrent import GRUSequence, LSTMSequence, RNNSequence, Unpack
 
@@ -33,32 +40,6 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell"
 
 _OPS = {"RNN_TANH": RNNSequence, "RNN_RELU": RNNSequence, "LSTM": LSTMSequence, "GRU": GRUSequence}
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-
-
-def _param(shape, device, dtype):
-    return Parameter(
-        creation.empty(*shape, device=device, dtype=dtype or dtypes.get_default_dtype())
-    )
-
-
-def _check_state(name, h, expected, dtype):
-    if tuple(h.data.shape) != expected:
-        raise ShapeError(
-            f"expected {name} of shape {expected} (num_layers * num_directions, batch, "
-            f"hidden_size; no batch dim for unbatched input), got {tuple(h.shape)}. Pass one "
-            "initial state per layer and direction, or hx=None for zeros."
-        )
-    if h.data.dtype != dtype:
-        raise DTypeError(f"expected {name} of dtype {dtype} (the input's), got {h.data.dtype}")
-
-
-def _check_dtype(x, weight):
-    if x.data.dtype != weight.data.dtype:
-        raise DTypeError(
-            f"expected input of dtype {weight.data.dtype} (the parameters' dtype), got "
-            f"{x.data.dtype}; convert the input (x.to({weight.data.dtype})) or the layer "
-            f"(layer.to({x.data.dtype}))."
-        )
 
 
 class RNNBase(Module):
@@ -354,127 +335,3 @@ class GRU(RNNBase):
             device=device,
             dtype=dtype,
         )
-
-
-class RNNCellBase(Module):
-    """One time step of a recurrent layer: weights ``weight_ih``, ``weight_hh``, ``bias_ih``,
-    ``bias_hh`` as in PyTorch. Call it in your own loop over time."""
-
-    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
-        super().__init__()
-        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        self.weight_ih = _param((num_chunks * hidden_size, input_size), device, dtype)
-        self.weight_hh = _param((num_chunks * hidden_size, hidden_size), device, dtype)
-        if bias:
-            self.bias_ih = _param((num_chunks * hidden_size,), device, dtype)
-            self.bias_hh = _param((num_chunks * hidden_size,), device, dtype)
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        """PyTorch's default: every weight and bias uniform in +-1/sqrt(hidden_size)."""
-        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
-
-    def _step(self, op, input, hx, nonlinearity=None):
-        shape = tuple(input.data.shape)
-        if len(shape) not in (1, 2) or shape[-1] != self.input_size:
-            raise ShapeError(
-                f"expected input of shape (batch, {self.input_size}) or ({self.input_size},) "
-                f"(input_size={self.input_size}), got {shape}"
-            )
-        _check_dtype(input, self.weight_ih)
-        B = shape[0] if len(shape) == 2 else 1
-        h_shape = (B, self.hidden_size) if len(shape) == 2 else (self.hidden_size,)
-        h0 = c0 = None
-        if hx is not None:
-            if op is LSTMSequence:
-                if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                    raise TypeError("LSTMCell expects hx as a tuple (h_0, c_0)")
-                h0, c0 = hx
-            else:
-                h0 = hx
-            _check_cell_state("h_0", h0, h_shape, input.data.dtype)
-            if c0 is not None:
-                _check_cell_state("c_0", c0, h_shape, input.data.dtype)
-        weights = [self.weight_ih, self.weight_hh]
-        if self.bias:
-            weights += [self.bias_ih, self.bias_hh]
-        flat = op.apply(input, h0, c0, *weights, sizes=(B,), nonlinearity=nonlinearity)
-        n_ext, n = 2 * B * self.hidden_size, B * self.hidden_size
-        h = Unpack.apply(flat, n_ext, n_ext + n, h_shape)
-        if op is LSTMSequence:
-            return h, Unpack.apply(flat, n_ext + n, n_ext + 2 * n, h_shape)
-        return h
-
-    def extra_repr(self):
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.bias is not True:
-            s += f", bias={self.bias}"
-        if getattr(self, "nonlinearity", "tanh") != "tanh":
-            s += f", nonlinearity={self.nonlinearity}"
-        return s
-
-
-def _check_cell_state(name, h, expected, dtype):
-    if tuple(h.data.shape) != expected:
-        raise ShapeError(
-            f"expected {name} of shape {expected} (batch, hidden_size; no batch dim for an "
-            f"unbatched input), got {tuple(h.shape)}"
-        )
-    if h.data.dtype != dtype:
-        raise DTypeError(f"expected {name} of dtype {dtype} (the input's), got {h.data.dtype}")
-
-
-class RNNCell(RNNCellBase):
-    """One Elman RNN step: ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (or relu).
-
-    >>> import glassnet
-    >>> RNNCell(3, 5)(glassnet.ones(2, 3)).shape
-    glassnet.Size([2, 5])
-    """
-
-    def __init__(
-        self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None
-    ):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
-        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
-        self.nonlinearity = nonlinearity
-
-    def forward(self, input, hx=None):
-        return self._step(RNNSequence, input, hx, self.nonlinearity)
-
-
-class LSTMCell(RNNCellBase):
-    """One LSTM step; returns ``(h', c')``.
-
-    >>> import glassnet
-    >>> h, c = LSTMCell(3, 5)(glassnet.ones(3))            # unbatched
-    >>> h.shape, c.shape
-    (glassnet.Size([5]), glassnet.Size([5]))
-    """
-
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
-        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
-
-    def forward(self, input, hx=None):
-        return self._step(LSTMSequence, input, hx)
-
-
-class GRUCell(RNNCellBase):
-    """One GRU step; returns ``h'``.
-
-    >>> import glassnet
-    >>> GRUCell(3, 5)(glassnet.ones(2, 3), glassnet.zeros(2, 5)).shape
-    glassnet.Size([2, 5])
-    """
-
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
-        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
-
-    def forward(self, input, hx=None):
-        return self._step(GRUSequence, input, hx)

@@ -205,7 +205,8 @@ class Convolution(Function):
 
     def backward(self, grad):
         g = self.g
-        need_x, need_w = self.next[0] is not None, self.next[1] is not None
+        nodes = self.next_functions  # None where an input needs no gradient
+        need_x, need_w = nodes[0] is not None, nodes[1] is not None
         grad = grad.reshape(g.N, g.O, g.Ho, g.Wo)
         grad_rows = _grad_rows(grad, g)
         dx = conv_grad_input(grad, self.w4, g, grad_rows).reshape(self.x_shape) if need_x else None
@@ -245,11 +246,12 @@ class ConvTranspose(Function):
         xp = get_array_module(grad)
         grad4 = grad.reshape(g.N, g.C, g.H, g.W)
         dx = dw = db = None
-        if self.next[0] is not None or self.next[1] is not None:
+        nodes = self.next_functions  # None where an input needs no gradient
+        if nodes[0] is not None or nodes[1] is not None:
             # Forward of the equivalent convolution gives dx; its columns give dw.
             y, cols = conv_forward(grad4, self.w4, None, g)
-            dx = y.reshape(self.x_shape) if self.next[0] is not None else None
-            if self.next[1] is not None:
+            dx = y.reshape(self.x_shape) if nodes[0] is not None else None
+            if nodes[1] is not None:
                 dw = conv_grad_weight(_grad_rows(self.x4, g), cols, g, self.w_shape)
         if self.has_bias:
             db = xp.sum(grad4, axis=(0, 2, 3))

@@ -44,19 +44,24 @@ class CTC(Function):
         ext = xp.full((batch, width), blank, dtype=xp.int64)
         ext[:, 1::2] = xp.clip(targets, 0, n_classes - 1)
         lpl = xp.take_along_axis(log_probs, xp.broadcast_to(ext[None], (n_time, batch, width)), 2)
-        # A jump over a blank (s - 2 -> s) is allowed only between two different labels.
+        # A jump over a blank (s - 2 -> s) is allowed only between two different labels; as a
+        # log-mask (0 allowed, -inf not) it is one addition per step.
         skip = xp.zeros((batch, width), dtype=bool)
         skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+        skip_log = xp.where(skip, 0, -xp.inf).astype(dtype)
         steps = max(int(input_lengths.max()), 1) if batch else 1
 
-        alpha = xp.full((steps, batch, width), -xp.inf, dtype=dtype)
-        alpha[0, :, :2] = lpl[0, :, :2]
+        # Two -inf columns on the left stand for positions s - 1 and s - 2 before the start.
+        padded = xp.full((steps, batch, width + 2), -xp.inf, dtype=dtype)
+        padded[0, :, 2:4] = lpl[0, :, :2]
+        acc, jump = xp.empty((batch, width), dtype), xp.empty((batch, width), dtype)
         for t in range(1, steps):
-            prev = alpha[t - 1]
-            a = prev.copy()
-            a[:, 1:] = xp.logaddexp(prev[:, 1:], prev[:, :-1])
-            a[:, 2:] = xp.where(skip[:, 2:], xp.logaddexp(a[:, 2:], prev[:, :-2]), a[:, 2:])
-            alpha[t] = a + lpl[t]
+            prev = padded[t - 1]
+            xp.logaddexp(prev[:, 2:], prev[:, 1:-1], out=acc)
+            xp.add(prev[:, :-2], skip_log, out=jump)
+            xp.logaddexp(acc, jump, out=acc)
+            xp.add(acc, lpl[t], out=padded[t, :, 2:])
+        alpha = padded[:, :, 2:]
 
         rows = xp.arange(batch)
         last = xp.maximum(input_lengths - 1, 0)
@@ -73,7 +78,7 @@ class CTC(Function):
         if zero_infinity:
             nll = xp.where(self.infinite, 0, nll).astype(dtype, copy=False)
 
-        self.alpha, self.lpl, self.ext, self.skip, self.nll = alpha, lpl, ext, skip, nll
+        self.alpha, self.lpl, self.ext, self.skip_log, self.nll = alpha, lpl, ext, skip_log, nll
         self.shape, self.blank, self.zero_infinity = log_probs.shape, blank, zero_infinity
         self.input_lengths, self.target_lengths, self.end = input_lengths, target_lengths, end
         self.reduction = reduction
@@ -86,37 +91,43 @@ class CTC(Function):
 
     def backward(self, grad):
         xp = get_array_module(grad)
-        alpha, lpl, ext, skip = self.alpha, self.lpl, self.ext, self.skip
+        alpha, lpl, ext = self.alpha, self.lpl, self.ext
         n_time, batch, n_classes = self.shape
         steps, width = alpha.shape[0], alpha.shape[2]
+        dtype = alpha.dtype
         if self.reduction == "none":
             g = grad.reshape(batch)
         elif self.reduction == "sum":
             g = xp.broadcast_to(grad, (batch,))
         else:
             g = grad / self.divisor
-        nll = self.nll
         if self.zero_infinity:
             g = xp.where(self.infinite, 0, g)
-        # Where beta starts: the last frame of each sequence, at its last label or final blank.
+        # beta starts at the last frame of each sequence, on its last label or final blank:
+        # a log-term of 0 there (and -inf elsewhere), merged in with one maximum per step.
         positions = xp.arange(width)[None]
         at_start = (positions == self.end[:, None]) | (
             (positions == self.end[:, None] - 1) & (self.target_lengths[:, None] > 0)
         )
         start_time = xp.where(self.input_lengths > 0, self.input_lengths - 1, -1)
+        starts = at_start[None] & (xp.arange(steps)[:, None, None] == start_time[None, :, None])
+        start_log = xp.where(starts, 0, -xp.inf).astype(dtype)
+        # The jump s -> s + 2 is allowed where the jump s + 2 <- s is.
+        jump_log = xp.full((batch, width), -xp.inf, dtype=dtype)
+        jump_log[:, :-2] = self.skip_log[:, 2:]
 
-        occupancy = xp.empty((steps, batch, width), dtype=alpha.dtype)
-        beta = xp.full((batch, width), -xp.inf, dtype=alpha.dtype)  # beta at t + 1
+        # rest[t, s]: log-prob of finishing from (t, s), excluding frame t's own emission.
+        rest = xp.empty((steps, batch, width), dtype=dtype)
+        beta = xp.full((batch, width + 2), -xp.inf, dtype=dtype)  # at t + 1, two pad columns
+        jump = xp.empty((batch, width), dtype)
         for t in range(steps - 1, -1, -1):
-            # beta_hat[t, s]: log-prob of finishing from (t, s), excluding frame t's own emission.
-            rest = beta.copy()
-            rest[:, :-1] = xp.logaddexp(beta[:, :-1], beta[:, 1:])
-            rest[:, :-2] = xp.where(
-                skip[:, 2:], xp.logaddexp(rest[:, :-2], beta[:, 2:]), rest[:, :-2]
-            )
-            rest = xp.where(at_start & (start_time == t)[:, None], 0, rest)
-            occupancy[t] = xp.exp(alpha[t] + rest + nll[:, None])
-            beta = rest + lpl[t]
+            r = rest[t]
+            xp.logaddexp(beta[:, :-2], beta[:, 1:-1], out=r)
+            xp.add(beta[:, 2:], jump_log, out=jump)
+            xp.logaddexp(r, jump, out=r)
+            xp.maximum(r, start_log[t], out=r)
+            xp.add(r, lpl[t], out=beta[:, :-2])
+        occupancy = xp.exp(alpha + rest + self.nll[None, :, None])
 
         # Sum the occupancies of every extended position that emits class c.
         index = (

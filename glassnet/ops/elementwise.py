@@ -179,7 +179,7 @@ class Sigmoid(Function):
 class Relu(Function):
     def forward(self, a):
         self.mask = a > 0
-        return a * self.mask
+        return get_array_module(a).where(self.mask, a, 0).astype(a.dtype, copy=False)
 
     def backward(self, grad):
         return (grad * self.mask,)

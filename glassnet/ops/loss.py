@@ -371,5 +371,5 @@ def _warn_if_probabilities(xp, x):
             "softmax probabilities. cross_entropy takes raw logits (it applies log_softmax "
             "itself); remove the softmax at the end of the model, or use nll_loss(log(probs)).",
             UserWarning,
-            stacklevel=4,
+            stacklevel=5,
         )

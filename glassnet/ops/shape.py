@@ -63,7 +63,7 @@ from glassnet.tensor import Tensor
 
 
 def _shape_args(shape):
-    if len(shape) == 1 and type(shape[0]) is not int:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
     return shape
 

@@ -17,7 +17,7 @@ from glassnet.ops.shape_slice import _alias
 
 
 def _shape_args(shape):
-    if len(shape) == 1 and type(shape[0]) is not int:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
     return shape
 

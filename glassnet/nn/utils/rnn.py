@@ -17,7 +17,7 @@ from glassnet import backend
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.errors import ShapeError
-from glassnet.ops.recurrent import GatherRows, ScatterRows
+from glassnet.ops.packing import GatherRows, ScatterRows
 from glassnet.tensor import Tensor
 
 __all__ = ["pad_sequence"]
@@ -143,7 +143,7 @@ def _lengths(lengths):
 
 def _steps(batch_sizes):
     """(time step, rank in sorted order) of every packed row, in packed order."""
-    T, B = len(batch_sizes), int(batch_sizes[0])
+    B = int(batch_sizes[0])
     return np.nonzero(np.arange(B)[None, :] < np.asarray(batch_sizes)[:, None])
 
 
