@@ -387,7 +387,7 @@ def _accumulate(t, g):
     grad = t.grad
     if grad is None:
         # Gradients may be read-only broadcast views or views of other arrays: own a copy.
-        if g.base is not None or not g.flags.writeable:
+        if g.base is not None or not backend.is_writeable(g):
             g = g.copy()
         t.grad = Tensor._make(g)
     else:
@@ -454,7 +454,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=Fal
         g = got[0]
         for extra in got[1:]:
             g = g + extra
-        if g.base is not None or not g.flags.writeable:
+        if g.base is not None or not backend.is_writeable(g):
             g = g.copy()
         results.append(Tensor._make(g))
     return tuple(results)

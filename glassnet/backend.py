@@ -95,10 +95,10 @@ def to_numpy(array) -> np.ndarray:
 
 
 def scatter_add(xp, target, index, values):
-    """target[index] += values with repeated indices accumulated (np.add.at / cupyx)."""
-    if xp is np:
-        np.add.at(target, index, values)
-    else:
-        import cupyx
+    """target[index] += values with repeated indices accumulated (``add.at`` on both)."""
+    xp.add.at(target, index, values)
 
-        cupyx.scatter_add(target, index, values)
+
+def is_writeable(array) -> bool:
+    """False for read-only NumPy views (broadcast_to); CuPy arrays are always writeable."""
+    return getattr(array.flags, "writeable", True)

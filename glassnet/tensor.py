@@ -232,7 +232,7 @@ class Tensor:
         try:
             data[...] = array
         except ValueError:
-            if data.flags.writeable:
+            if backend.is_writeable(data):
                 raise
             raise AutogradError(
                 "in-place operation on a read-only tensor (an expand()/broadcast view); "

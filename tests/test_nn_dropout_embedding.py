@@ -172,8 +172,12 @@ def test_embedding_padding_row_gets_no_gradient(device):
 def test_functional_embedding_with_finite_differences():
     weight = np.random.default_rng(0).normal(size=(6, 3))
     ids = np.array([[0, 5, 5], [2, 0, 1]])
-    check_op([], lambda w, i: F.embedding(i, w), lambda w, i: torch.nn.functional.embedding(i, w),
-             inputs=[weight, ids])
+    check_op(
+        [],
+        lambda w, i: F.embedding(i, w),
+        lambda w, i: torch.nn.functional.embedding(i, w),
+        inputs=[weight, ids],
+    )
     # padding_idx drops a true gradient on purpose, so only PyTorch can judge it
     check_op(
         [],

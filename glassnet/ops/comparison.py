@@ -184,7 +184,12 @@ def isnan(input):
 
 
 def isinf(input):
-    """True where the value is +inf or -inf."""
+    """True where the value is +inf or -inf.
+
+    >>> import glassnet
+    >>> glassnet.isinf(glassnet.tensor([1.0, float("-inf")]))
+    tensor([False,  True])
+    """
     a = input.data
     return Tensor._make(get_array_module(a).isinf(a))
 

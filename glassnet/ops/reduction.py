@@ -327,7 +327,12 @@ def amax(input, dim=(), keepdim=False):
 
 
 def amin(input, dim=(), keepdim=False):
-    """Smallest values over ``dim`` (all dims by default); ties share the gradient evenly."""
+    """Smallest values over ``dim`` (all dims by default); ties share the gradient evenly.
+
+    >>> import glassnet
+    >>> glassnet.tensor([[1.0, 5.0], [7.0, 2.0]]).amin(dim=1)
+    tensor([1., 2.])
+    """
     return AMax.apply(input, _axes(input, dim, "amin"), keepdim, True)
 
 
