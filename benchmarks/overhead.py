@@ -6,7 +6,8 @@ everything, so this measures what glassnet adds around each NumPy call. The thre
 (A B C A B C ...) after a warm-up, so a busy machine slows all of them alike; medians over the
 rounds are printed as a Markdown table with the ratios glassnet/PyTorch and glassnet/NumPy.
 
-Run: ``python -m benchmarks.overhead`` (``--rounds 7 --steps 300`` by default).
+Run: ``python -m benchmarks.overhead`` (``--rounds 7 --steps 300`` by default), or with
+``--profile`` to see where glassnet's step spends its time.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ class GlassnetMLP:
     def loss(self):
         return float(self.step().item())
 
+    def reset(self, weights):
+        for p, w in zip(self.params, weights):
+            p.data[...] = w
+
 
 class TorchMLP:
     """The same model in PyTorch, the same way."""
@@ -84,6 +89,11 @@ class TorchMLP:
 
     def loss(self):
         return float(self.step().item())
+
+    def reset(self, weights):
+        with self.torch.no_grad():
+            for p, w in zip(self.params, weights):
+                p.copy_(self.torch.from_numpy(w))
 
 
 class NumpyMLP:
@@ -117,18 +127,29 @@ class NumpyMLP:
     def loss(self):
         return float(self.step())
 
+    def reset(self, weights):
+        for p, w in zip(self.params, weights):
+            p[...] = w
 
-def check_trajectories(steps=300, rtol=1e-3, atol=1e-5):
-    """Train all three from the same start and check they lose the same loss along the way."""
+
+def check_trajectories(steps=300, rtol=2e-3):
+    """Train all three from the same start; check they follow the same loss trajectory.
+
+    Compared while the loss is above 1e-5 (later it is float32 round-off), and the final losses
+    must all be tiny.
+    """
     weights = initial_weights()
     models = [GlassnetMLP(weights), TorchMLP(weights), NumpyMLP(weights)]
-    trajectories = [[m.loss() for _ in range(steps)] for m in models]
-    reference = np.array(trajectories[1])
+    trajectories = [np.array([m.loss() for _ in range(steps)]) for m in models]
+    reference = trajectories[1]
+    compared = reference > 1e-5
+    assert compared.sum() >= 50, "the loss fell too fast to compare trajectories"
     for model, trajectory in zip(models, trajectories):
         np.testing.assert_allclose(
-            trajectory, reference, rtol=rtol, atol=atol, err_msg=f"{model.name} vs PyTorch"
+            trajectory[compared], reference[compared], rtol=rtol, err_msg=f"{model.name} vs PyTorch"
         )
-    return [t[-1] for t in trajectories], trajectories[1][0]
+        assert trajectory[-1] < 1e-4, f"{model.name} did not learn XOR: loss {trajectory[-1]}"
+    return trajectories, int(compared.sum())
 
 
 def time_steps(model, steps):
@@ -139,30 +160,32 @@ def time_steps(model, steps):
     return (time.perf_counter() - start) / steps * 1e6
 
 
-def run(rounds=7, steps=300, warmup=200):
+def run(rounds=7, steps=300, warmup=300):
     import torch
 
     torch.set_num_threads(2)
-    final, first = check_trajectories()
+    trajectories, compared = check_trajectories()
     weights = initial_weights()
     models = [GlassnetMLP(weights), TorchMLP(weights), NumpyMLP(weights)]
     for model in models:
         time_steps(model, warmup)
     times = {m.name: [] for m in models}
     for _ in range(rounds):
-        for model in models:
+        for model in models:  # interleaved, each round from the same weights: the same work
+            model.reset(weights)
             times[model.name].append(time_steps(model, steps))
     median = {name: statistics.median(ts) for name, ts in times.items()}
     g = median["glassnet"]
-    print(f"XOR 2-8-1 tanh MLP, {rounds} rounds x {steps} steps, medians (µs per step)\n")
+    print(f"XOR 2-8-1 tanh MLP, {rounds} rounds x {steps} steps, median µs per step\n")
     print("| implementation | µs / step | glassnet / this |")
     print("|---|---:|---:|")
     for name in ("glassnet", "PyTorch", "NumPy"):
-        print(f"| {name} | {median[name]:.1f} | {g / median[name]:.2f}x |")
-    print(
-        f"\nloss at step 1 {first:.6f}; after 300 steps: glassnet {final[0]:.6f}, "
-        f"PyTorch {final[1]:.6f}, NumPy {final[2]:.6f} (trajectories agree)"
-    )
+        print(f"| {name} | {median[name]:.1f} | {g / median[name]:.2f} |")
+    at = [1, 50, 100, len(trajectories[0])]
+    print("\nloss at step " + ", ".join(str(i) for i in at) + ":")
+    for name, t in zip(("glassnet", "PyTorch", "NumPy"), trajectories):
+        print(f"  {name:8s} " + ", ".join(f"{t[i - 1]:.4e}" for i in at))
+    print(f"(the three agree within 0.2% over the first {compared} steps)")
     ratio_torch, ratio_numpy = g / median["PyTorch"], g / median["NumPy"]
     print(
         f"targets: glassnet/PyTorch {ratio_torch:.2f} (<= 0.25: "
@@ -172,12 +195,28 @@ def run(rounds=7, steps=300, warmup=200):
     return median
 
 
+def profile(steps=2000, top=25):
+    """Where glassnet's step spends its time (cProfile, sorted by time inside each function)."""
+    import cProfile
+    import pstats
+
+    model = GlassnetMLP(initial_weights())
+    time_steps(model, 200)
+    profiler = cProfile.Profile()
+    profiler.runcall(time_steps, model, steps)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--profile", action="store_true", help="cProfile glassnet's step instead")
     args = parser.parse_args(argv)
-    run(args.rounds, args.steps)
+    if args.profile:
+        profile()
+    else:
+        run(args.rounds, args.steps)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Speed measurements against PyTorch and NumPy, run as ``python -m benchmarks.<name>``."""
