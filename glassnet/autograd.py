@@ -22,12 +22,12 @@ tensor([12.])
 
 from __future__ import annotations
 
-import heapq
 import itertools
 
 import numpy as np
 
 from glassnet import backend, grad_mode
+from glassnet.engine import _accumulate, _execute, sum_to_shape  # noqa: F401 - public
 from glassnet.errors import AutogradError, DeviceError
 from glassnet.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from glassnet.tensor import Tensor
@@ -80,6 +80,8 @@ class Function:
     def apply(cls, *args, **kwargs):
         """Run the op on tensors (non-tensor arguments pass through as constants)."""
         fn = cls()
+        if backend._cupy is not None:  # without CuPy every array is on the CPU
+            _check_devices(cls, args)
         # Every op runs through here, so one and two arguments (most ops) get unrolled paths.
         if len(args) == 2:
             a, b = args
@@ -110,8 +112,6 @@ class Function:
                 else:
                     arrays.append(a)
             out = fn.forward(*arrays, **kwargs)
-        if backend._cupy is not None:  # without CuPy every array is on the CPU
-            _check_devices(cls, args)
         if out.__class__ is not _ndarray:
             out = backend.get_array_module(out).asarray(out)
         result = _new(Tensor)
@@ -187,211 +187,6 @@ def _raise_device_mismatch(cls, args):
         f"least two devices, {devices[0]} and {other}. Move them together with .to(device) "
         "first."
     )
-
-
-def sum_to_shape(g, shape):
-    """Sum a gradient over the dims that broadcasting added or stretched, to match ``shape``."""
-    if g.shape == shape:
-        return g
-    xp = backend.get_array_module(g)
-    if g.size < _prod(shape):  # an op returned a smaller gradient meant to be broadcast
-        return xp.broadcast_to(g, shape)
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1
-    )
-    if axes:
-        g = g.sum(axis=axes)
-    return g.reshape(shape)
-
-
-def _prod(shape):
-    n = 1
-    for s in shape:
-        n *= s
-    return n
-
-
-def _raise_modified(fn, counter, expected):
-    raise AutogradError(
-        "one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: the input of {fn.name()} is at version {counter[0]}; "
-        f"expected version {expected} instead. Use the out-of-place op (x = x * 2 rather "
-        "than x.mul_(2)) or .clone() the tensor before changing it."
-    )
-
-
-def _raise_freed():
-    raise AutogradError(
-        "Trying to backward through the graph a second time (or directly access saved "
-        "tensors after they have already been freed). Saved intermediate values of the "
-        "graph are freed when you call .backward() or autograd.grad(). Specify "
-        "retain_graph=True if you need to backward through the graph a second time."
-    )
-
-
-def _run_hooks(hooks, g):
-    for hook in list(hooks):
-        out = hook(Tensor._make(g))
-        if out is not None:
-            g = out.data if isinstance(out, Tensor) else out
-    return g
-
-
-def _root_gradients(outputs, grad_outputs):
-    grads = []
-    for i, out in enumerate(outputs):
-        if not isinstance(out, Tensor):
-            raise TypeError(f"backward: expected Tensors as outputs, got {type(out).__name__}")
-        if not out.requires_grad:
-            raise AutogradError(
-                f"element {i} of tensors does not require grad and does not have a grad_fn: "
-                "the output was computed without tracking (under no_grad, or from tensors "
-                "without requires_grad=True)."
-            )
-        g = None if grad_outputs is None else grad_outputs[i]
-        data = out.data
-        if g is None:
-            if data.size != 1:
-                raise AutogradError(
-                    f"grad can be implicitly created only for scalar outputs; the output has "
-                    f"shape {tuple(data.shape)}. Pass gradient= (same shape), or reduce with "
-                    ".sum()/.mean() first."
-                )
-            g = backend.get_array_module(data).ones(data.shape, dtype=data.dtype)
-        else:
-            if isinstance(g, Tensor):
-                g = g.data
-            else:
-                g = backend.get_array_module(data).asarray(g, dtype=data.dtype)
-            if g.shape != data.shape:
-                raise AutogradError(
-                    f"backward: gradient of shape {tuple(g.shape)} does not match the output "
-                    f"shape {tuple(data.shape)}."
-                )
-            if g.dtype != data.dtype:
-                g = g.astype(data.dtype)
-        grads.append(g)
-    return grads
-
-
-def _execute(outputs, grad_outputs, retain_graph, capture=None):
-    """The engine. Walk the graph from the outputs back and propagate gradients.
-
-    Every node was created after the nodes it consumes, so visiting nodes newest first (a heap
-    keyed by creation order) is a topological order: a node runs only once all its consumers
-    have sent their gradients. Only nodes that receive a gradient are visited, and the walk is
-    a loop, not recursion, so graphs 100,000 ops deep are fine.
-
-    ``capture`` maps nodes (a Function, or a leaf Tensor) to lists: for ``autograd.grad`` the
-    gradients reaching those nodes are collected there instead of being accumulated into
-    ``.grad``.
-    """
-    roots = _root_gradients(outputs, grad_outputs)
-    grads = {}  # Function -> the sum of the gradients it has received so far
-    leaf_grads = {}  # leaf Tensor -> the sum of its gradients
-    heap = []
-    for out, g in zip(outputs, roots):
-        node = out.grad_fn
-        if node is None:
-            leaf_grads[out] = leaf_grads[out] + g if out in leaf_grads else g
-        elif node in grads:
-            grads[node] = grads[node] + g
-        else:
-            grads[node] = g
-            heap.append((node._seq, node))
-    heapq.heapify(heap)
-
-    pop, push = heapq.heappop, heapq.heappush
-    enabled = grad_mode._enabled
-    grad_mode._enabled = False  # backward formulas run on arrays; nothing to record
-    try:
-        while heap:
-            fn = pop(heap)[1]
-            if fn._freed:
-                _raise_freed()
-            g = grads.pop(fn)
-            if fn._hooks is not None or fn._retained is not None or capture is not None:
-                g = _node_extras(fn, g, capture)
-            for counter, expected in fn._saved_versions:
-                if counter[0] != expected:
-                    _raise_modified(fn, counter, expected)
-            input_grads = fn.backward(g)
-            if input_grads.__class__ is not tuple:
-                input_grads = (
-                    tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
-                )
-            for parent, ig in zip(fn._next, input_grads):
-                if parent is None or ig is None:
-                    continue
-                if isinstance(parent, Function):
-                    if ig.shape != parent._out_shape or ig.dtype is not parent._out_dtype:
-                        ig = _fit(ig, parent._out_shape, parent._out_dtype)
-                    if parent in grads:
-                        grads[parent] = grads[parent] + ig
-                    else:
-                        grads[parent] = ig
-                        push(heap, (parent._seq, parent))
-                else:
-                    data = parent.data
-                    if ig.shape != data.shape or ig.dtype is not data.dtype:
-                        ig = _fit(ig, data.shape, data.dtype)
-                    if parent in leaf_grads:
-                        leaf_grads[parent] = leaf_grads[parent] + ig
-                    else:
-                        leaf_grads[parent] = ig
-            if not retain_graph:
-                fn.release()
-    finally:
-        grad_mode._enabled = enabled
-
-    if not leaf_grads:
-        return
-    given = {id(g) for g in roots}  # arrays .grad must not share with the caller or each other
-    for leaf, g in leaf_grads.items():
-        if leaf._hooks:
-            g = _run_hooks(leaf._hooks, g)
-        if capture is not None:
-            if leaf in capture:
-                capture[leaf].append(g)
-            continue
-        if id(g) in given:
-            g = g.copy()
-        given.add(id(g))
-        _accumulate(leaf, g)
-
-
-def _node_extras(fn, g, capture):
-    """Tensor hooks, retain_grad and autograd.grad's capture for a non-leaf's gradient."""
-    if fn._hooks:
-        g = _run_hooks(fn._hooks, g)
-    if fn._retained is not None:
-        t = fn._retained()
-        if t is not None:
-            _accumulate(t, g.copy())  # the same array flows on to the inputs
-    if capture is not None and fn in capture:
-        capture[fn].append(g)
-    return g
-
-
-def _fit(g, shape, dtype):
-    """A gradient of the input's shape (summing out broadcast dims) and dtype."""
-    if g.shape != shape:
-        g = sum_to_shape(g, shape)
-    if g.dtype != dtype:
-        g = g.astype(dtype)
-    return g
-
-
-def _accumulate(t, g):
-    grad = t.grad
-    if grad is None:
-        # Gradients may be read-only broadcast views or views of other arrays: own a copy.
-        if g.base is not None or not backend.is_writeable(g):
-            g = g.copy()
-        t.grad = Tensor._make(g)
-    else:
-        grad.data = grad.data + g
 
 
 def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):

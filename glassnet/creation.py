@@ -91,21 +91,33 @@ def _filled(fill, size, dtype, device, requires_grad, default):
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
     return _filled(
-        lambda xp, s, d: xp.zeros(s, d), size, dtype, device, requires_grad,
+        lambda xp, s, d: xp.zeros(s, d),
+        size,
+        dtype,
+        device,
+        requires_grad,
         dtypes.get_default_dtype(),
     )
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
     return _filled(
-        lambda xp, s, d: xp.ones(s, d), size, dtype, device, requires_grad,
+        lambda xp, s, d: xp.ones(s, d),
+        size,
+        dtype,
+        device,
+        requires_grad,
         dtypes.get_default_dtype(),
     )
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
     return _filled(
-        lambda xp, s, d: xp.empty(s, d), size, dtype, device, requires_grad,
+        lambda xp, s, d: xp.empty(s, d),
+        size,
+        dtype,
+        device,
+        requires_grad,
         dtypes.get_default_dtype(),
     )
 
@@ -115,14 +127,22 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if isinstance(fill_value, bool):
         default = dtypes.bool_
     return _filled(
-        lambda xp, s, d: xp.full(s, fill_value, d), (size,) if isinstance(size, int) else size,
-        dtype, device, requires_grad, default,
+        lambda xp, s, d: xp.full(s, fill_value, d),
+        (size,) if isinstance(size, int) else size,
+        dtype,
+        device,
+        requires_grad,
+        default,
     )
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return _filled(
-        lambda xp, s, d: xp.eye(n, m, dtype=d), (), dtype, device, requires_grad,
+        lambda xp, s, d: xp.eye(n, m, dtype=d),
+        (),
+        dtype,
+        device,
+        requires_grad,
         dtypes.get_default_dtype(),
     )
 
@@ -134,15 +154,23 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     is_float = any(isinstance(v, float) for v in (start, end, step))
     default = dtypes.get_default_dtype() if is_float else dtypes.int64
     return _filled(
-        lambda xp, s, d: xp.arange(start, end, step).astype(d), (), dtype, device,
-        requires_grad, default,
+        lambda xp, s, d: xp.arange(start, end, step).astype(d),
+        (),
+        dtype,
+        device,
+        requires_grad,
+        default,
     )
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     return _filled(
-        lambda xp, s, d: xp.linspace(start, end, int(steps)).astype(d), (), dtype, device,
-        requires_grad, dtypes.get_default_dtype(),
+        lambda xp, s, d: xp.linspace(start, end, int(steps)).astype(d),
+        (),
+        dtype,
+        device,
+        requires_grad,
+        dtypes.get_default_dtype(),
     )
 
 
@@ -171,14 +199,16 @@ def full_like(other, fill_value, dtype=None, device=None, requires_grad=False):
 # ---- random --------------------------------------------------------------------------------
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     """Uniform samples in [0, 1)."""
-    return _random(lambda g, s, d: g.random(s, dtype=d), size, dtype, device, requires_grad,
-                   generator)
+    return _random(
+        lambda g, s, d: g.random(s, dtype=d), size, dtype, device, requires_grad, generator
+    )
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
     """Standard normal samples."""
-    return _random(lambda g, s, d: g.standard_normal(s, dtype=d), size, dtype, device,
-                   requires_grad, generator)
+    return _random(
+        lambda g, s, d: g.standard_normal(s, dtype=d), size, dtype, device, requires_grad, generator
+    )
 
 
 def _random(draw, size, dtype, device, requires_grad, generator):
@@ -207,18 +237,27 @@ def randperm(n, dtype=None, device=None, generator=None):
 
 
 def rand_like(other, dtype=None, device=None, requires_grad=False):
-    return rand(*other.shape, dtype=dtype or other.dtype, device=device or other.device,
-                requires_grad=requires_grad)
+    return rand(
+        *other.shape,
+        dtype=dtype or other.dtype,
+        device=device or other.device,
+        requires_grad=requires_grad,
+    )
 
 
 def randn_like(other, dtype=None, device=None, requires_grad=False):
-    return randn(*other.shape, dtype=dtype or other.dtype, device=device or other.device,
-                 requires_grad=requires_grad)
+    return randn(
+        *other.shape,
+        dtype=dtype or other.dtype,
+        device=device or other.device,
+        requires_grad=requires_grad,
+    )
 
 
 def randint_like(other, low, high=None, dtype=None, device=None):
-    return randint(low, high, tuple(other.shape), dtype=dtype or other.dtype,
-                   device=device or other.device)
+    return randint(
+        low, high, tuple(other.shape), dtype=dtype or other.dtype, device=device or other.device
+    )
 
 
 def normal(mean, std, size, generator=None, dtype=None, device=None):
@@ -238,8 +277,9 @@ def multinomial(probs, num_samples, replacement=False, generator=None):
     squeeze = p.ndim == 1
     p = p.reshape(-1, p.shape[-1])
     g = grandom.rng("cpu", generator)
-    rows = [g.choice(p.shape[1], size=num_samples, replace=replacement, p=row / row.sum())
-            for row in p]
+    rows = [
+        g.choice(p.shape[1], size=num_samples, replace=replacement, p=row / row.sum()) for row in p
+    ]
     out = np.stack(rows).astype(np.int64)
     out = out[0] if squeeze else out
     return Tensor._make(backend.to_device(out, str(probs.device)))

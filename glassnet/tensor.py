@@ -127,14 +127,14 @@ class Tensor:
         if inputs is None:
             autograd._execute([self], None if gradient is None else [gradient], retain_graph)
         else:
-            autograd.backward([self], None if gradient is None else [gradient], retain_graph, inputs)
+            autograd.backward(
+                [self], None if gradient is None else [gradient], retain_graph, inputs
+            )
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
         if not self.requires_grad:
-            raise AutogradError(
-                "cannot register a hook on a tensor that doesn't require gradient"
-            )
+            raise AutogradError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
             hooks = self.grad_fn._hooks
             if hooks is None:
@@ -173,20 +173,48 @@ class Tensor:
         return self
 
     # ---- in place ---------------------------------------------------------------------
-    def _inplace(self, op, *args):
+    def _inplace(self, op, *args, ufunc=None):
         """Apply ``op(self, *args)`` in place, keeping autograd correct.
 
         Without a graph to record, the result is written into ``self.data``. With one, the op is
         recorded on a copy of the old value and this tensor takes the new ``grad_fn``, as
         PyTorch does; what autograd cannot make correct raises instead of giving wrong grads.
+
+        ``ufunc`` names the NumPy/CuPy ufunc that computes ``op`` ("add", "subtract",
+        "multiply", "true_divide"): with nothing to record and one operand of the same dtype
+        (or a Python float on a float tensor), it runs straight into this tensor's memory, the
+        fast path of optimizer updates such as ``p -= lr * p.grad``.
         """
         if grad_mode._enabled and (
             self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)
         ):
             return self._inplace_tracked(op, args)
+        if ufunc is not None and len(args) == 1 and self._ufunc_into(ufunc, args[0]):
+            return self
         # Nothing to record (grad mode is off, or nothing requires grad): compute and write.
         self._write(op(self, *args).data)
         return self
+
+    def _ufunc_into(self, ufunc, other):
+        """``ufunc(self, other, out=self)`` when no dtype promotion or broadcasting of self is
+        involved; False (nothing done) otherwise, so the general path decides."""
+        data = self.data
+        if data.dtype.kind != "f":
+            return False
+        if isinstance(other, Tensor):
+            other = other.data
+            if other.dtype is not data.dtype or other.ndim > data.ndim:
+                return False
+        elif other.__class__ is not float:
+            return False
+        if not data.flags.writeable:
+            return False  # the general path raises the explanatory error
+        try:
+            getattr(backend.get_array_module(data), ufunc)(data, other, out=data)
+        except ValueError:  # other does not broadcast to self's shape
+            return False
+        self._version[0] += 1
+        return True
 
     def _inplace_tracked(self, op, args):
         if self.grad_fn is None and self.requires_grad:
@@ -285,8 +313,8 @@ class Tensor:
         a = backend.to_numpy(self.data)
         return a if dtype is None else a.astype(dtype)
 
-    def __hash__(self):
-        return id(self)
+    # By identity (== is elementwise, as in PyTorch); the C slot keeps dict lookups fast.
+    __hash__ = object.__hash__
 
     def __iter__(self):
         if self.data.ndim == 0:

@@ -8,7 +8,7 @@ import torch
 import glassnet
 from glassnet import autograd
 from glassnet.autograd import Function
-from glassnet.errors import AutogradError, DeviceError
+from glassnet.errors import AutogradError, DeviceError, ShapeError
 
 
 def both(fn, *arrays, requires_grad=True):
@@ -16,8 +16,9 @@ def both(fn, *arrays, requires_grad=True):
     leaves of each (after ``fn`` ran) and the outputs."""
     results = []
     for lib in (glassnet, torch):
-        leaves = [lib.tensor(np.array(a, dtype=np.float64), requires_grad=requires_grad)
-                  for a in arrays]
+        leaves = [
+            lib.tensor(np.array(a, dtype=np.float64), requires_grad=requires_grad) for a in arrays
+        ]
         results.append((leaves, fn(lib, *leaves)))
     return results
 
@@ -417,3 +418,42 @@ def test_mixing_devices_names_both():
         a * b
     (a.cpu() * b).sum().backward()  # moving is differentiable
     assert a.grad.device == "cuda" and a.grad.tolist() == [1.0, 1.0]
+
+
+# ---- the in-place fast path (Tensor._inplace with a ufunc hint) ----------------------------
+@pytest.mark.parametrize(
+    "op,ufunc,other",
+    [
+        (glassnet.sub, "subtract", lambda: glassnet.tensor([[0.5, 1.0, 2.0]])),
+        (glassnet.add, "add", lambda: glassnet.tensor([[1.0], [2.0]])),
+        (glassnet.mul, "multiply", lambda: 0.5),
+        (glassnet.div, "true_divide", lambda: glassnet.full((2, 3), 4.0)),
+        (glassnet.add, "add", lambda: glassnet.ones(2, 3, dtype=glassnet.float64)),  # promotes
+        (glassnet.mul, "multiply", lambda: 3),  # a Python int takes the general path
+    ],
+)
+def test_inplace_ufunc_fast_path_matches_the_general_path(op, ufunc, other, device):
+    base = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    fast = glassnet.tensor(base, device=device, requires_grad=True)
+    slow = glassnet.tensor(base, device=device)
+    view = fast.detach()
+    o = other()
+    o = o.to(device) if isinstance(o, glassnet.Tensor) else o
+    with glassnet.no_grad():
+        assert fast._inplace(op, o, ufunc=ufunc) is fast
+    slow._inplace(op, o)
+    assert fast.dtype == glassnet.float32 and fast.tolist() == slow.tolist()
+    assert view.tolist() == slow.tolist() and fast._version[0] == 1 and fast.grad_fn is None
+
+
+def test_inplace_ufunc_fast_path_keeps_the_errors():
+    x = glassnet.zeros(3)
+    with pytest.raises(ShapeError, match=r"shape \(2, 3\) cannot be written"):
+        x._inplace(glassnet.add, glassnet.ones(2, 3), ufunc="add")
+    with pytest.raises(ShapeError):
+        glassnet.zeros(1, 3)._inplace(glassnet.add, glassnet.ones(2, 3), ufunc="add")
+    with pytest.raises(AutogradError, match="leaf Variable"):
+        glassnet.zeros(3, requires_grad=True)._inplace(glassnet.add, 1.0, ufunc="add")
+    n = glassnet.tensor([1, 2])
+    n._inplace(glassnet.mul, glassnet.tensor([2, 2]), ufunc="multiply")  # ints: general path
+    assert n.tolist() == [2, 4]

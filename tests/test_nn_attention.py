@@ -324,6 +324,19 @@ def test_mha_errors_name_the_layer():
         attn(x, x, x, is_causal=True)
 
 
+def test_mask_on_another_device_is_a_clear_error(device):
+    attn = nn.MultiheadAttention(8, 2).to(device)
+    x = glassnet.randn(5, 2, 8, device=device)
+    cpu_mask = glassnet.zeros(2, 5, dtype=glassnet.bool)
+    if device == "cpu":
+        assert attn(x, x, x, key_padding_mask=cpu_mask)[0].shape == (5, 2, 8)
+        return
+    with pytest.raises(glassnet.DeviceError, match="key_padding_mask is on cpu"):
+        attn(x, x, x, key_padding_mask=cpu_mask)
+    with pytest.raises(glassnet.DeviceError, match="attn_mask is on cpu"):
+        F.scaled_dot_product_attention(x, x, x, attn_mask=glassnet.ones(2, 2, dtype=glassnet.bool))
+
+
 def test_functional_multi_head_attention_forward_matches_torch():
     g, t = _mha_pair()
 
@@ -417,17 +430,21 @@ def test_encoder_and_decoder_layers_with_masks(norm_first, device):
 
     def enc(m, x):
         lib = _lib(x)
-        mask = lib.nn.Transformer.generate_square_subsequent_mask(L).to(x.dtype)
-        return m(x, src_mask=mask, src_key_padding_mask=lib.tensor(kpm))
+        mask = lib.nn.Transformer.generate_square_subsequent_mask(L, device=x.device).to(x.dtype)
+        return m(x, src_mask=mask, src_key_padding_mask=lib.tensor(kpm, device=x.device))
 
     g, t = _layer_pair("TransformerEncoderLayer", norm_first=norm_first, batch_first=True)
     check_layer(g, t, [(N, L, D)], forward=enc, device=device)
 
     def dec(m, x, mem):
         lib = _lib(x)
-        mask = lib.nn.Transformer.generate_square_subsequent_mask(L).to(x.dtype)
+        mask = lib.nn.Transformer.generate_square_subsequent_mask(L, device=x.device).to(x.dtype)
         return m(
-            x, mem, tgt_mask=mask, memory_key_padding_mask=lib.tensor(mem_kpm), tgt_is_causal=True
+            x,
+            mem,
+            tgt_mask=mask,
+            memory_key_padding_mask=lib.tensor(mem_kpm, device=x.device),
+            tgt_is_causal=True,
         )
 
     g, t = _layer_pair("TransformerDecoderLayer", norm_first=norm_first, batch_first=True)

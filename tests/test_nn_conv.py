@@ -20,8 +20,13 @@ CONV2D = [
     ((2, 3, 7, 6), (4, 3, 3, 3), True, dict(stride=2, padding=1)),
     ((2, 3, 8, 7), (4, 3, 3, 2), True, dict(stride=(2, 1), padding=(1, 0))),
     ((2, 3, 6, 6), (4, 3, 3, 3), False, dict(padding="same")),
-    pytest.param((2, 3, 6, 7), (4, 3, 4, 2), True, dict(padding="same"),  # asymmetric
-                 marks=pytest.mark.filterwarnings("ignore:Using padding")),
+    pytest.param(
+        (2, 3, 6, 7),
+        (4, 3, 4, 2),
+        True,
+        dict(padding="same"),  # asymmetric
+        marks=pytest.mark.filterwarnings("ignore:Using padding"),
+    ),
     ((2, 3, 7, 7), (4, 3, 3, 3), True, dict(padding="same", dilation=2)),
     ((2, 3, 6, 6), (4, 3, 3, 3), True, dict(padding="valid")),
     ((2, 3, 9, 8), (4, 3, 3, 3), True, dict(dilation=(2, 1), padding=1)),
@@ -81,22 +86,33 @@ def test_conv_transpose2d(device, x_shape, w_shape, has_bias, kwargs):
     check_op(shapes, g, t, device=device, finite_diff=False)
 
 
-@pytest.mark.parametrize("kwargs", [{}, dict(stride=3, padding=1, output_padding=2),
-                                    dict(groups=2, dilation=2)])
+@pytest.mark.parametrize(
+    "kwargs", [{}, dict(stride=3, padding=1, output_padding=2), dict(groups=2, dilation=2)]
+)
 def test_conv_transpose1d(device, kwargs):
     g, t = _conv_fns(F.conv_transpose1d, TF.conv_transpose1d, True, kwargs)
-    check_op([(2, 4, 5), (4, 3, 3), (3 * kwargs.get("groups", 1),)], g, t, device=device,
-             finite_diff=False)
+    check_op(
+        [(2, 4, 5), (4, 3, 3), (3 * kwargs.get("groups", 1),)],
+        g,
+        t,
+        device=device,
+        finite_diff=False,
+    )
 
 
 def test_finite_differences():
-    check_finite_differences([(1, 2, 5, 4), (3, 2, 3, 2), (3,)],
-                             lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1))
-    check_finite_differences([(1, 2, 5, 5), (2, 1, 3, 3)],
-                             lambda x, w: F.conv2d(x, w, padding="same", groups=2, dilation=2))
-    check_finite_differences([(1, 2, 3, 3), (2, 2, 3, 3), (2,)],
-                             lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1,
-                                                                output_padding=1))
+    check_finite_differences(
+        [(1, 2, 5, 4), (3, 2, 3, 2), (3,)],
+        lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1),
+    )
+    check_finite_differences(
+        [(1, 2, 5, 5), (2, 1, 3, 3)],
+        lambda x, w: F.conv2d(x, w, padding="same", groups=2, dilation=2),
+    )
+    check_finite_differences(
+        [(1, 2, 3, 3), (2, 2, 3, 3), (2,)],
+        lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+    )
 
 
 def test_float32_stays_float32():
@@ -137,38 +153,53 @@ def test_layer_float32(device, make, shape):
 
 
 def test_conv_transpose_output_size():
-    g, t = nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1), torch.nn.ConvTranspose2d(
-        3, 2, 3, stride=2, padding=1)
+    g, t = (
+        nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1),
+        torch.nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1),
+    )
     check_layer(g, t, [(1, 3, 4, 4)], forward=lambda layer, x: layer(x, output_size=(8, 8)))
 
 
 def test_lenet_like_step_matches_torch():
     def build(m):
-        return m.Sequential(m.Conv2d(1, 6, 5, padding=2), m.ReLU(), m.MaxPool2d(2),
-                            m.Conv2d(6, 16, 5), m.ReLU(), m.AvgPool2d(2), m.Flatten(),
-                            m.Linear(16 * 5 * 5, 10))
+        return m.Sequential(
+            m.Conv2d(1, 6, 5, padding=2),
+            m.ReLU(),
+            m.MaxPool2d(2),
+            m.Conv2d(6, 16, 5),
+            m.ReLU(),
+            m.AvgPool2d(2),
+            m.Flatten(),
+            m.Linear(16 * 5 * 5, 10),
+        )
 
     check_layer(build(nn), build(torch.nn), [(4, 1, 28, 28)], dtype="float32")
 
 
-@pytest.mark.parametrize("args,kwargs", [
-    ((3, 16, 3), {}),
-    ((3, 16, (3, 5)), dict(stride=2, padding=(1, 2), dilation=2, groups=1, bias=False)),
-    ((4, 8, 3), dict(padding="same", groups=4, padding_mode="reflect")),
-    ((4, 8, 3), dict(padding="valid")),
-])
+@pytest.mark.parametrize(
+    "args,kwargs",
+    [
+        ((3, 16, 3), {}),
+        ((3, 16, (3, 5)), dict(stride=2, padding=(1, 2), dilation=2, groups=1, bias=False)),
+        ((4, 8, 3), dict(padding="same", groups=4, padding_mode="reflect")),
+        ((4, 8, 3), dict(padding="valid")),
+    ],
+)
 def test_repr_matches_torch(args, kwargs):
     assert repr(nn.Conv2d(*args, **kwargs)) == repr(torch.nn.Conv2d(*args, **kwargs))
-    assert repr(nn.Conv1d(*args[:2], 3, **{k: v for k, v in kwargs.items() if k == "groups"})) \
-        == repr(torch.nn.Conv1d(*args[:2], 3, **{k: v for k, v in kwargs.items() if k == "groups"}))
+    assert repr(
+        nn.Conv1d(*args[:2], 3, **{k: v for k, v in kwargs.items() if k == "groups"})
+    ) == repr(torch.nn.Conv1d(*args[:2], 3, **{k: v for k, v in kwargs.items() if k == "groups"}))
 
 
 def test_transpose_repr_matches_torch():
     for kwargs in ({}, dict(stride=2, output_padding=1, groups=2, bias=False, dilation=2)):
         assert repr(nn.ConvTranspose2d(4, 6, 3, **kwargs)) == repr(
-            torch.nn.ConvTranspose2d(4, 6, 3, **kwargs))
+            torch.nn.ConvTranspose2d(4, 6, 3, **kwargs)
+        )
         assert repr(nn.ConvTranspose1d(4, 6, 3, **kwargs)) == repr(
-            torch.nn.ConvTranspose1d(4, 6, 3, **kwargs))
+            torch.nn.ConvTranspose1d(4, 6, 3, **kwargs)
+        )
 
 
 def test_default_init_bounds():
@@ -206,13 +237,10 @@ def test_functional_errors():
     with pytest.raises(ShapeError, match="smaller than the"):
         F.conv2d(glassnet.zeros(1, 1, 2, 2), glassnet.zeros(1, 1, 3, 3))
     with pytest.raises(ValueError, match="strided"):
-        F.conv2d(glassnet.zeros(1, 1, 5, 5), glassnet.zeros(1, 1, 3, 3), stride=2,
-                 padding="same")
+        F.conv2d(glassnet.zeros(1, 1, 5, 5), glassnet.zeros(1, 1, 3, 3), stride=2, padding="same")
     with pytest.raises(DTypeError, match="float64"):
-        F.conv2d(glassnet.zeros(1, 1, 5, 5, dtype=glassnet.float64),
-                 glassnet.zeros(1, 1, 3, 3))
+        F.conv2d(glassnet.zeros(1, 1, 5, 5, dtype=glassnet.float64), glassnet.zeros(1, 1, 3, 3))
     with pytest.raises(ValueError, match="output_padding"):
-        F.conv_transpose2d(glassnet.zeros(1, 1, 3, 3), glassnet.zeros(1, 1, 3, 3),
-                           output_padding=1)
+        F.conv_transpose2d(glassnet.zeros(1, 1, 3, 3), glassnet.zeros(1, 1, 3, 3), output_padding=1)
     with pytest.raises(ValueError, match="divisible by groups"):
         nn.Conv2d(3, 4, 3, groups=2)

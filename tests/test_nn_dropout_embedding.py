@@ -77,7 +77,7 @@ def test_dropout_inplace(device):
         (F.dropout2d, (20, 30, 3, 4), 2),
         (F.dropout2d, (20, 30, 7), 1),  # 3-D is (N, C, L), as PyTorch reads it
         (F.dropout1d, (20, 30, 7), 1),
-        (F.dropout3d, (10, 30, 2, 2, 3), 3),
+        (F.dropout3d, (40, 30, 2, 2, 3), 3),
     ],
 )
 def test_channel_dropout_drops_whole_channels(fn, shape, mask_dims, device):

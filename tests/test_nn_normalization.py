@@ -48,7 +48,8 @@ def test_batchnorm_matches_torch(g_cls, t_cls, shape, kw, train, dtype, device):
 
 @pytest.mark.parametrize("momentum", [0.1, None])
 def test_batchnorm_running_stats_over_several_batches(momentum, device):
-    g, t = nn.BatchNorm2d(3, momentum=momentum), torch.nn.BatchNorm2d(3, momentum=momentum)
+    g = nn.BatchNorm2d(3, momentum=momentum).to(device)
+    t = torch.nn.BatchNorm2d(3, momentum=momentum)
     for seed in range(4):
         (x,) = make_inputs([(4, 3, 2, 2)], seed=seed, dtype="float32")
         g(glassnet.tensor(x, device=device))

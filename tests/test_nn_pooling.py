@@ -15,8 +15,10 @@ from glassnet.errors import ShapeError
 
 def _both(name, *args, **kwargs):
     """The glassnet and torch versions of F.<name>(x, *args, **kwargs)."""
-    return (lambda x: getattr(F, name)(x, *args, **kwargs),
-            lambda x: getattr(TF, name)(x, *args, **kwargs))
+    return (
+        lambda x: getattr(F, name)(x, *args, **kwargs),
+        lambda x: getattr(TF, name)(x, *args, **kwargs),
+    )
 
 
 POOL = [
@@ -28,25 +30,36 @@ POOL = [
     ((2, 3, 9, 9), "max_pool2d", (3,), dict(stride=2, padding=1, ceil_mode=True)),
     ((2, 3, 7, 9), "max_pool2d", ((2, 3),), dict(stride=(1, 2), padding=(1, 0))),
     ((2, 3, 8, 8), "max_pool2d", (2,), dict(return_indices=True)),
-    ((2, 3, 7, 8), "max_pool2d", (3,), dict(stride=2, padding=1, dilation=1, ceil_mode=True,
-                                           return_indices=True)),
+    (
+        (2, 3, 7, 8),
+        "max_pool2d",
+        (3,),
+        dict(stride=2, padding=1, dilation=1, ceil_mode=True, return_indices=True),
+    ),
     ((3, 6, 6), "max_pool2d", (2,), {}),  # unbatched
     ((2, 3, 9), "max_pool1d", (2,), {}),
-    ((2, 3, 9), "max_pool1d", (3,), dict(stride=2, padding=1, ceil_mode=True,
-                                         return_indices=True)),
+    ((2, 3, 9), "max_pool1d", (3,), dict(stride=2, padding=1, ceil_mode=True, return_indices=True)),
     ((2, 3, 10), "max_pool1d", (2,), dict(dilation=3, stride=1)),
     ((2, 3, 6, 6), "avg_pool2d", (2,), {}),
     ((2, 3, 7, 8), "avg_pool2d", (3,), dict(stride=2, padding=1)),
     ((2, 3, 7, 8), "avg_pool2d", (3,), dict(stride=2, padding=1, count_include_pad=False)),
     ((2, 3, 8, 7), "avg_pool2d", (3,), dict(stride=2, ceil_mode=True)),
-    ((2, 3, 8, 7), "avg_pool2d", (3,), dict(stride=2, padding=1, ceil_mode=True,
-                                           count_include_pad=False)),
+    (
+        (2, 3, 8, 7),
+        "avg_pool2d",
+        (3,),
+        dict(stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+    ),
     ((2, 3, 8, 7), "avg_pool2d", (3,), dict(stride=2, padding=1, ceil_mode=True)),
     ((2, 3, 6, 6), "avg_pool2d", (2,), dict(divisor_override=3)),
     ((2, 3, 7, 9), "avg_pool2d", ((2, 3),), dict(stride=(1, 2), padding=(1, 0))),
     ((2, 3, 9), "avg_pool1d", (2,), {}),
-    ((2, 3, 9), "avg_pool1d", (3,), dict(stride=2, padding=1, ceil_mode=True,
-                                         count_include_pad=False)),
+    (
+        (2, 3, 9),
+        "avg_pool1d",
+        (3,),
+        dict(stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+    ),
     ((3, 9), "avg_pool1d", (3,), dict(stride=2)),
     ((2, 3, 7, 5), "adaptive_avg_pool2d", ((3, 2),), {}),
     ((2, 3, 6, 4), "adaptive_avg_pool2d", (1,), {}),
@@ -69,8 +82,7 @@ def test_pooling(device, shape, name, args, kwargs):
 def test_max_pool_ties_route_gradient_to_first_max(device):
     # After ReLU whole windows are 0: PyTorch sends each window's gradient to its first max.
     x = np.maximum(np.random.default_rng(0).integers(-2, 2, size=(2, 2, 6, 6)), 0).astype(float)
-    for args, kwargs in [((2,), {}), ((3,), dict(stride=2, padding=1)),
-                         ((3,), dict(stride=1))]:
+    for args, kwargs in [((2,), {}), ((3,), dict(stride=2, padding=1)), ((3,), dict(stride=1))]:
         g, t = _both("max_pool2d", *args, **kwargs)
         check_op(None, g, t, inputs=[x], device=device, finite_diff=False)
     g, t = _both("adaptive_max_pool2d", (4, 3))
@@ -108,19 +120,30 @@ INTERP = [
 
 @pytest.mark.parametrize("shape,kwargs", INTERP)
 def test_interpolate(device, shape, kwargs):
-    check_op([shape], lambda x: F.interpolate(x, **kwargs),
-             lambda x: TF.interpolate(x, **kwargs), device=device, finite_diff=False)
+    check_op(
+        [shape],
+        lambda x: F.interpolate(x, **kwargs),
+        lambda x: TF.interpolate(x, **kwargs),
+        device=device,
+        finite_diff=False,
+    )
 
 
 def test_interpolate_finite_differences():
-    check_finite_differences([(1, 2, 3, 4)],
-                             lambda x: F.interpolate(x, size=(5, 6), mode="bilinear"))
+    check_finite_differences(
+        [(1, 2, 3, 4)], lambda x: F.interpolate(x, size=(5, 6), mode="bilinear")
+    )
 
 
 def test_pad_modes(device):
     for mode in ("constant", "reflect", "replicate", "circular"):
-        check_op([(2, 3, 4, 5)], lambda x: F.pad(x, (1, 2, 2, 1), mode=mode),
-                 lambda x: TF.pad(x, (1, 2, 2, 1), mode=mode), device=device, finite_diff=False)
+        check_op(
+            [(2, 3, 4, 5)],
+            lambda x: F.pad(x, (1, 2, 2, 1), mode=mode),
+            lambda x: TF.pad(x, (1, 2, 2, 1), mode=mode),
+            device=device,
+            finite_diff=False,
+        )
 
 
 # ---- layers ---------------------------------------------------------------------------------
@@ -168,18 +191,24 @@ def test_max_pool_layer_return_indices():
 
 
 def test_reprs():
-    for make in (lambda m: m.AvgPool2d(2, divisor_override=3),
-                 lambda m: m.AdaptiveMaxPool2d(2, True),
-                 lambda m: m.Upsample(size=3, mode="bilinear"),
-                 lambda m: m.MaxPool1d(2, 1, 1, 2, ceil_mode=True)):
+    for make in (
+        lambda m: m.AvgPool2d(2, divisor_override=3),
+        lambda m: m.AdaptiveMaxPool2d(2, True),
+        lambda m: m.Upsample(size=3, mode="bilinear"),
+        lambda m: m.MaxPool1d(2, 1, 1, 2, ceil_mode=True),
+    ):
         assert repr(make(nn)) == repr(make(torch.nn))
 
 
 def test_float32_stays_float32():
     x = glassnet.randn(2, 3, 6, 6, requires_grad=True)
-    for fn in (lambda t: F.max_pool2d(t, 3, 2, 1), lambda t: F.avg_pool2d(t, 3, 2, 1),
-               lambda t: F.adaptive_avg_pool2d(t, 4), lambda t: F.adaptive_max_pool2d(t, 4),
-               lambda t: F.interpolate(t, scale_factor=1.5, mode="bilinear")):
+    for fn in (
+        lambda t: F.max_pool2d(t, 3, 2, 1),
+        lambda t: F.avg_pool2d(t, 3, 2, 1),
+        lambda t: F.adaptive_avg_pool2d(t, 4),
+        lambda t: F.adaptive_max_pool2d(t, 4),
+        lambda t: F.interpolate(t, scale_factor=1.5, mode="bilinear"),
+    ):
         x.grad = None
         y = fn(x)
         y.sum().backward()

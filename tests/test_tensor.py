@@ -274,7 +274,9 @@ def test_true_division_promotes_like_torch(a):
     assert dtype_name((_operand(a, glassnet) / _operand(a, glassnet)).dtype) == dtype_name(
         expected.dtype
     )
-    assert dtype_name((_operand(a, glassnet) / 2).dtype) == dtype_name((_operand(a, torch) / 2).dtype)
+    assert dtype_name((_operand(a, glassnet) / 2).dtype) == dtype_name(
+        (_operand(a, torch) / 2).dtype
+    )
 
 
 # ---- properties ----------------------------------------------------------------------------

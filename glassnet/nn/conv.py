@@ -41,9 +41,21 @@ class _ConvNd(Module):
     _nd = 2
     _transposed = False
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None,
-                 output_padding=0):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+        output_padding=0,
+    ):
         super().__init__()
         nd = self._nd
         if groups <= 0:
@@ -54,8 +66,7 @@ class _ConvNd(Module):
             raise ValueError("out_channels must be divisible by groups")
         if padding_mode not in _MODES:
             raise ValueError(
-                f"padding_mode must be one of {list(_MODES)}, but got padding_mode="
-                f"'{padding_mode}'"
+                f"padding_mode must be one of {list(_MODES)}, but got padding_mode='{padding_mode}'"
             )
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
@@ -75,7 +86,8 @@ class _ConvNd(Module):
         self.groups = groups
         self.padding_mode = padding_mode
         shape = (
-            (in_channels, out_channels // groups, *self.kernel_size) if self._transposed
+            (in_channels, out_channels // groups, *self.kernel_size)
+            if self._transposed
             else (out_channels, in_channels // groups, *self.kernel_size)
         )
         dtype = dtype or dtypes.get_default_dtype()
@@ -126,8 +138,9 @@ class _Conv(_ConvNd):
             amounts = tuple(p for pair in reversed(pads) for p in pair)
             input = _pad(input, amounts, mode=self.padding_mode)
             padding = 0
-        return _conv(input, weight, bias, self.stride, padding, self.dilation, self.groups,
-                     self._nd, None)
+        return _conv(
+            input, weight, bias, self.stride, padding, self.dilation, self.groups, self._nd, None
+        )
 
 
 class Conv1d(_Conv):
@@ -140,10 +153,33 @@ class Conv1d(_Conv):
 
     _nd = 1
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device, dtype)
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
 
 
 class Conv2d(_Conv):
@@ -156,32 +192,87 @@ class Conv2d(_Conv):
 
     _nd = 2
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device, dtype)
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
 
 
 class _ConvTranspose(_ConvNd):
     _transposed = True
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         if padding_mode != "zeros":
-            raise ValueError(
-                f'Only "zeros" padding mode is supported for {type(self).__name__}'
-            )
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         if isinstance(padding, str):
             raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple")
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device, dtype, output_padding)
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+            output_padding,
+        )
 
     def forward(self, input, output_size=None):
         weight, bias = self._parameters["weight"], self._parameters["bias"]
-        return _conv_transpose(input, weight, bias, self.stride, self.padding,
-                               self.output_padding, self.groups, self.dilation, self._nd, None,
-                               output_size=output_size)
+        return _conv_transpose(
+            input,
+            weight,
+            bias,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+            self._nd,
+            None,
+            output_size=output_size,
+        )
 
 
 class ConvTranspose1d(_ConvTranspose):

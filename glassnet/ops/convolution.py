@@ -35,8 +35,28 @@ class Geometry:
     """Sizes of one 2-D convolution: input (N, C, H, W), weight (O, C/G, kh, kw), output
     (N, O, Ho, Wo), padding (top, bottom, left, right), stride, dilation, groups."""
 
-    __slots__ = ("N", "C", "H", "W", "O", "kh", "kw", "sh", "sw", "dh", "dw", "pt", "pb", "pl",
-                 "pr", "Ho", "Wo", "Hb", "Wb", "G")
+    __slots__ = (
+        "N",
+        "C",
+        "H",
+        "W",
+        "O",
+        "kh",
+        "kw",
+        "sh",
+        "sw",
+        "dh",
+        "dw",
+        "pt",
+        "pb",
+        "pl",
+        "pr",
+        "Ho",
+        "Wo",
+        "Hb",
+        "Wb",
+        "G",
+    )
 
     def __init__(self, x_shape, w_shape, stride, padding, dilation, groups, out_hw=None):
         self.N, self.C, self.H, self.W = x_shape
@@ -111,9 +131,9 @@ def conv_forward(x, w, bias, g):
 def _grouped_matmul_w(wm, cols, G):
     """wm (O, K/G) grouped against cols (K, M): out (O, M)."""
     xp = get_array_module(wm)
-    O, kg = wm.shape
-    out = xp.matmul(wm.reshape(G, O // G, kg), cols.reshape(G, kg, cols.shape[1]))
-    return out.reshape(O, cols.shape[1])
+    n_out, kg = wm.shape
+    out = xp.matmul(wm.reshape(G, n_out // G, kg), cols.reshape(G, kg, cols.shape[1]))
+    return out.reshape(n_out, cols.shape[1])
 
 
 def _grad_rows(grad, g):
@@ -127,8 +147,8 @@ def conv_grad_weight(grad_rows, cols, g, w_shape):
     if g.G == 1:
         return (grad_rows @ cols.T).reshape(w_shape)
     xp = get_array_module(cols)
-    O, M = grad_rows.shape
-    gr = grad_rows.reshape(g.G, O // g.G, M)
+    n_out, M = grad_rows.shape
+    gr = grad_rows.reshape(g.G, n_out // g.G, M)
     cc = cols.reshape(g.G, -1, M)
     return xp.matmul(gr, cc.transpose(0, 2, 1)).reshape(w_shape)
 
@@ -141,7 +161,8 @@ def conv_grad_input(grad, w, g, grad_rows=None):
     if g.unit_stride:
         # Lay the gradient over the padded image so each offset is one contiguous slice.
         gb = xp.zeros((g.O, g.N, g.Hb, g.Wb), dtype=grad.dtype)
-        gb[:, :, : g.Ho, : g.Wo] = grad.transpose(1, 0, 2, 3)
+        src = grad.transpose(1, 0, 2, 3) if grad_rows is None else grad_rows
+        gb[:, :, : g.Ho, : g.Wo] = src.reshape(g.O, g.N, g.Ho, g.Wo)
         M = g.N * g.Hb * g.Wb
         gm = gb.reshape(g.O, M)
         dcols = wt[0] @ gm if g.G == 1 else xp.matmul(wt, gm.reshape(g.G, -1, M))
@@ -187,8 +208,7 @@ class Convolution(Function):
     """conv1d/conv2d of x with weight w and optional bias. ``padding`` is (top, bottom, left,
     right) for 2-D and (left, right) for 1-D; ``stride``/``dilation`` are per spatial dim."""
 
-    def forward(self, x, w, bias, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1),
-                groups=1):
+    def forward(self, x, w, bias, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
         self.x_shape, self.w_shape = x.shape, w.shape
         x4, w4 = _as_4d(x, w)
         if w.ndim == 3:
@@ -220,8 +240,17 @@ class ConvTranspose(Function):
     shape (C_in, C_out/G, kh, kw). ``padding`` is (top, bottom, left, right) of the equivalent
     convolution and ``out_hw`` the output's spatial size."""
 
-    def forward(self, x, w, bias, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1),
-                groups=1, out_size=None):
+    def forward(
+        self,
+        x,
+        w,
+        bias,
+        stride=(1, 1),
+        padding=(0, 0, 0, 0),
+        dilation=(1, 1),
+        groups=1,
+        out_size=None,
+    ):
         self.x_shape, self.w_shape = x.shape, w.shape
         x4, w4 = _as_4d(x, w)
         if w.ndim == 3:

@@ -178,11 +178,12 @@ class Sigmoid(Function):
 
 class Relu(Function):
     def forward(self, a):
-        self.mask = a > 0
-        return get_array_module(a).where(self.mask, a, 0).astype(a.dtype, copy=False)
+        # maximum with a zero of a's own dtype: one pass, no -0.0, float32 stays float32
+        self.out = get_array_module(a).maximum(a, a.dtype.type(0))
+        return self.out
 
     def backward(self, grad):
-        return (grad * self.mask,)
+        return (grad * (self.out > 0),)
 
 
 class Erf(Function):

@@ -55,7 +55,9 @@ class _Windows:
         self.Hb = max(self.H + 2 * self.ph, (self.Ho - 1) * self.sh + self.dh * (self.kh - 1) + 1)
         self.Wb = max(self.W + 2 * self.pw, (self.Wo - 1) * self.sw + self.dw * (self.kw - 1) + 1)
         self.tiled = (
-            self.sh == self.kh and self.sw == self.kw and self.dh == self.dw == 1
+            self.sh == self.kh
+            and self.sw == self.kw
+            and self.dh == self.dw == 1
             and self.ph == self.pw == 0
         )
 
@@ -88,8 +90,11 @@ class _Windows:
     def scatter(self, parts, dtype, xp):
         """Sum per-offset gradients ``parts(i, j) -> (N, C, Ho, Wo)`` back into (N, C, H, W)."""
         # Non-overlapping windows (the usual 2x2 pool) are plain writes; others accumulate.
-        make = xp.empty if self.tiled and (self.Ho * self.kh, self.Wo * self.kw) == (
-            self.H, self.W) else xp.zeros
+        make = (
+            xp.empty
+            if self.tiled and (self.Ho * self.kh, self.Wo * self.kw) == (self.H, self.W)
+            else xp.zeros
+        )
         dxb = make((self.N, self.C, self.Hb, self.Wb), dtype=dtype)
         views = self.offsets(dxb)
         for i in range(self.kh):
@@ -109,7 +114,12 @@ def _fill_low(dtype, xp):
 
 
 class MaxPool(Function):
-    """max_pool1d/2d. ``indices_out``, a list, receives PyTorch's flat input indices."""
+    """max_pool1d/2d. ``indices_out``, a list, receives PyTorch's flat input indices.
+
+    Forward keeps only running maxima (one ``maximum`` per kernel offset, NaN propagating as in
+    PyTorch); backward finds, per window, the first offset equal to the maximum (PyTorch's tie
+    rule) with cheap boolean passes, instead of tracking an argmax during the forward.
+    """
 
     def forward(self, x, kernel, stride, padding, dilation, ceil_mode=False, indices_out=None):
         xp = get_array_module(x)
@@ -118,29 +128,39 @@ class MaxPool(Function):
         x4 = _as_4d(x, nd)
         if nd == 1:
             kernel, stride, padding, dilation = (
-                (1, *kernel), (1, *stride), (0, *padding), (1, *dilation))
+                (1, *kernel),
+                (1, *stride),
+                (0, *padding),
+                (1, *dilation),
+            )
         w = _Windows(x4.shape, kernel, stride, padding, dilation, ceil_mode)
         xb = w.padded(x4, _fill_low(x.dtype, xp))
-        # One pass per kernel offset over strided views; a strict > keeps the first maximum
-        # (PyTorch's tie rule) and NaN wins, as in PyTorch.
-        best = arg = None
-        for k, view in enumerate(w.offsets(xb)):
-            if best is None:
-                best = view.copy()
-                arg = xp.zeros(best.shape, dtype=xp.uint8 if w.kh * w.kw < 256 else xp.int32)
-                continue
-            better = view > best
-            if x.dtype.kind == "f":
-                better |= xp.isnan(view)
-            xp.copyto(best, view, where=better)
-            arg[better] = k
-        self.w, self.arg = w, arg
+        views = w.offsets(xb)
+        best = next(views).copy()
+        for view in views:
+            xp.maximum(best, view, out=best)
+        self.w, self.xb, self.best = w, xb, best
         if indices_out is not None:
-            arg = arg.astype(xp.int64)
+            arg = xp.zeros(best.shape, dtype=xp.int64)
+            for k, first in enumerate(self._firsts()):
+                arg[first] = k
             rows = xp.arange(w.Ho).reshape(-1, 1) * w.sh - w.ph + (arg // w.kw) * w.dh
             cols = xp.arange(w.Wo) * w.sw - w.pw + (arg % w.kw) * w.dw
             indices_out.append(self._shape_back(rows * w.W + cols, nd))
         return self._shape_back(best, nd)
+
+    def _firsts(self):
+        """Per kernel offset, where it is the first (raster order) maximum of its window."""
+        taken = None
+        for view in self.w.offsets(self.xb):
+            hit = view == self.best
+            if taken is None:
+                taken = hit.copy()
+            else:
+                xp = get_array_module(hit)
+                xp.greater(hit, taken, out=hit)  # hit and not already taken
+                taken |= hit
+            yield hit
 
     def _shape_back(self, y, nd):
         if nd == 1:
@@ -148,11 +168,21 @@ class MaxPool(Function):
         return y[0] if len(self.x_shape) == nd + 1 else y
 
     def backward(self, grad):
-        w, arg = self.w, self.arg
+        w = self.w
         xp = get_array_module(grad)
         grad = grad.reshape(w.N, w.C, w.Ho, w.Wo)
-        zero = xp.zeros((), dtype=grad.dtype)
-        dx = w.scatter(lambda i, j: xp.where(arg == i * w.kw + j, grad, zero), grad.dtype, xp)
+        covered = (w.Ho * w.kh, w.Wo * w.kw) == (w.Hb, w.Wb)
+        dxb = (xp.empty if w.tiled and covered else xp.zeros)(
+            (w.N, w.C, w.Hb, w.Wb), dtype=grad.dtype
+        )
+        for view, first in zip(w.offsets(dxb), self._firsts()):
+            if w.tiled:  # windows do not overlap: write each offset's share in place
+                xp.multiply(grad, first, out=view)
+            else:
+                view += grad * first
+        dx = dxb
+        if (w.Hb, w.Wb) != (w.H, w.W):
+            dx = dxb[:, :, w.ph : w.ph + w.H, w.pw : w.pw + w.W]
         return (dx.reshape(self.x_shape),)
 
 
@@ -161,8 +191,16 @@ class AvgPool(Function):
 
     saves_inputs = False
 
-    def forward(self, x, kernel, stride, padding, ceil_mode=False, count_include_pad=True,
-                divisor_override=None):
+    def forward(
+        self,
+        x,
+        kernel,
+        stride,
+        padding,
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+    ):
         xp = get_array_module(x)
         nd = len(kernel)
         self.x_shape = x.shape
@@ -247,8 +285,9 @@ class AdaptiveMaxPool(Function):
         xp = get_array_module(grad)
         N, C, H, W = self.shape4
         plane = xp.arange(N * C).reshape(N, C, 1, 1) * (H * W)
-        flat = xp.bincount((self.index + plane).ravel(), weights=grad.ravel(),
-                           minlength=N * C * H * W)
+        flat = xp.bincount(
+            (self.index + plane).ravel(), weights=grad.ravel(), minlength=N * C * H * W
+        )
         return (flat.astype(grad.dtype, copy=False).reshape(self.x_shape),)
 
 
@@ -290,8 +329,11 @@ class SeparableMap(Function):
 
     def backward(self, grad):
         a, b = self.a, self.b
-        return (_separable(grad, None if a is None else a.T, None if b is None else b.T),
-                None, None)
+        return (
+            _separable(grad, None if a is None else a.T, None if b is None else b.T),
+            None,
+            None,
+        )
 
 
 def _separable(x, a, b):

@@ -164,10 +164,8 @@ class _Sequence(Function):
                     wgrads[k * P] = dgx.T @ X
                 if nxt[base + 1] is not None:
                     wgrads[k * P + 1] = dgh.T @ ext[plan.prev_all[d], cols]
-                if P == 4 and nxt[base + 2] is not None:
-                    wgrads[k * P + 2] = dgx.sum(0)
-                if P == 4 and nxt[base + 3] is not None:
-                    wgrads[k * P + 3] = dgh.sum(0)
+                if P == 4:
+                    wgrads[k * P + 2 : k * P + 4] = _bias_grads(dgx, dgh, nxt[base + 2 : base + 4])
                 if dX is not None:
                     if d == 0:
                         xp.matmul(dgx, w[0], out=dX)
@@ -188,6 +186,17 @@ class _Sequence(Function):
                 dx = dx.reshape(len(self.sizes), -1, dx.shape[-1]).swapaxes(0, 1)
             dx = dx.reshape(self.x_shape)
         return (dx, _restore(dh0, self), _restore(dc0, self), *wgrads)
+
+
+def _bias_grads(dgx, dgh, needed):
+    """Column sums for b_ih and b_hh; one reduction when both see the same gradient (LSTM,
+    RNN), copied so the two .grad arrays never alias."""
+    gi = dgx.sum(0) if needed[0] is not None else None
+    if needed[1] is None:
+        return [gi, None]
+    if dgh is not dgx:
+        return [gi, dgh.sum(0)]
+    return [gi, gi.copy() if gi is not None else dgh.sum(0)]
 
 
 def _initial(h, n, B, H, order):

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from glassnet.backend import get_array_module
-from glassnet.errors import DTypeError, ShapeError
+from glassnet.errors import DeviceError, DTypeError, ShapeError
 from glassnet.nn.functional.dropout import dropout, keep_mask
 from glassnet.ops.attention import AttentionWeights, ScaledDotProductAttention
 from glassnet.ops.linalg import matmul
@@ -95,9 +95,10 @@ def _sdpa_bias(name, mask, like):
     """SDPA's mask as an additive float mask: bool True means 'may attend'."""
     if mask is None:
         return None
+    xp = get_array_module(like)
+    _check_device(name + ": ", "attn_mask", mask, xp)
     kind = mask.data.dtype.kind
     if kind == "b":
-        xp = get_array_module(like)
         return xp.where(mask.data, like.dtype.type(0), like.dtype.type(-np.inf))
     if kind != "f":
         raise DTypeError(
@@ -106,10 +107,20 @@ def _sdpa_bias(name, mask, like):
     return mask if mask.data.dtype == like.dtype else mask.to(like.dtype)
 
 
+def _check_device(label, what, mask, xp):
+    if get_array_module(mask.data) is not xp:
+        raise DeviceError(
+            f"{label}{what} is on {mask.device} but the query is on the other device; make the "
+            f"mask on the query's device (glassnet.tensor(..., device=query.device)) or move "
+            "it with .to(query.device)."
+        )
+
+
 def _mha_mask(label, mask, what, dtype, xp):
     """MultiheadAttention's masks as additive float tensors: bool True means 'masked out'."""
     if mask is None:
         return None
+    _check_device(label, what, mask, xp)
     kind = mask.data.dtype.kind
     if kind == "b":
         return Tensor._make(xp.where(mask.data, dtype.type(-np.inf), dtype.type(0)))

@@ -36,7 +36,9 @@ def _tuple(value, n, name, op):
     if len(value) == 1:
         return value * n
     if len(value) != n:
-        raise ShapeError(f"{_where(op)}expected {name} to be an int or a tuple of {n} ints, got {value}")
+        raise ShapeError(
+            f"{_where(op)}expected {name} to be an int or a tuple of {n} ints, got {value}"
+        )
     return value
 
 
@@ -47,7 +49,9 @@ def conv_padding(padding, kernel, stride, dilation, op):
         if padding == "valid":
             return ((0, 0),) * n
         if padding != "same":
-            raise ValueError(f"{_where(op)}invalid padding string {padding!r}; use 'valid' or 'same'")
+            raise ValueError(
+                f"{_where(op)}invalid padding string {padding!r}; use 'valid' or 'same'"
+            )
         if any(s != 1 for s in stride):
             raise ValueError(
                 f"{_where(op)}padding='same' is not supported for strided convolutions (stride="
@@ -71,12 +75,13 @@ def check_conv_input(op, x, weight, nd, groups, transposed=False):
     spatial = _SPATIAL[nd]
     if len(shape) not in (nd + 1, nd + 2):
         hint = (
-            f"reshape it, for example x.reshape(N, C, {spatial})" if len(shape) < nd + 1
+            f"reshape it, for example x.reshape(N, C, {spatial})"
+            if len(shape) < nd + 1
             else "merge or remove the extra dims"
         )
         raise ShapeError(
-            f"{_where(op)}expected a {nd + 1}-D (C, {spatial}) or {nd + 2}-D (N, C, {spatial}) input, "
-            f"got {len(shape)}-D input of shape {shape}; {hint}."
+            f"{_where(op)}expected a {nd + 1}-D (C, {spatial}) or {nd + 2}-D (N, C, "
+            f"{spatial}) input, got {len(shape)}-D input of shape {shape}; {hint}."
         )
     channels = weight.data.shape[0] if transposed else weight.data.shape[1] * groups
     got = shape[-nd - 1]
@@ -101,9 +106,9 @@ def _check_fits(op, shape, kernel, pads, dilation):
             sizes = " x ".join(str(s + p[0] + p[1]) for s, p in zip(shape[-len(kernel) :], pads))
             ks = " x ".join(str(dd * (kk - 1) + 1) for kk, dd in zip(kernel, dilation))
             raise ShapeError(
-                f"{_where(op)}the padded input ({sizes}, from input shape {tuple(shape)}) is smaller "
-                f"than the (dilated) kernel ({ks}); use a larger input, more padding, a smaller "
-                "kernel, or fewer downsampling layers before this one."
+                f"{_where(op)}the padded input ({sizes}, from input shape {tuple(shape)}) is "
+                f"smaller than the (dilated) kernel ({ks}); use a larger input, more padding, "
+                "a smaller kernel, or fewer downsampling layers before this one."
             )
 
 
@@ -122,8 +127,9 @@ def _conv(x, weight, bias, stride, padding, dilation, groups, nd, op):
         raise ShapeError(
             f"{_where(op)}out_channels {weight.data.shape[0]} must be divisible by groups={groups}"
         )
-    return Convolution.apply(x, weight, bias, stride=stride, padding=_flat_pads(pads),
-                             dilation=dilation, groups=groups)
+    return Convolution.apply(
+        x, weight, bias, stride=stride, padding=_flat_pads(pads), dilation=dilation, groups=groups
+    )
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -165,8 +171,9 @@ def transpose_output_size(shape, kernel, stride, pads, dilation, output_padding,
     return tuple(out)
 
 
-def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation, nd, op,
-                    output_size=None):
+def _conv_transpose(
+    x, weight, bias, stride, padding, output_padding, groups, dilation, nd, op, output_size=None
+):
     check_conv_input(op, x, weight, nd, groups, transposed=True)
     kernel = tuple(weight.data.shape[2:])
     stride = _tuple(stride, nd, "stride", op)
@@ -185,25 +192,44 @@ def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, di
                 f"{tuple(b + max(s, d) - 1 for b, s, d in zip(base, stride, dilation))} are."
             )
     size = transpose_output_size(spatial, kernel, stride, pads, dilation, out_pad, op)
-    return ConvTranspose.apply(x, weight, bias, stride=stride,
-                               padding=_flat_pads((p, p) for p in pads), dilation=dilation,
-                               groups=groups, out_size=size)
+    return ConvTranspose.apply(
+        x,
+        weight,
+        bias,
+        stride=stride,
+        padding=_flat_pads((p, p) for p in pads),
+        dilation=dilation,
+        groups=groups,
+        out_size=size,
+    )
 
 
-def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
+def conv_transpose1d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
     """1-D transposed convolution ("deconvolution"); weight (C_in, C_out/groups, k).
 
     >>> import glassnet
     >>> conv_transpose1d(glassnet.ones(1, 1, 2), glassnet.ones(1, 1, 2), stride=2).tolist()
     [[[1.0, 1.0, 1.0, 1.0]]]
     """
-    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
-                           dilation, 1, "conv_transpose1d")
+    return _conv_transpose(
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        1,
+        "conv_transpose1d",
+    )
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
+def conv_transpose2d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
     """2-D transposed convolution (upsampling by a learned kernel); weight
     (C_in, C_out/groups, kH, kW).
 
@@ -211,5 +237,15 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     >>> conv_transpose2d(glassnet.ones(1, 4, 3, 3), glassnet.ones(4, 2, 2, 2), stride=2).shape
     glassnet.Size([1, 2, 6, 6])
     """
-    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
-                           dilation, 2, "conv_transpose2d")
+    return _conv_transpose(
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        2,
+        "conv_transpose2d",
+    )

@@ -62,21 +62,28 @@ def _check_rank(op, x, nd):
 def _pool_args(op, x, nd, kernel_size, stride, padding, dilation, ceil_mode):
     shape = _check_rank(op, x, nd)
     kernel = _tuple(kernel_size, nd, "kernel_size", op)
-    stride = kernel if stride is None or stride == [] or stride == () else _tuple(
-        stride, nd, "stride", op)
+    stride = (
+        kernel
+        if stride is None or stride == [] or stride == ()
+        else _tuple(stride, nd, "stride", op)
+    )
     padding = _tuple(padding, nd, "padding", op)
     dilation = _tuple(dilation, nd, "dilation", op)
     for k, p, s, d in zip(kernel, padding, stride, dilation):
         if k < 1 or s < 1 or d < 1:
-            raise ValueError(f"{op}: kernel_size, stride and dilation must be positive, got "
-                             f"kernel_size={kernel}, stride={stride}, dilation={dilation}")
+            raise ValueError(
+                f"{op}: kernel_size, stride and dilation must be positive, got "
+                f"kernel_size={kernel}, stride={stride}, dilation={dilation}"
+            )
         if p > k // 2 or p < 0:
             raise ValueError(
                 f"{op}: pad should be at most half of effective kernel size, but got pad={p}, "
                 f"kernel_size={k}; use padding <= {k // 2} or a larger kernel."
             )
-    out = [pool_output_size(n, k, s, p, d, ceil_mode)
-           for n, k, s, p, d in zip(shape[-nd:], kernel, stride, padding, dilation)]
+    out = [
+        pool_output_size(n, k, s, p, d, ceil_mode)
+        for n, k, s, p, d in zip(shape[-nd:], kernel, stride, padding, dilation)
+    ]
     if min(out) < 1:
         raise ShapeError(
             f"{op}: input of shape {shape} is too small for kernel_size={kernel} (stride="
@@ -87,30 +94,41 @@ def _pool_args(op, x, nd, kernel_size, stride, padding, dilation, ceil_mode):
 
 
 def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, op):
-    kernel, stride, padding, dilation = _pool_args(op, x, nd, kernel_size, stride, padding,
-                                                   dilation, ceil_mode)
+    kernel, stride, padding, dilation = _pool_args(
+        op, x, nd, kernel_size, stride, padding, dilation, ceil_mode
+    )
     holder = [] if return_indices else None
-    out = MaxPool.apply(x, kernel=kernel, stride=stride, padding=padding, dilation=dilation,
-                        ceil_mode=ceil_mode, indices_out=holder)
+    out = MaxPool.apply(
+        x,
+        kernel=kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        ceil_mode=ceil_mode,
+        indices_out=holder,
+    )
     if return_indices:
         return out, Tensor._make(holder[0].astype("int64", copy=False))
     return out
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool1d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
     """Max over sliding windows of (N, C, L).
 
     >>> import glassnet
     >>> max_pool1d(glassnet.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2).tolist()
     [[[3.0, 2.0]]]
     """
-    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1,
-                     "max_pool1d")
+    return _max_pool(
+        input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1, "max_pool1d"
+    )
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool2d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
     """Max over sliding windows of (N, C, H, W); ``return_indices`` also gives the flat index
     of each maximum in its H*W plane (for max_unpool).
 
@@ -119,42 +137,66 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     >>> out.tolist(), idx.tolist()
     ([[[[3.0]]]], [[[[3]]]])
     """
-    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2,
-                     "max_pool2d")
+    return _max_pool(
+        input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2, "max_pool2d"
+    )
 
 
-def _avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
-              nd, op):
-    kernel, stride, padding, _ = _pool_args(op, x, nd, kernel_size, stride, padding, 1,
-                                            ceil_mode)
+def _avg_pool(
+    x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd, op
+):
+    kernel, stride, padding, _ = _pool_args(op, x, nd, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None and divisor_override == 0:
         raise ValueError(f"{op}: divisor_override must be non-zero")
-    return AvgPool.apply(x, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
-                         count_include_pad=count_include_pad, divisor_override=divisor_override)
+    return AvgPool.apply(
+        x,
+        kernel=kernel,
+        stride=stride,
+        padding=padding,
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+        divisor_override=divisor_override,
+    )
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True):
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """Mean over sliding windows of (N, C, L).
 
     >>> import glassnet
     >>> avg_pool1d(glassnet.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2).tolist()
     [[[2.0, 1.0]]]
     """
-    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1,
-                     "avg_pool1d")
+    return _avg_pool(
+        input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1, "avg_pool1d"
+    )
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
     """Mean over sliding windows of (N, C, H, W).
 
     >>> import glassnet
     >>> avg_pool2d(glassnet.arange(4.0).reshape(1, 1, 2, 2), 2).tolist()
     [[[[1.5]]]]
     """
-    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                     divisor_override, 2, "avg_pool2d")
+    return _avg_pool(
+        input,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+        2,
+        "avg_pool2d",
+    )
 
 
 def _output_size(op, output_size, spatial):
@@ -181,8 +223,10 @@ def _adaptive_avg(x, output_size, nd, op):
     from glassnet.backend import get_array_module
 
     xp = get_array_module(data)
-    mats = [None if o == n else adaptive_avg_matrix(n, o, data.dtype, xp)
-            for n, o in zip(shape[-nd:], out)]
+    mats = [
+        None if o == n else adaptive_avg_matrix(n, o, data.dtype, xp)
+        for n, o in zip(shape[-nd:], out)
+    ]
     if nd == 1:
         mats = [None] + mats
     if mats[0] is None and mats[1] is None:

@@ -62,7 +62,8 @@ def _add_rows(xp, out, ids, rows):
     # faster on the CPU than np.add.at's element-by-element scatter.
     order = xp.argsort(ids, kind="stable")
     sorted_ids = ids[order]
-    starts = xp.flatnonzero(xp.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
+    first = xp.ones(1, dtype=bool)
+    starts = xp.flatnonzero(xp.concatenate((first, sorted_ids[1:] != sorted_ids[:-1])))
     out[sorted_ids[starts]] = xp.add.reduceat(rows[order], starts, axis=0)
 
 

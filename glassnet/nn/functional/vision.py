@@ -73,8 +73,15 @@ def _source_matrix(n_in, n_out, mode, align_corners, scale, ftype):
     return mat
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None, antialias=False):
+def interpolate(
+    input,
+    size=None,
+    scale_factor=None,
+    mode="nearest",
+    align_corners=None,
+    recompute_scale_factor=None,
+    antialias=False,
+):
     """Resize (N, C, L) or (N, C, H, W) to ``size`` or by ``scale_factor`` (PyTorch semantics).
 
     >>> import glassnet
@@ -128,8 +135,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     xp = get_array_module(input.data)
     ftype = np.float64 if input.data.dtype == np.float64 else np.float32
     mats = [
-        None if o == n and (s == 1.0 or mode in _NEAREST) else xp.asarray(
-            _source_matrix(n, o, mode, bool(align_corners), s, ftype), dtype=input.data.dtype)
+        None
+        if o == n and (s == 1.0 or mode in _NEAREST)
+        else xp.asarray(
+            _source_matrix(n, o, mode, bool(align_corners), s, ftype), dtype=input.data.dtype
+        )
         for n, o, s in zip(spatial, out, scales)
     ]
     if nd == 1:

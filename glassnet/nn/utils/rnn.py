@@ -81,12 +81,18 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
 
 
 # ---- packed sequences (written with the recurrent layers) -----------------------------------
-__all__ += ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pack_sequence",
-            "unpack_sequence"]
+__all__ += [
+    "PackedSequence",
+    "pack_padded_sequence",
+    "pad_packed_sequence",
+    "pack_sequence",
+    "unpack_sequence",
+]
 
 
-class PackedSequence(namedtuple("PackedSequence",
-                                ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])):
+class PackedSequence(
+    namedtuple("PackedSequence", ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])
+):
     """A batch of sequences of different lengths, without padding (PyTorch's layout).
 
     ``data`` holds the rows of time step 0 of every sequence, then step 1 of every sequence
@@ -115,8 +121,9 @@ class PackedSequence(namedtuple("PackedSequence",
             return self
         device = backend.device_of(data.data)
         move = lambda t: None if t is None else Tensor._make(backend.to_device(t.data, device))
-        return type(self)(data, self.batch_sizes, move(self.sorted_indices),
-                          move(self.unsorted_indices))
+        return type(self)(
+            data, self.batch_sizes, move(self.sorted_indices), move(self.unsorted_indices)
+        )
 
     def cpu(self):
         return self.to("cpu")
@@ -159,18 +166,26 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     lengths = _lengths(lengths)
     shape = tuple(input.shape)
     if len(shape) < 2:
-        raise ShapeError(f"pack_padded_sequence: expected input of at least 2 dims (time and "
-                         f"batch), got shape {shape}")
+        raise ShapeError(
+            f"pack_padded_sequence: expected input of at least 2 dims (time and "
+            f"batch), got shape {shape}"
+        )
     T, B = (shape[1], shape[0]) if batch_first else shape[:2]
     if len(lengths) != B:
-        raise ShapeError(f"pack_padded_sequence: expected {B} lengths (the batch size of input "
-                         f"of shape {shape}), got {len(lengths)}")
+        raise ShapeError(
+            f"pack_padded_sequence: expected {B} lengths (the batch size of input "
+            f"of shape {shape}), got {len(lengths)}"
+        )
     if lengths.min() <= 0:
-        raise ValueError("pack_padded_sequence: length of all samples has to be greater than 0, "
-                         f"but got lengths {lengths.tolist()}")
+        raise ValueError(
+            "pack_padded_sequence: length of all samples has to be greater than 0, "
+            f"but got lengths {lengths.tolist()}"
+        )
     if lengths.max() > T:
-        raise ShapeError(f"pack_padded_sequence: a length of {lengths.max()} exceeds the "
-                         f"{T} time steps of input of shape {shape}")
+        raise ShapeError(
+            f"pack_padded_sequence: a length of {lengths.max()} exceeds the "
+            f"{T} time steps of input of shape {shape}"
+        )
     if enforce_sorted:
         if np.any(lengths[1:] > lengths[:-1]):
             raise ValueError(

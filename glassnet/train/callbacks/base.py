@@ -27,8 +27,14 @@ returns it from ``state_dict()`` so that a resumed run picks up where the last o
 
 from __future__ import annotations
 
-_HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
-          "on_batch_begin", "on_batch_end")
+_HOOKS = (
+    "on_train_begin",
+    "on_train_end",
+    "on_epoch_begin",
+    "on_epoch_end",
+    "on_batch_begin",
+    "on_batch_end",
+)
 
 
 class Callback:
@@ -136,7 +142,8 @@ class CallbackList:
 
 
 def _overrides(cb, hook):
-    return getattr(type(cb), hook) is not getattr(Callback, hook)
+    fn = getattr(cb, hook)  # a bound method, or a plain function set on the instance
+    return getattr(fn, "__func__", fn) is not getattr(Callback, hook)
 
 
 def resolve_mode(mode: str, monitor: str, who: str) -> str:
@@ -146,16 +153,29 @@ def resolve_mode(mode: str, monitor: str, who: str) -> str:
     if mode != "auto":
         return mode
     name = monitor.lower()
-    higher_is_better = ("acc", "auc", "f1", "precision", "recall", "r2", "iou", "dice",
-                        "score", "bleu")
+    higher_is_better = (
+        "acc",
+        "auc",
+        "f1",
+        "precision",
+        "recall",
+        "r2",
+        "iou",
+        "dice",
+        "score",
+        "bleu",
+    )
     return "max" if any(part in name for part in higher_is_better) else "min"
 
 
 def monitored_value(logs: dict, monitor: str, who: str) -> float:
     """``logs[monitor]`` as a float, or an error listing what the logs do hold."""
     if monitor not in logs:
-        hint = (" (val_* values exist only when fit() is given val= data)"
-                if monitor.startswith("val_") else "")
+        hint = (
+            " (val_* values exist only when fit() is given val= data)"
+            if monitor.startswith("val_")
+            else ""
+        )
         raise ValueError(
             f"{who}: monitor={monitor!r} is not in the epoch logs{hint}; available: "
             f"{sorted(logs)}. Pass one of these as monitor=."

@@ -28,8 +28,9 @@ class EarlyStopping(Callback):
     ``stopped_epoch`` is the epoch (from 0) after which training stopped, or None.
     """
 
-    def __init__(self, monitor="val_loss", patience=0, min_delta=0.0, mode="auto",
-                 restore_best_weights=False):
+    def __init__(
+        self, monitor="val_loss", patience=0, min_delta=0.0, mode="auto", restore_best_weights=False
+    ):
         if patience < 0:
             raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
         self.monitor = monitor
@@ -61,8 +62,9 @@ class EarlyStopping(Callback):
         if self._improved(current):
             self.best, self.best_epoch, self.wait = current, epoch, 0
             if self.restore_best_weights:
-                self.best_weights = {k: Tensor._make(v.data.copy())
-                                     for k, v in trainer.model.state_dict().items()}
+                self.best_weights = {
+                    k: Tensor._make(v.data.copy()) for k, v in trainer.model.state_dict().items()
+                }
             return
         self.wait += 1
         if self.wait >= self.patience:
@@ -74,8 +76,12 @@ class EarlyStopping(Callback):
             trainer.model.load_state_dict(self.best_weights)
 
     def state_dict(self):
-        state = {"wait": self.wait, "best": self.best, "best_epoch": self.best_epoch,
-                 "stopped_epoch": self.stopped_epoch}
+        state = {
+            "wait": self.wait,
+            "best": self.best,
+            "best_epoch": self.best_epoch,
+            "stopped_epoch": self.stopped_epoch,
+        }
         if self.best_weights is not None:
             state["best_weights"] = self.best_weights
         return state

@@ -1,0 +1,233 @@
+"""Running a recipe end to end: train, evaluate on the test split, write the run directory; and
+reading a run directory back to evaluate or predict.
+
+>>> import tempfile
+>>> from glassnet.recipes import get
+>>> run = train(get("xor-mlp").replace(epochs=1), tempfile.mkdtemp(), progress=False)
+>>> sorted(run.metrics)
+['accuracy', 'loss']
+>>> loaded = load_run(run.run_dir)
+>>> loaded.recipe.name, type(loaded.model).__name__
+('xor-mlp', 'MLP')
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import glassnet
+from glassnet.grad_mode import no_grad
+from glassnet.recipes.builders import build_loss, build_model, build_optimizer, build_scheduler
+from glassnet.recipes.prepare import PreparedData, Preprocessing, prepare
+from glassnet.recipes.recipe import Recipe
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Run:
+    """A finished run: where its files are, its test metrics, its history, how long it took."""
+
+    run_dir: str
+    recipe: Recipe
+    metrics: dict
+    history: object
+    wall_time: float
+    notes: list = field(default_factory=list)
+
+
+@dataclass
+class LoadedRun:
+    """A run directory read back: its recipe, preprocessing and trained model (eval mode)."""
+
+    run_dir: str
+    recipe: Recipe
+    preprocessing: Preprocessing
+    model: glassnet.nn.Module
+    config: dict
+
+
+class _OnProbabilities:
+    """A metric fed probabilities instead of one binary logit, so the 0.5 threshold is exact."""
+
+    def __init__(self, metric):
+        self.metric = metric
+        self.name = metric.name
+
+    def reset(self):
+        self.metric.reset()
+
+    def update(self, preds, targets):
+        self.metric.update(preds.sigmoid(), targets)
+
+    def compute(self):
+        return self.metric.compute()
+
+
+def training_metrics(recipe: Recipe) -> list:
+    """The recipe's metrics as objects for the Trainer (binary ones read probabilities)."""
+    from glassnet.train import metrics as registry
+
+    out = [registry.get(name) for name in recipe.metrics]
+    if recipe.task == "binary":
+        out = [_OnProbabilities(m) for m in out]
+    return out
+
+
+def build(recipe: Recipe, preprocessing: Preprocessing, num_outputs: int):
+    """The recipe's model for data described by ``preprocessing``."""
+    return build_model(recipe.model, preprocessing.input_shape, num_outputs,
+                       recipe.model_options)
+
+
+def _config(recipe: Recipe, data: PreparedData) -> dict:
+    recipe_dict = recipe.to_dict()
+    recipe_dict["loss"] = recipe.resolved_loss()
+    return {
+        "format": FORMAT_VERSION,
+        "glassnet_version": glassnet.__version__,
+        "recipe": recipe_dict,
+        "num_outputs": data.num_outputs,
+        "preprocessing": data.preprocessing.state_dict(),
+        "sizes": data.sizes,
+    }
+
+
+def train(recipe: Recipe, run_dir, *, device=None, progress=True) -> Run:
+    """Train ``recipe`` and write everything into ``run_dir`` (see glassnet.report)."""
+    from glassnet import report
+    from glassnet.train import LRSchedulerCallback, Trainer
+
+    start = time.perf_counter()
+    run_dir = os.fspath(run_dir)
+    glassnet.manual_seed(recipe.seed)
+    data = prepare(recipe)
+    pre = data.preprocessing
+    model = build(recipe, pre, data.num_outputs)
+    optimizer = build_optimizer(recipe.optimizer, model.parameters(), recipe.lr,
+                                recipe.weight_decay)
+    scheduler = build_scheduler(recipe.scheduler, optimizer, recipe.epochs, len(data.train))
+    callbacks = [LRSchedulerCallback(scheduler, interval="step")] if scheduler else []
+    trainer = Trainer(model, build_loss(recipe.resolved_loss()), optimizer,
+                      metrics=training_metrics(recipe), callbacks=callbacks, device=device,
+                      grad_clip=recipe.grad_clip, progress=progress)
+    config = _config(recipe, data)
+    os.makedirs(run_dir, exist_ok=True)
+    report.write_config(run_dir, config)
+    history = trainer.fit(data.train, val=data.val, epochs=recipe.epochs,
+                          checkpoint_dir=os.path.join(run_dir, report.CHECKPOINT_DIR),
+                          extras={"config": config})
+    wall_time = time.perf_counter() - start
+    metrics, confusion = test_metrics(recipe, pre, model, trainer, data)
+    notes = report.write_run(
+        run_dir, config=config, model=model, history=history, metrics=metrics,
+        confusion=confusion, class_names=pre.class_names, sizes=data.sizes,
+        data_text=data.description, model_text=_summary_text(model, pre), wall_time=wall_time)
+    return Run(run_dir, recipe, metrics, history, wall_time, notes)
+
+
+def test_metrics(recipe, pre, model, trainer, data):
+    """The test loss and the recipe's metrics in target units (unscaled for regression), and
+    the confusion matrix for classifiers."""
+    loss = trainer.evaluate(data.test)["loss"]
+    preds = pre.outputs(trainer.predict(data.test))
+    return score(recipe, pre, preds, data.y_test, loss)
+
+
+def score(recipe, pre, preds, y, loss=None):
+    """``(metrics, confusion)`` of predictions ``preds`` (probabilities or values, as
+    ``Preprocessing.outputs`` gives) against raw targets ``y``."""
+    from glassnet.train import metrics as registry
+
+    metrics = {} if loss is None else {"loss": float(loss)}
+    if recipe.task == "classification":
+        targets = np.asarray(y).astype(np.int64).reshape(-1)
+    else:
+        targets = np.asarray(y, dtype=np.float64).reshape(preds.shape)
+    for name in recipe.metrics:
+        m = registry.get(name)
+        m.update(glassnet.from_numpy(preds), glassnet.from_numpy(targets))
+        metrics[m.name] = float(m.compute())
+    confusion = None
+    if recipe.is_classifier:
+        labels = predicted_labels(recipe.task, preds)
+        k = preds.shape[1] if recipe.task == "classification" else 2
+        t = targets.astype(np.int64).reshape(-1)
+        confusion = np.bincount(t * k + labels, minlength=k * k).reshape(k, k)
+    return metrics, confusion
+
+
+def predicted_labels(task, probs):
+    """Class indices from class probabilities (or one binary probability, cut at 0.5)."""
+    if task == "binary":
+        return (probs.reshape(-1) >= 0.5).astype(np.int64)
+    return probs.argmax(axis=1)
+
+
+def _summary_text(model, pre):
+    from glassnet.train import summary
+
+    try:
+        return str(summary(model, (1, *pre.input_shape)))
+    except Exception:  # the report is still useful without the table
+        return ""
+
+
+def load_run(run_dir, device=None) -> LoadedRun:
+    """Rebuild a run's model (with its trained weights) and preprocessing from ``run_dir``."""
+    from glassnet import report
+
+    config = report.read_config(run_dir)
+    try:
+        recipe = Recipe.from_dict(config["recipe"])
+        pre = Preprocessing.from_state_dict(config["preprocessing"])
+        num_outputs = int(config["num_outputs"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{run_dir}/{report.CONFIG} is incomplete or from another version "
+                         f"({exc}); train the run again") from None
+    model = build(recipe, pre, num_outputs)
+    weights = os.path.join(run_dir, report.MODEL)
+    if not os.path.isfile(weights):
+        raise FileNotFoundError(f"{run_dir} has no {report.MODEL}: the run did not finish; "
+                                f"train it again")
+    model.load_state_dict(glassnet.load(weights))
+    if device is not None:
+        model.to(device)
+    model.eval()
+    return LoadedRun(os.fspath(run_dir), recipe, pre, model, config)
+
+
+def forward(run: LoadedRun, x, y=None, batch_size: int = 256):
+    """Predictions in target units (probabilities for classifiers) for raw inputs ``x``; with
+    targets ``y`` also the recipe's loss on them (in the units training used)."""
+    pre, model = run.preprocessing, run.model
+    inputs = pre.inputs(x)
+    targets = None if y is None else pre.targets(y)
+    loss_fn = None if y is None else build_loss(run.recipe.resolved_loss())
+    device = next(iter(model.parameters())).device
+    preds, total = [], 0.0
+    with no_grad():
+        for i in range(0, len(inputs), batch_size):
+            out = model(glassnet.from_numpy(inputs[i:i + batch_size]).to(device))
+            preds.append(pre.outputs(out))
+            if loss_fn is not None:
+                t = glassnet.from_numpy(targets[i:i + batch_size]).to(device)
+                total += loss_fn(out, t).item() * len(t)
+    if not preds:
+        raise ValueError("glassnet: the data has no samples")
+    preds = np.concatenate(preds)
+    return preds if y is None else (preds, total / len(inputs))
+
+
+def evaluate(run: LoadedRun, x=None, y=None):
+    """``(metrics, confusion)`` of a loaded run on ``(x, y)`` (raw arrays), or on its recipe's
+    test split when they are not given (the same seeded split that training held out)."""
+    if x is None:
+        data = prepare(run.recipe)
+        x, y = data.x_test, data.y_test
+    preds, loss = forward(run, x, y)
+    return score(run.recipe, run.preprocessing, preds, y, loss)

@@ -1,0 +1,405 @@
+"""Trainer: the training loop written once, so that a model, a loss and an optimizer are all it
+takes to train, validate, checkpoint and predict.
+
+>>> import glassnet
+>>> from glassnet import nn
+>>> from glassnet.data import DataLoader, TensorDataset
+>>> _ = glassnet.manual_seed(0)
+>>> x = glassnet.randn(64, 3)
+>>> y = x @ glassnet.tensor([[1.0], [-2.0], [0.5]])
+>>> loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True)
+>>> model = nn.Linear(3, 1)
+>>> trainer = Trainer(model, nn.MSELoss(), glassnet.optim.SGD(model.parameters(), lr=0.1),
+...                   progress=False)
+>>> history = trainer.fit(loader, val=loader, epochs=20)
+>>> history.history["val_loss"][-1] < 1e-3
+True
+>>> trainer.predict(loader).shape
+glassnet.Size([64, 1])
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from glassnet import backend
+from glassnet.grad_mode import no_grad
+from glassnet.nn.utils.clip_grad import clip_grad_norm_
+from glassnet.ops.shape_join import cat
+from glassnet.tensor import Tensor
+from glassnet.train import checkpoint as ckpt
+from glassnet.train.callbacks import CallbackList, ProgressBar, TerminateOnNaN
+from glassnet.train.callbacks.lr_scheduler import current_lr, is_plateau
+from glassnet.train.history import History
+from glassnet.train.metric_glue import metric_values, resolve_metrics
+
+CHECKPOINT_FILE = "last.safetensors"
+
+
+class Trainer:
+    """Train ``model`` with ``loss`` (a Module, a function ``loss(outputs, targets)`` or a name
+    such as 'cross_entropy') and ``optimizer``.
+
+    ``metrics``: names ('accuracy'), metric objects (update/compute/reset/name) or functions
+    ``f(outputs, targets)``. ``callbacks``: Callback objects. ``device``: where the model and
+    each batch go ('cpu', 'cuda'); by default the device the model's parameters are on.
+    ``grad_clip``: the largest gradient norm allowed (clip_grad_norm_) before each step.
+    ``accumulate``: N batches per optimizer step; each batch's loss is scaled by 1/N, and a final
+    group of fewer than N batches still steps. ``scheduler``: a glassnet.optim scheduler,
+    stepped after every epoch (ReduceLROnPlateau gets 'val_loss', or 'loss' without val data).
+    ``terminate_on_nan`` adds TerminateOnNaN; ``progress`` adds a ProgressBar.
+
+    Batches are ``(inputs, targets)`` pairs or dicts with 'input' and 'target'; inputs that are
+    a tuple/list (or a dict) are passed to the model as several (keyword) arguments.
+    """
+
+    def __init__(
+        self,
+        model,
+        loss,
+        optimizer,
+        metrics=(),
+        callbacks=(),
+        device=None,
+        grad_clip=None,
+        accumulate=1,
+        scheduler=None,
+        terminate_on_nan=True,
+        progress=True,
+    ):
+        if not isinstance(accumulate, int) or accumulate < 1:
+            raise ValueError(f"Trainer: accumulate must be a positive int, got {accumulate!r}")
+        if grad_clip is not None and not grad_clip > 0:
+            raise ValueError(f"Trainer: grad_clip must be a positive max norm, got {grad_clip!r}")
+        if not hasattr(optimizer, "step") or not hasattr(optimizer, "param_groups"):
+            raise TypeError(
+                f"Trainer: optimizer must be a glassnet.optim optimizer, got "
+                f"{type(optimizer).__name__}; e.g. glassnet.optim.Adam(model.parameters())"
+            )
+        self.model = model
+        self.loss_fn = resolve_loss(loss)
+        self.optimizer = optimizer
+        self.metrics = resolve_metrics(metrics)
+        self.device = backend.normalize_device(device) if device is not None else None
+        if self.device is not None:
+            model.to(self.device)
+        self.grad_clip = grad_clip
+        self.accumulate = accumulate
+        self.scheduler = scheduler
+        defaults = [TerminateOnNaN()] if terminate_on_nan else []
+        user = list(callbacks)
+        self.callbacks = CallbackList(defaults + user + ([ProgressBar()] if progress else []))
+        self.history = History()
+        self.stop_training = False
+        self.stop_reason = None
+        self.resumed = False
+        self.epoch = 0
+        self.epochs = 0
+        self.global_step = 0
+        self.steps_per_epoch = None
+        self.extras = {}
+
+    # ---- training ----------------------------------------------------------------------------
+    def fit(self, train, val=None, epochs=1, *, checkpoint_dir=None, resume=False, extras=None):
+        """Train for ``epochs`` epochs over ``train``, validating on ``val`` after each one;
+        returns the History (also kept as ``trainer.history``).
+
+        ``checkpoint_dir``: write a full training checkpoint there after every epoch (model,
+        optimizer, scheduler, callbacks, history, random state and ``extras``, a dict of
+        JSON-able values such as preprocessing settings). ``resume=True`` continues from the
+        checkpoint found there (if any): a run stopped after epoch k and resumed ends with
+        exactly the weights of a run that was never stopped. After resuming, the saved extras
+        are in ``trainer.extras``.
+        """
+        if resume and checkpoint_dir is None:
+            raise ValueError(
+                "Trainer.fit: resume=True needs checkpoint_dir= (the folder the "
+                "earlier run saved its checkpoints in)"
+            )
+        self.epochs = int(epochs)
+        self.steps_per_epoch = len(train) if hasattr(train, "__len__") else None
+        self.history = History()
+        self.global_step = 0
+        self.stop_training = False
+        self.stop_reason = None
+        self.resumed = False
+        self.extras = dict(extras) if extras is not None else {}
+        loaders = (train, val)
+        path = os.path.join(checkpoint_dir, CHECKPOINT_FILE) if checkpoint_dir else None
+        start = 0
+        if resume and os.path.exists(path):
+            info = ckpt.load_checkpoint(
+                path,
+                self.model,
+                self.optimizer,
+                self.scheduler,
+                loaders=loaders,
+                callbacks=self.callbacks,
+            )
+            start = info["epoch"] + 1
+            self.history = info["history"]
+            self.global_step = info["global_step"]
+            self.stop_training = info["stopped"]
+            if extras is None:
+                self.extras = info["extras"]
+            self.resumed = True
+        callbacks = self.callbacks
+        self.optimizer.zero_grad()
+        try:
+            callbacks.on_train_begin(self)
+            epoch = start
+            while epoch < self.epochs and not self.stop_training:
+                self.epoch = epoch
+                logs = self._fit_epoch(train, val, epoch)
+                self.history.append(epoch, logs)
+                if path is not None:
+                    ckpt.save_checkpoint(
+                        path,
+                        self.model,
+                        self.optimizer,
+                        self.scheduler,
+                        epoch=epoch,
+                        global_step=self.global_step,
+                        history=self.history,
+                        loaders=loaders,
+                        callbacks=callbacks,
+                        extras=self.extras,
+                        stopped=self.stop_training,
+                    )
+                epoch += 1
+            callbacks.on_train_end(self)
+        finally:
+            for cb in callbacks:
+                close = getattr(cb, "close", None)
+                if close is not None:
+                    close()
+        return self.history
+
+    def _fit_epoch(self, train, val, epoch):
+        self.model.train()
+        self.callbacks.on_epoch_begin(self, epoch, {})
+        logs = self._run(train, training=True)
+        if val is not None:
+            logs.update({"val_" + k: v for k, v in self.evaluate(val).items()})
+        if self.scheduler is not None:
+            logs["lr"] = current_lr(self.optimizer)
+            if is_plateau(self.scheduler):
+                self.scheduler.step(logs["val_loss" if val is not None else "loss"])
+            else:
+                self.scheduler.step()
+        self.callbacks.on_epoch_end(self, epoch, logs)
+        return logs
+
+    def _step(self):
+        if self.grad_clip is not None:
+            clip_grad_norm_(
+                [p for g in self.optimizer.param_groups for p in g["params"]], self.grad_clip
+            )
+        self.optimizer.step()
+        self.optimizer.zero_grad()
+        self.global_step += 1
+
+    def _run(self, data, training):
+        """One pass over ``data``: the batch-size-weighted mean loss and the metrics."""
+        model, loss_fn, metrics = self.model, self.loss_fn, self.metrics
+        callbacks = self.callbacks if training else None
+        begin = training and bool(callbacks._batch_begin)
+        end = training and bool(callbacks._batch_end)
+        scale = 1.0 / self.accumulate
+        device = self._device()
+        for m in metrics:
+            m.reset()
+        total, count, pending = 0.0, 0, 0
+        for i, batch in enumerate(data):
+            if begin:
+                callbacks.on_batch_begin(self, i, {})
+            inputs, targets = split_batch(batch)
+            inputs, targets = to_device(inputs, device), to_device(targets, device)
+            outputs = call_model(model, inputs)
+            loss = loss_fn(outputs, targets)
+            if training:
+                (loss * scale if self.accumulate > 1 else loss).backward()
+                pending += 1
+                if pending == self.accumulate:
+                    self._step()
+                    pending = 0
+            value = loss.item()
+            n = batch_size(targets, inputs)
+            total += value * n
+            count += n
+            if metrics:
+                with no_grad():
+                    detached = outputs.detach() if isinstance(outputs, Tensor) else outputs
+                    for m in metrics:
+                        m.update(detached, targets)
+            if end:
+                callbacks.on_batch_end(self, i, {"loss": value, "size": n})
+            if training and self.stop_training:
+                break
+        if pending:
+            if self.stop_training:
+                self.optimizer.zero_grad()
+            else:
+                self._step()
+        if count == 0:
+            raise ValueError(
+                f"Trainer: the {'training' if training else 'evaluation'} data gave no batches "
+                "(an empty dataset, or a generator that was used up by an earlier epoch; pass "
+                "a DataLoader or a list, which can be iterated again)"
+            )
+        logs = {"loss": total / count}
+        logs.update(metric_values(metrics))
+        return logs
+
+    def _device(self):
+        if self.device is not None:
+            return self.device
+        for p in self.model.parameters():
+            return backend.device_of(p.data)
+        return "cpu"
+
+    # ---- evaluation and prediction ------------------------------------------------------------
+    def evaluate(self, data) -> dict:
+        """The mean loss (weighted by batch size) and each metric over ``data``, in eval mode
+        and without gradients: ``{'loss': ..., 'accuracy': ...}``."""
+        modes = training_modes(self.model)
+        self.model.eval()
+        try:
+            with no_grad():
+                return self._run(data, training=False)
+        finally:
+            restore_modes(modes)
+
+    def predict(self, data):
+        """The model's outputs for every batch of ``data`` (batches of inputs, or of
+        ``(inputs, targets)``), concatenated along the first dimension."""
+        modes = training_modes(self.model)
+        self.model.eval()
+        device = self._device()
+        outputs = []
+        try:
+            with no_grad():
+                for batch in data:
+                    inputs = split_inputs(batch)
+                    outputs.append(call_model(self.model, to_device(inputs, device)))
+        finally:
+            restore_modes(modes)
+        if not outputs:
+            raise ValueError("Trainer.predict: the data gave no batches")
+        if isinstance(outputs[0], (tuple, list)):
+            return type(outputs[0])(cat(list(parts)) for parts in zip(*outputs))
+        return cat(outputs)
+
+
+def training_modes(model):
+    """Each submodule's train/eval flag, so that a mix (a frozen BatchNorm) survives eval."""
+    return [(m, m.training) for m in model.modules()]
+
+
+def restore_modes(modes):
+    for module, mode in modes:
+        object.__setattr__(module, "training", mode)
+
+
+# ---- batches -----------------------------------------------------------------------------------
+def split_batch(batch):
+    """``(inputs, targets)`` from a pair or a dict with 'input' and 'target'."""
+    if isinstance(batch, (tuple, list)) and len(batch) == 2:
+        return batch[0], batch[1]
+    if isinstance(batch, dict):
+        if "input" in batch and "target" in batch:
+            return batch["input"], batch["target"]
+        raise ValueError(
+            f"Trainer: a dict batch needs the keys 'input' and 'target'; it has {sorted(batch)}"
+        )
+    raise ValueError(
+        f"Trainer: each batch must be an (inputs, targets) pair or a dict with 'input' and "
+        f"'target'; got {describe(batch)}. A DataLoader over TensorDataset(x, y) gives pairs."
+    )
+
+
+def split_inputs(batch):
+    if isinstance(batch, dict):
+        return batch["input"] if "input" in batch else batch
+    if isinstance(batch, (tuple, list)) and len(batch) in (1, 2):
+        return batch[0]
+    return batch
+
+
+def describe(batch):
+    if isinstance(batch, (tuple, list)):
+        return f"a {type(batch).__name__} of {len(batch)} items"
+    if isinstance(batch, Tensor):
+        return f"a single Tensor of shape {tuple(batch.shape)}"
+    return f"a {type(batch).__name__}"
+
+
+def to_device(obj, device):
+    """Tensors (in tuples, lists and dicts) moved to ``device``; NumPy arrays become Tensors."""
+    if isinstance(obj, Tensor):
+        return obj if backend.device_of(obj.data) == device else obj.to(device)
+    if isinstance(obj, np.ndarray):
+        return to_device(Tensor._make(obj), device)
+    if isinstance(obj, (tuple, list)):
+        return type(obj)(to_device(o, device) for o in obj)
+    if isinstance(obj, dict):
+        return {k: to_device(v, device) for k, v in obj.items()}
+    return obj
+
+
+def call_model(model, inputs):
+    if isinstance(inputs, (tuple, list)):
+        return model(*inputs)
+    if isinstance(inputs, dict):
+        return model(**inputs)
+    return model(inputs)
+
+
+def batch_size(targets, inputs):
+    for obj in (targets, inputs):
+        while isinstance(obj, (tuple, list)) and obj:
+            obj = obj[0]
+        if isinstance(obj, dict) and obj:
+            obj = next(iter(obj.values()))
+        shape = getattr(obj, "shape", None)
+        if shape:
+            return int(shape[0])
+    return 1
+
+
+# ---- losses ------------------------------------------------------------------------------------
+_LOSS_ALIASES = {
+    "mse": "mse_loss",
+    "l1": "l1_loss",
+    "mae": "l1_loss",
+    "nll": "nll_loss",
+    "ce": "cross_entropy",
+    "bce": "binary_cross_entropy",
+    "bce_with_logits": "binary_cross_entropy_with_logits",
+    "huber": "huber_loss",
+    "smooth_l1": "smooth_l1_loss",
+}
+
+
+def resolve_loss(loss):
+    """A callable ``loss(outputs, targets)`` from a Module, a function or a name ('mse',
+    'cross_entropy', any ``glassnet.nn.functional`` loss name)."""
+    if isinstance(loss, str):
+        from glassnet.nn import functional as F
+
+        name = loss.lower().replace("-", "_")
+        name = _LOSS_ALIASES.get(name, name)
+        fn = getattr(F, name, None) or getattr(F, name + "_loss", None)
+        if fn is None:
+            raise ValueError(
+                f"Trainer: unknown loss {loss!r}; use a name such as 'mse', "
+                f"'cross_entropy', 'bce_with_logits', or pass a loss Module"
+            )
+        return fn
+    if not callable(loss):
+        raise TypeError(
+            f"Trainer: loss must be a Module, a function or a name, got {type(loss).__name__}"
+        )
+    return loss
