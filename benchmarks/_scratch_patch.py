@@ -42,3 +42,13 @@ def mean_backward(self, grad):
     return out, None, None
 rd.Mean.forward = mean_forward
 rd.Mean.backward = mean_backward
+
+from glassnet.ops import operators as _opsmod
+def _fast_inplace_method(op, ufunc):
+    def method(self, *args, **kwargs):
+        if kwargs:
+            return self._inplace(lambda t, *a: op(t, *a, **kwargs), *args)
+        return self._inplace(op, *args, ufunc=ufunc)
+    return method
+for _name, _u in [("add_", "add"), ("sub_", "subtract"), ("mul_", "multiply"), ("div_", "true_divide")]:
+    setattr(Tensor, _name, _fast_inplace_method(_opsmod._INPLACE[_name], _u))

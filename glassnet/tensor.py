@@ -207,7 +207,7 @@ class Tensor:
                 return False
         elif other.__class__ is not float:
             return False
-        if not data.flags.writeable:
+        if not backend.is_writeable(data):
             return False  # the general path raises the explanatory error
         try:
             getattr(backend.get_array_module(data), ufunc)(data, other, out=data)

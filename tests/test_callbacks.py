@@ -284,3 +284,15 @@ def test_batches_of_a_loader_reach_batch_callbacks_with_sizes():
     cb = LambdaCallback(on_batch_end=lambda t, b, logs: sizes.append(logs["size"]))
     train([cb], epochs=1, batches=DataLoader(TensorDataset(x, y), batch_size=4))
     assert sizes == [4, 4, 2]
+
+
+def test_an_interrupted_fit_takes_the_bar_down_and_closes_the_csv(tmp_path):
+    def stop(trainer, batch, logs):
+        if batch == 1:
+            raise KeyboardInterrupt
+
+    bar = ProgressBar(file=io.StringIO(), rich=True)
+    log = CSVLogger(tmp_path / "log.csv")
+    with pytest.raises(KeyboardInterrupt):
+        train([log, bar, LambdaCallback(on_batch_end=stop)], epochs=2)
+    assert bar._progress is None and log._file is None

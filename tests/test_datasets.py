@@ -17,9 +17,14 @@ from glassnet.datasets.bundle import split_indices
 
 
 # ---- real data sets -----------------------------------------------------------------------
-@pytest.mark.parametrize("name,n,d,k", [
-    ("iris", 150, 4, 3), ("wine", 178, 13, 3), ("breast_cancer", 569, 30, 2),
-])
+@pytest.mark.parametrize(
+    "name,n,d,k",
+    [
+        ("iris", 150, 4, 3),
+        ("wine", 178, 13, 3),
+        ("breast_cancer", 569, 30, 2),
+    ],
+)
 def test_tabular_matches_sklearn(name, n, d, k):
     raw = getattr(skd, f"load_{name}")()
     b = datasets.load(name)
@@ -180,17 +185,20 @@ def test_python_source_corpus():
 # ---- your own files -------------------------------------------------------------------------
 def test_from_csv_header_missing_values_and_text_target(tmp_path):
     path = tmp_path / "flowers.csv"
-    path.write_text("length,width,colour,species\n1.5,0.2,red,setosa\n"
-                    "4.7,,blue,versicolor\n5.1,NA,red,setosa\n6.0,2.5,,virginica\n"
-                    "5.9,2.1,blue,\n")
+    path.write_text(
+        "length,width,colour,species\n1.5,0.2,red,setosa\n"
+        "4.7,,blue,versicolor\n5.1,NA,red,setosa\n6.0,2.5,,virginica\n"
+        "5.9,2.1,blue,\n"
+    )
     b = datasets.from_csv(path, target="species", test_size=0.0)
     assert b.task == "classification" and b.class_names == ["setosa", "versicolor", "virginica"]
     assert b.feature_names == ["length", "width", "colour"]
     assert b.categories == {"colour": ["blue", "red"]}
     assert len(b.x_train) == 4  # the row without a species is dropped
     order = np.argsort(b.x_train[:, 0])
-    expected = np.array([[1.5, 0.2, 1], [4.7, np.nan, 0], [5.1, np.nan, 1], [6.0, 2.5, np.nan]],
-                        dtype=np.float32)
+    expected = np.array(
+        [[1.5, 0.2, 1], [4.7, np.nan, 0], [5.1, np.nan, 1], [6.0, 2.5, np.nan]], dtype=np.float32
+    )
     np.testing.assert_array_equal(b.x_train[order], expected)
     np.testing.assert_array_equal(b.y_train[order], [0, 1, 0, 2])
 
@@ -222,8 +230,11 @@ def test_from_numpy_casts_and_splits():
 
 
 def _idx_bytes(array, code):
-    return bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape) + \
-        array.tobytes()
+    return (
+        bytes([0, 0, code, array.ndim])
+        + struct.pack(f">{array.ndim}I", *array.shape)
+        + array.tobytes()
+    )
 
 
 @pytest.mark.parametrize("compress", [False, True])
@@ -282,8 +293,9 @@ def test_image_folder(tmp_path):
     assert ds.classes == ["cat", "dog"] and len(ds) == 3 and ds.targets == [0, 1, 1]
     image, label = ds[2]
     assert label == 1 and image.shape == (3, 5, 6) and image.dtype == glassnet.float32
-    np.testing.assert_allclose(image.numpy(), written[("dog", 1)].transpose(2, 0, 1) / 255.0,
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        image.numpy(), written[("dog", 1)].transpose(2, 0, 1) / 255.0, rtol=1e-6
+    )
     grey = datasets.image_folder(tmp_path, mode="L", transform=lambda t: t * 2)
     g, _ = grey[0]
     assert g.shape == (1, 5, 6) and float(g.max()) <= 2.0

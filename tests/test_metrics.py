@@ -38,9 +38,11 @@ def test_accuracy_binary_probabilities_and_logits():
     assert M.accuracy(BIN_PROBS, BIN_TARGETS, threshold=0.7) == pytest.approx(expected)
     logits = np.log(BIN_PROBS / (1 - BIN_PROBS)) * 3  # outside [0, 1]: read as logits
     assert M.accuracy(logits, BIN_TARGETS) == pytest.approx(
-        skm.accuracy_score(BIN_TARGETS, BIN_PROBS >= 0.5))
+        skm.accuracy_score(BIN_TARGETS, BIN_PROBS >= 0.5)
+    )
     assert M.accuracy(BIN_PROBS[:, None], BIN_TARGETS) == pytest.approx(
-        skm.accuracy_score(BIN_TARGETS, BIN_PROBS >= 0.5))
+        skm.accuracy_score(BIN_TARGETS, BIN_PROBS >= 0.5)
+    )
 
 
 def test_accuracy_sequence_and_segmentation_layouts():
@@ -53,7 +55,8 @@ def test_accuracy_sequence_and_segmentation_layouts():
     seq_t[0, :3] = -100
     keep = seq_t != -100
     assert M.accuracy(seq_logits, seq_t, ignore_index=-100) == pytest.approx(
-        (seq_logits.argmax(-1) == seq_t)[keep].mean())
+        (seq_logits.argmax(-1) == seq_t)[keep].mean()
+    )
 
 
 @pytest.mark.parametrize("k", [1, 2, 4])
@@ -65,8 +68,10 @@ def test_top_k_accuracy(k):
 def test_confusion_matrix(device):
     got = M.confusion_matrix(glassnet.tensor(LOGITS, device=device), TARGETS)
     np.testing.assert_array_equal(got, skm.confusion_matrix(TARGETS, PRED_LABELS))
-    np.testing.assert_array_equal(M.confusion_matrix([0, 1], [0, 0], num_classes=4),
-                                  skm.confusion_matrix([0, 0], [0, 1], labels=range(4)))
+    np.testing.assert_array_equal(
+        M.confusion_matrix([0, 1], [0, 0], num_classes=4),
+        skm.confusion_matrix([0, 0], [0, 1], labels=range(4)),
+    )
 
 
 @pytest.mark.parametrize("average", ["micro", "macro", "weighted", None])
@@ -207,7 +212,8 @@ def test_bleu_worked_example():
     p = [5 / 6, 2 / 5, 1 / 4]
     brevity = math.exp(1 - 7 / 6)  # c=6 < r=7
     assert M.bleu([hyp], [ref], max_n=3) == pytest.approx(
-        brevity * math.exp(sum(math.log(x) for x in p) / 3))
+        brevity * math.exp(sum(math.log(x) for x in p) / 3)
+    )
     assert M.bleu([hyp], [ref]) == 0.0  # no 4-gram match and no smoothing
     smoothed = brevity * math.exp(sum(math.log(x) for x in p + [0.1 / 3]) / 4)
     assert M.bleu([hyp], [ref], smooth=True) == pytest.approx(smoothed)
@@ -215,8 +221,10 @@ def test_bleu_worked_example():
 
 def test_bleu_corpus_pools_counts_and_picks_closest_reference():
     hyps = [["a", "b", "c"], ["a", "a", "d"]]
-    refs = [[["a", "b", "c", "d"], ["a", "b"]],  # two references: lengths 4 and 2
-            ["a", "d", "a"]]
+    refs = [
+        [["a", "b", "c", "d"], ["a", "b"]],  # two references: lengths 4 and 2
+        ["a", "d", "a"],
+    ]
     # sentence 1: unigrams 3/3, bigrams a-b, b-c -> 2/2 (both in ref 1); closest ref length
     #   to 3 is a tie between 4 and 2 -> the shorter, 2
     # sentence 2: unigrams a x2 (ref has a x2) + d -> 3/3; bigrams a-a (no), a-d (yes) -> 1/2
@@ -280,8 +288,9 @@ def test_box_iou_hand_computed():
     expected = np.array([[4 / 28, 1.0, 0.0], [0.0, 1 / 16, 0.0]])
     np.testing.assert_allclose(M.box_iou(a, b), expected)
     np.testing.assert_allclose(M.box_iou(a, b[:2], pairwise=False), [4 / 28, 1 / 16])
-    np.testing.assert_allclose(M.iou(np.array(a, dtype=np.float32), np.array(b, np.float32)),
-                               expected)
+    np.testing.assert_allclose(
+        M.iou(np.array(a, dtype=np.float32), np.array(b, np.float32)), expected
+    )
     with pytest.raises(ShapeError, match="box_iou"):
         M.box_iou([[0, 0, 1]], a)
 
@@ -295,7 +304,8 @@ def test_mask_and_mean_iou_hand_computed():
     np.testing.assert_allclose(M.mean_iou(pred, target, per_class=True), [2 / 5, 2 / 4, 2 / 3])
     assert M.mean_iou(pred, target) == pytest.approx((2 / 5 + 2 / 4 + 2 / 3) / 3)
     assert M.mean_iou(pred, target) == pytest.approx(
-        skm.jaccard_score(target.ravel(), pred.ravel(), average="macro"))
+        skm.jaccard_score(target.ravel(), pred.ravel(), average="macro")
+    )
     assert M.mask_iou(pred == 1, target == 1) == pytest.approx(2 / 4)
     assert M.iou(pred == 2, target == 2) == pytest.approx(2 / 3)
     assert M.mask_iou(np.zeros(3), np.zeros(3)) == 0.0
@@ -314,8 +324,9 @@ def test_perplexity_matches_torch_cross_entropy():
     logits = rng.normal(size=(3, 6, C))
     targets = rng.integers(0, C, size=(3, 6))
     targets[0, :2] = -100
-    ce = torch.nn.functional.cross_entropy(torch.tensor(logits).transpose(1, 2),
-                                           torch.tensor(targets), ignore_index=-100)
+    ce = torch.nn.functional.cross_entropy(
+        torch.tensor(logits).transpose(1, 2), torch.tensor(targets), ignore_index=-100
+    )
     assert M.perplexity(logits, targets) == pytest.approx(math.exp(ce.item()), rel=1e-10)
     assert M.perplexity(ce.item()) == pytest.approx(math.exp(ce.item()))
     m = M.Perplexity()

@@ -313,6 +313,10 @@ def test_bad_batches_and_exhausted_generators_raise_clear_errors():
         trainer.fit([(x, y)], resume=True)
     with pytest.raises(ValueError, match="unknown loss 'msq'"):
         Trainer(model, "msq", SGD(model.parameters(), lr=0.1))
+    with pytest.raises(ValueError, match=r"one number per batch.*\(4, 1\).*reduction='mean'"):
+        Trainer(
+            model, nn.MSELoss(reduction="none"), SGD(model.parameters(), lr=0.1), progress=False
+        ).fit([(x, y)])
     with pytest.raises(ValueError, match="accumulate"):
         Trainer(model, "mse", SGD(model.parameters(), lr=0.1), accumulate=0)
 
@@ -365,6 +369,11 @@ def test_history_records_and_plots(tmp_path):
     image = __import__("matplotlib.image", fromlist=["imread"]).imread(str(path))
     assert image.ndim == 3 and image.shape[1] > image.shape[0]
     assert os.path.getsize(path) > 1000 and math.isnan(h["val_mae"][2])
+    import matplotlib.pyplot as plt
+
+    shown = h.plot()  # through pyplot, for notebooks
+    assert len(shown.axes) == 2
+    plt.close(shown)
 
 
 def test_stop_training_from_a_batch_callback_ends_after_that_batch():

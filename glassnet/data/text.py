@@ -287,8 +287,7 @@ class WordTokenizer(Tokenizer):
 
     def __init__(self, min_freq=1, max_size=None, lower=True, pattern=DEFAULT_PATTERN):
         super().__init__(min_freq, max_size, lower)
-        self.pattern = pattern
-        self._regex = re.compile(pattern)
+        self.pattern = pattern  # compiles the regex too (see __setattr__)
 
     def __setattr__(self, name, value):
         if name == "pattern":

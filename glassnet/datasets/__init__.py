@@ -74,16 +74,40 @@ def load(name: str, **kwargs) -> DatasetBundle:
     """
     key = name.lower().replace("-", "_")
     if key not in _LOADERS:
-        raise ValueError(f"unknown data set {name!r}; available: {', '.join(_LOADERS)}. For "
-                         "your own data use from_csv, from_numpy, image_folder or read_mnist.")
+        raise ValueError(
+            f"unknown data set {name!r}; available: {', '.join(_LOADERS)}. For "
+            "your own data use from_csv, from_numpy, image_folder or read_mnist."
+        )
     return _LOADERS[key](**kwargs)
 
 
 __all__ = [
-    "load", "available", "DatasetBundle", "split_indices", "standardize",
-    "digits", "iris", "wine", "breast_cancer", "diabetes",
-    "xor", "moons", "circles", "spirals", "blobs",
-    "sine", "copy", "reverse", "addition", "python_source",
-    "from_csv", "from_numpy", "image_folder", "ImageFolder", "read_mnist", "read_cifar10",
-    "read_idx", "write_idx",
+    "load",
+    "available",
+    "DatasetBundle",
+    "split_indices",
+    "standardize",
+    "digits",
+    "iris",
+    "wine",
+    "breast_cancer",
+    "diabetes",
+    "xor",
+    "moons",
+    "circles",
+    "spirals",
+    "blobs",
+    "sine",
+    "copy",
+    "reverse",
+    "addition",
+    "python_source",
+    "from_csv",
+    "from_numpy",
+    "image_folder",
+    "ImageFolder",
+    "read_mnist",
+    "read_cifar10",
+    "read_idx",
+    "write_idx",
 ]

@@ -72,8 +72,10 @@ class DatasetBundle:
     def __repr__(self):
         n_test = 0 if self.x_test is None else len(self.x_test)
         classes = f", num_classes={self.num_classes}" if self.num_classes is not None else ""
-        return (f"DatasetBundle({self.name!r}, task={self.task!r}, train={len(self.x_train)}, "
-                f"test={n_test}, input_shape={self.input_shape}{classes})")
+        return (
+            f"DatasetBundle({self.name!r}, task={self.task!r}, train={len(self.x_train)}, "
+            f"test={n_test}, input_shape={self.input_shape}{classes})"
+        )
 
 
 def split_indices(n: int, test_size: float, seed: int, labels=None):
@@ -119,8 +121,19 @@ def infer_task(y: np.ndarray) -> str:
     return "classification" if np.asarray(y).dtype.kind in "iub" else "regression"
 
 
-def from_arrays(x, y, test_size=0.2, seed=0, name="arrays", task=None, description="",
-                feature_names=None, class_names=None, stratify=None, extra=None) -> DatasetBundle:
+def from_arrays(
+    x,
+    y,
+    test_size=0.2,
+    seed=0,
+    name="arrays",
+    task=None,
+    description="",
+    feature_names=None,
+    class_names=None,
+    stratify=None,
+    extra=None,
+) -> DatasetBundle:
     """A bundle from inputs ``x`` and targets ``y``, split into train and test with a fixed
     seed (stratified by class for classification unless ``stratify=False``).
 
@@ -140,9 +153,14 @@ def from_arrays(x, y, test_size=0.2, seed=0, name="arrays", task=None, descripti
     train, test = split_indices(len(x), test_size, seed, y if stratify else None)
     has_test = len(test) > 0
     return DatasetBundle(
-        name=name, x_train=x[train], y_train=y[train],
-        x_test=x[test] if has_test else None, y_test=y[test] if has_test else None,
-        task=task, description=description, num_classes=num_classes,
+        name=name,
+        x_train=x[train],
+        y_train=y[train],
+        x_test=x[test] if has_test else None,
+        y_test=y[test] if has_test else None,
+        task=task,
+        description=description,
+        num_classes=num_classes,
         feature_names=list(feature_names) if feature_names is not None else None,
         class_names=list(class_names) if class_names is not None else None,
         extra=dict(extra or {}),

@@ -53,8 +53,9 @@ def _infer_task(y: np.ndarray, categories) -> str:
     return "classification" if integral and len(np.unique(finite)) <= 20 else "regression"
 
 
-def from_csv(path, target=-1, header="auto", delimiter=",", test_size=0.2, seed=0,
-             task=None, name=None) -> DatasetBundle:
+def from_csv(
+    path, target=-1, header="auto", delimiter=",", test_size=0.2, seed=0, task=None, name=None
+) -> DatasetBundle:
     """Read a CSV file of numbers into a bundle; ``target`` is the column (name or index)
     holding the labels or values to predict, the others are the features.
 
@@ -74,8 +75,10 @@ def from_csv(path, target=-1, header="auto", delimiter=",", test_size=0.2, seed=
     body = rows[1:] if header else rows
     for line, r in enumerate(body, start=2 if header else 1):
         if len(r) != len(names):
-            raise ShapeError(f"from_csv: row {line} of {path} has {len(r)} cells but the file "
-                             f"has {len(names)} columns")
+            raise ShapeError(
+                f"from_csv: row {line} of {path} has {len(r)} cells but the file "
+                f"has {len(names)} columns"
+            )
     if not body:
         raise ValueError(f"from_csv: {path} has a header but no data rows")
     if isinstance(target, str):
@@ -86,8 +89,10 @@ def from_csv(path, target=-1, header="auto", delimiter=",", test_size=0.2, seed=
         try:
             t_index = range(len(names))[target]
         except (IndexError, TypeError):
-            raise ValueError(f"from_csv: target={target!r} is not a column of {path} (it has "
-                             f"{len(names)} columns: {names})") from None
+            raise ValueError(
+                f"from_csv: target={target!r} is not a column of {path} (it has "
+                f"{len(names)} columns: {names})"
+            ) from None
     columns = [_column([r[j] for r in body]) for j in range(len(names))]
     y, y_cats = columns[t_index]
     keep = np.isfinite(y)
@@ -99,17 +104,31 @@ def from_csv(path, target=-1, header="auto", delimiter=",", test_size=0.2, seed=
     categories = {names[j]: columns[j][1] for j in feature_idx if columns[j][1] is not None}
     dropped = int((~keep).sum())
     return from_arrays(
-        x, y, test_size=test_size, seed=seed, name=name or os.path.basename(str(path)),
-        task=task, feature_names=[names[j] for j in feature_idx], class_names=y_cats,
+        x,
+        y,
+        test_size=test_size,
+        seed=seed,
+        name=name or os.path.basename(str(path)),
+        task=task,
+        feature_names=[names[j] for j in feature_idx],
+        class_names=y_cats,
         description=f"{len(y)} rows from {os.path.basename(str(path))}, target "
-                    f"{names[t_index]!r}" + (f" ({dropped} rows without a target dropped)"
-                                             if dropped else ""),
+        f"{names[t_index]!r}" + (f" ({dropped} rows without a target dropped)" if dropped else ""),
         extra={"categories": categories},
     )
 
 
-def from_numpy(x, y, test_size=0.2, seed=0, task=None, name="numpy", feature_names=None,
-               class_names=None, dtype=np.float32) -> DatasetBundle:
+def from_numpy(
+    x,
+    y,
+    test_size=0.2,
+    seed=0,
+    task=None,
+    name="numpy",
+    feature_names=None,
+    class_names=None,
+    dtype=np.float32,
+) -> DatasetBundle:
     """A bundle from in-memory inputs and targets (NumPy arrays, lists or CPU tensors), split
     with a fixed seed. Floating inputs are cast to ``dtype`` (float32, what layers expect;
     None keeps them); integer targets mean classification unless ``task`` says otherwise."""
@@ -119,5 +138,13 @@ def from_numpy(x, y, test_size=0.2, seed=0, task=None, name="numpy", feature_nam
     task = task or ("classification" if y.dtype.kind in "iub" else "regression")
     if task == "regression" and y.dtype.kind == "f" and dtype is not None:
         y = y.astype(dtype, copy=False)
-    return from_arrays(x, y, test_size=test_size, seed=seed, name=name, task=task,
-                       feature_names=feature_names, class_names=class_names)
+    return from_arrays(
+        x,
+        y,
+        test_size=test_size,
+        seed=seed,
+        name=name,
+        task=task,
+        feature_names=feature_names,
+        class_names=class_names,
+    )

@@ -22,8 +22,18 @@ from glassnet.data.dataset import Dataset
 
 # IDX type codes (the third byte of the header) and the big-endian dtypes they stand for.
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".ppm", ".pgm", ".tif", ".tiff",
-                    ".webp")
+IMAGE_EXTENSIONS = (
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".bmp",
+    ".gif",
+    ".ppm",
+    ".pgm",
+    ".tif",
+    ".tiff",
+    ".webp",
+)
 
 
 def _read_bytes(path) -> bytes:
@@ -44,8 +54,10 @@ def read_idx(path) -> np.ndarray:
     expected = int(np.prod(shape)) * dtype.itemsize
     body = data[4 + 4 * ndim :]
     if len(body) != expected:
-        raise ValueError(f"read_idx: {path} declares shape {shape} ({expected} bytes of data) "
-                         f"but holds {len(body)} bytes; the file is truncated or corrupt")
+        raise ValueError(
+            f"read_idx: {path} declares shape {shape} ({expected} bytes of data) "
+            f"but holds {len(body)} bytes; the file is truncated or corrupt"
+        )
     return np.frombuffer(body, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
@@ -69,8 +81,10 @@ def read_mnist(images_path, labels_path):
     ``images[:, None].astype(np.float32) / 255``."""
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.ndim != 3 or labels.ndim != 1:
-        raise ValueError(f"read_mnist: expected images (N, H, W) and labels (N,), got shapes "
-                         f"{images.shape} and {labels.shape}; are the two paths swapped?")
+        raise ValueError(
+            f"read_mnist: expected images (N, H, W) and labels (N,), got shapes "
+            f"{images.shape} and {labels.shape}; are the two paths swapped?"
+        )
     if len(images) != len(labels):
         raise ValueError(f"read_mnist: {len(images)} images but {len(labels)} labels")
     return images, labels.astype(np.int64)
@@ -83,8 +97,10 @@ def read_cifar10(batch_path):
     data = np.frombuffer(_read_bytes(batch_path), dtype=np.uint8)
     record = 1 + 3 * 32 * 32
     if data.size == 0 or data.size % record:
-        raise ValueError(f"read_cifar10: {batch_path} has {data.size} bytes, not a multiple of "
-                         f"the {record}-byte CIFAR-10 record; is it the binary version?")
+        raise ValueError(
+            f"read_cifar10: {batch_path} has {data.size} bytes, not a multiple of "
+            f"the {record}-byte CIFAR-10 record; is it the binary version?"
+        )
     rows = data.reshape(-1, record)
     return rows[:, 1:].reshape(-1, 3, 32, 32).copy(), rows[:, 0].astype(np.int64)
 
@@ -95,14 +111,21 @@ class ImageFolder(Dataset):
     (``mode='RGB'`` gives 3 channels, ``'L'`` 1) and then goes through ``transform`` when
     given. Classes are the folder names in sorted order (``classes``, ``class_to_idx``)."""
 
-    def __init__(self, root, transform=None, target_transform=None, mode="RGB",
-                 extensions=IMAGE_EXTENSIONS):
-        self.root, self.transform, self.target_transform, self.mode = root, transform, \
-            target_transform, mode
+    def __init__(
+        self, root, transform=None, target_transform=None, mode="RGB", extensions=IMAGE_EXTENSIONS
+    ):
+        self.root, self.transform, self.target_transform, self.mode = (
+            root,
+            transform,
+            target_transform,
+            mode,
+        )
         self.classes = sorted(e.name for e in os.scandir(root) if e.is_dir())
         if not self.classes:
-            raise FileNotFoundError(f"image_folder: {root} has no class sub-folders; expected "
-                                    "root/<class name>/<image files>")
+            raise FileNotFoundError(
+                f"image_folder: {root} has no class sub-folders; expected "
+                "root/<class name>/<image files>"
+            )
         self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
         self.samples = []
         for c in self.classes:

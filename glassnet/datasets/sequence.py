@@ -21,8 +21,9 @@ import numpy as np
 from glassnet.datasets.bundle import DatasetBundle, from_arrays
 
 
-def sine(n_samples=1000, window=20, noise=0.05, seed=0, test_size=0.2,
-         period=25.0) -> DatasetBundle:
+def sine(
+    n_samples=1000, window=20, noise=0.05, seed=0, test_size=0.2, period=25.0
+) -> DatasetBundle:
     """Windows of ``window`` steps of ``sin(2πt/period)`` plus Gaussian noise (std ``noise``);
     the target is the value one step after each window."""
     rng = np.random.default_rng(seed)
@@ -34,18 +35,29 @@ def sine(n_samples=1000, window=20, noise=0.05, seed=0, test_size=0.2,
     n_test = int(round(n_samples * test_size)) if isinstance(test_size, float) else test_size
     cut = n_samples - n_test
     return DatasetBundle(
-        name="sine", x_train=x[:cut], y_train=y[:cut],
-        x_test=x[cut:] if n_test else None, y_test=y[cut:] if n_test else None,
+        name="sine",
+        x_train=x[:cut],
+        y_train=y[:cut],
+        x_test=x[cut:] if n_test else None,
+        y_test=y[cut:] if n_test else None,
         task="regression",
         description=f"next value of a noisy sine (period {period}, noise {noise}) from the "
-                    f"last {window} values",
+        f"last {window} values",
         extra={"series": series},
     )
 
 
 def _tokens_bundle(name, x, y, vocab, test_size, seed, description):
-    b = from_arrays(x, y, test_size=test_size, seed=seed, name=name, task="sequence",
-                    description=description, stratify=False)
+    b = from_arrays(
+        x,
+        y,
+        test_size=test_size,
+        seed=seed,
+        name=name,
+        task="sequence",
+        description=description,
+        stratify=False,
+    )
     b.num_classes = len(vocab)
     b.extra["vocab"] = list(vocab)
     b.extra["decode"] = lambda ids: "".join(vocab[int(i)] for i in np.asarray(ids).ravel())
@@ -57,8 +69,15 @@ def copy(n_samples=1000, length=8, vocab_size=10, seed=0, test_size=0.2) -> Data
     rng = np.random.default_rng(seed)
     x = rng.integers(0, vocab_size, size=(n_samples, length), dtype=np.int64)
     vocab = [str(i) if vocab_size <= 10 else f"<{i}>" for i in range(vocab_size)]
-    return _tokens_bundle("copy", x, x.copy(), vocab, test_size, seed,
-                          f"copy a sequence of {length} tokens out of {vocab_size}")
+    return _tokens_bundle(
+        "copy",
+        x,
+        x.copy(),
+        vocab,
+        test_size,
+        seed,
+        f"copy a sequence of {length} tokens out of {vocab_size}",
+    )
 
 
 def reverse(n_samples=1000, length=8, vocab_size=10, seed=0, test_size=0.2) -> DatasetBundle:
@@ -66,8 +85,15 @@ def reverse(n_samples=1000, length=8, vocab_size=10, seed=0, test_size=0.2) -> D
     rng = np.random.default_rng(seed)
     x = rng.integers(0, vocab_size, size=(n_samples, length), dtype=np.int64)
     vocab = [str(i) if vocab_size <= 10 else f"<{i}>" for i in range(vocab_size)]
-    return _tokens_bundle("reverse", x, np.ascontiguousarray(x[:, ::-1]), vocab, test_size,
-                          seed, f"reverse a sequence of {length} tokens out of {vocab_size}")
+    return _tokens_bundle(
+        "reverse",
+        x,
+        np.ascontiguousarray(x[:, ::-1]),
+        vocab,
+        test_size,
+        seed,
+        f"reverse a sequence of {length} tokens out of {vocab_size}",
+    )
 
 
 def _digits(values, width):
@@ -76,8 +102,9 @@ def _digits(values, width):
     return (values[:, None] // powers) % 10
 
 
-def addition(n_samples=1000, n_digits=3, seed=0, test_size=0.2,
-             reverse_answer=False) -> DatasetBundle:
+def addition(
+    n_samples=1000, n_digits=3, seed=0, test_size=0.2, reverse_answer=False
+) -> DatasetBundle:
     """``a+b`` written as tokens (each number zero-padded to ``n_digits``) -> the digits of the
     sum, padded to ``n_digits + 1``. Token ids: digits 0-9 are themselves, ``+`` is 10.
     ``reverse_answer=True`` writes the sum lowest digit first (easier for a left-to-right
@@ -90,5 +117,12 @@ def addition(n_samples=1000, n_digits=3, seed=0, test_size=0.2,
     y = _digits(a + b, n_digits + 1)
     if reverse_answer:
         y = np.ascontiguousarray(y[:, ::-1])
-    return _tokens_bundle("addition", x, y, list("0123456789+"), test_size, seed,
-                          f"add two {n_digits}-digit numbers, digit by digit")
+    return _tokens_bundle(
+        "addition",
+        x,
+        y,
+        list("0123456789+"),
+        test_size,
+        seed,
+        f"add two {n_digits}-digit numbers, digit by digit",
+    )

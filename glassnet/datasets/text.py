@@ -77,16 +77,22 @@ def python_source(max_chars=1_000_000, seq_len=64, test_size=0.1, seed=0) -> Dat
         try:
             return np.array([stoi[c] for c in s], dtype=np.int64)
         except KeyError as exc:
-            raise ValueError(f"python_source: character {exc.args[0]!r} is not in the "
-                             "vocabulary") from None
+            raise ValueError(
+                f"python_source: character {exc.args[0]!r} is not in the vocabulary"
+            ) from None
 
     def decode(token_ids) -> str:
         return "".join(vocab[int(i)] for i in np.asarray(token_ids).ravel())
 
     return DatasetBundle(
-        name="python_source", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
-        task="sequence", num_classes=len(vocab),
+        name="python_source",
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+        task="sequence",
+        num_classes=len(vocab),
         description=f"{len(text)} characters of Python standard-library source, "
-                    f"{len(vocab)} distinct characters, windows of {seq_len}",
+        f"{len(vocab)} distinct characters, windows of {seq_len}",
         extra={"text": text, "vocab": vocab, "stoi": stoi, "encode": encode, "decode": decode},
     )

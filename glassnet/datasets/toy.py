@@ -27,8 +27,14 @@ def _finish(name, x, y, rng, noise, test_size, seed, description):
         x = x + rng.normal(0.0, noise, size=x.shape)
     order = rng.permutation(len(x))
     return from_arrays(
-        x[order].astype(np.float32), y[order].astype(np.int64), test_size=test_size, seed=seed,
-        name=name, task="classification", description=description, feature_names=["x", "y"],
+        x[order].astype(np.float32),
+        y[order].astype(np.int64),
+        test_size=test_size,
+        seed=seed,
+        name=name,
+        task="classification",
+        description=description,
+        feature_names=["x", "y"],
     )
 
 
@@ -42,8 +48,16 @@ def xor(n_samples=400, noise=0.1, seed=0, test_size=0.2) -> DatasetBundle:
         pts = rng.uniform(0.05, 1.0, size=(m, 2)) * np.array([sx, sy])
         parts.append(pts)
         labels.append(np.full(m, int(sx != sy)))
-    return _finish("xor", np.concatenate(parts), np.concatenate(labels), rng, noise, test_size,
-                   seed, "XOR: class 1 where x and y have opposite signs")
+    return _finish(
+        "xor",
+        np.concatenate(parts),
+        np.concatenate(labels),
+        rng,
+        noise,
+        test_size,
+        seed,
+        "XOR: class 1 where x and y have opposite signs",
+    )
 
 
 def moons(n_samples=400, noise=0.1, seed=0, test_size=0.2) -> DatasetBundle:
@@ -51,10 +65,12 @@ def moons(n_samples=400, noise=0.1, seed=0, test_size=0.2) -> DatasetBundle:
     rng = np.random.default_rng(seed)
     n0, n1 = _counts(n_samples, 2)
     t0, t1 = rng.uniform(0, np.pi, n0), rng.uniform(0, np.pi, n1)
-    x = np.concatenate([
-        np.stack([np.cos(t0), np.sin(t0)], 1),
-        np.stack([1 - np.cos(t1), 0.5 - np.sin(t1)], 1),
-    ])
+    x = np.concatenate(
+        [
+            np.stack([np.cos(t0), np.sin(t0)], 1),
+            np.stack([1 - np.cos(t1), 0.5 - np.sin(t1)], 1),
+        ]
+    )
     y = np.repeat([0, 1], [n0, n1])
     return _finish("moons", x, y, rng, noise, test_size, seed, "two interleaving half moons")
 
@@ -69,12 +85,21 @@ def circles(n_samples=400, noise=0.05, seed=0, test_size=0.2, factor=0.5) -> Dat
     r = np.repeat([1.0, factor], [n0, n1])
     x = np.stack([r * np.cos(t), r * np.sin(t)], 1)
     y = np.repeat([0, 1], [n0, n1])
-    return _finish("circles", x, y, rng, noise, test_size, seed,
-                   f"two concentric circles, radii 1 and {factor}")
+    return _finish(
+        "circles",
+        x,
+        y,
+        rng,
+        noise,
+        test_size,
+        seed,
+        f"two concentric circles, radii 1 and {factor}",
+    )
 
 
-def spirals(n_samples=400, noise=0.05, seed=0, test_size=0.2, classes=2,
-            turns=1.5) -> DatasetBundle:
+def spirals(
+    n_samples=400, noise=0.05, seed=0, test_size=0.2, classes=2, turns=1.5
+) -> DatasetBundle:
     """``classes`` interleaved spiral arms from the centre out to radius 1 (``turns`` turns
     each); arm ``k`` is class ``k``."""
     rng = np.random.default_rng(seed)
@@ -84,12 +109,21 @@ def spirals(n_samples=400, noise=0.05, seed=0, test_size=0.2, classes=2,
         angle = 2 * np.pi * (turns * r + k / classes)
         parts.append(np.stack([r * np.cos(angle), r * np.sin(angle)], 1))
         labels.append(np.full(m, k))
-    return _finish("spirals", np.concatenate(parts), np.concatenate(labels), rng, noise,
-                   test_size, seed, f"{classes} interleaved spirals")
+    return _finish(
+        "spirals",
+        np.concatenate(parts),
+        np.concatenate(labels),
+        rng,
+        noise,
+        test_size,
+        seed,
+        f"{classes} interleaved spirals",
+    )
 
 
-def blobs(n_samples=400, noise=1.0, seed=0, test_size=0.2, centers=3,
-          box=(-8.0, 8.0)) -> DatasetBundle:
+def blobs(
+    n_samples=400, noise=1.0, seed=0, test_size=0.2, centers=3, box=(-8.0, 8.0)
+) -> DatasetBundle:
     """Gaussian clusters (std ``noise``) around ``centers`` random centres in ``box``²
     (or around the given ``(k, 2)`` array of centres); cluster ``k`` is class ``k``.
     The centres are kept in ``bundle.centers``."""
@@ -100,7 +134,15 @@ def blobs(n_samples=400, noise=1.0, seed=0, test_size=0.2, centers=3,
     counts = _counts(n_samples, len(centers))
     x = np.repeat(centers, counts, axis=0)
     y = np.repeat(np.arange(len(centers)), counts)
-    b = _finish("blobs", x, y, rng, noise, test_size, seed,
-                f"{len(centers)} Gaussian blobs with std {noise}")
+    b = _finish(
+        "blobs",
+        x,
+        y,
+        rng,
+        noise,
+        test_size,
+        seed,
+        f"{len(centers)} Gaussian blobs with std {noise}",
+    )
     b.extra["centers"] = centers.astype(np.float32)
     return b

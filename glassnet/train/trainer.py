@@ -22,14 +22,21 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
-
 from glassnet import backend
 from glassnet.grad_mode import no_grad
 from glassnet.nn.utils.clip_grad import clip_grad_norm_
 from glassnet.ops.shape_join import cat
 from glassnet.tensor import Tensor
 from glassnet.train import checkpoint as ckpt
+from glassnet.train.batches import (
+    batch_size,
+    call_model,
+    restore_modes,
+    split_batch,
+    split_inputs,
+    to_device,
+    training_modes,
+)
 from glassnet.train.callbacks import CallbackList, ProgressBar, TerminateOnNaN
 from glassnet.train.callbacks.lr_scheduler import current_lr, is_plateau
 from glassnet.train.history import History
@@ -48,7 +55,8 @@ class Trainer:
     ``grad_clip``: the largest gradient norm allowed (clip_grad_norm_) before each step.
     ``accumulate``: N batches per optimizer step; each batch's loss is scaled by 1/N, and a final
     group of fewer than N batches still steps. ``scheduler``: a glassnet.optim scheduler,
-    stepped after every epoch (ReduceLROnPlateau gets 'val_loss', or 'loss' without val data).
+    stepped after every epoch (ReduceLROnPlateau gets 'val_loss', or 'loss' without val data);
+    for per-step schedules (OneCycleLR) use ``LRSchedulerCallback(s, interval='step')`` instead.
     ``terminate_on_nan`` adds TerminateOnNaN; ``progress`` adds a ProgressBar.
 
     Batches are ``(inputs, targets)`` pairs or dicts with 'input' and 'target'; inputs that are
@@ -219,6 +227,11 @@ class Trainer:
             inputs, targets = to_device(inputs, device), to_device(targets, device)
             outputs = call_model(model, inputs)
             loss = loss_fn(outputs, targets)
+            if loss.data.size != 1:
+                raise ValueError(
+                    f"Trainer: the loss must be one number per batch, got a tensor of shape "
+                    f"{tuple(loss.shape)}; use a loss with reduction='mean' (the default)"
+                )
             if training:
                 (loss * scale if self.accumulate > 1 else loss).backward()
                 pending += 1
@@ -291,82 +304,6 @@ class Trainer:
         if isinstance(outputs[0], (tuple, list)):
             return type(outputs[0])(cat(list(parts)) for parts in zip(*outputs))
         return cat(outputs)
-
-
-def training_modes(model):
-    """Each submodule's train/eval flag, so that a mix (a frozen BatchNorm) survives eval."""
-    return [(m, m.training) for m in model.modules()]
-
-
-def restore_modes(modes):
-    for module, mode in modes:
-        object.__setattr__(module, "training", mode)
-
-
-# ---- batches -----------------------------------------------------------------------------------
-def split_batch(batch):
-    """``(inputs, targets)`` from a pair or a dict with 'input' and 'target'."""
-    if isinstance(batch, (tuple, list)) and len(batch) == 2:
-        return batch[0], batch[1]
-    if isinstance(batch, dict):
-        if "input" in batch and "target" in batch:
-            return batch["input"], batch["target"]
-        raise ValueError(
-            f"Trainer: a dict batch needs the keys 'input' and 'target'; it has {sorted(batch)}"
-        )
-    raise ValueError(
-        f"Trainer: each batch must be an (inputs, targets) pair or a dict with 'input' and "
-        f"'target'; got {describe(batch)}. A DataLoader over TensorDataset(x, y) gives pairs."
-    )
-
-
-def split_inputs(batch):
-    if isinstance(batch, dict):
-        return batch["input"] if "input" in batch else batch
-    if isinstance(batch, (tuple, list)) and len(batch) in (1, 2):
-        return batch[0]
-    return batch
-
-
-def describe(batch):
-    if isinstance(batch, (tuple, list)):
-        return f"a {type(batch).__name__} of {len(batch)} items"
-    if isinstance(batch, Tensor):
-        return f"a single Tensor of shape {tuple(batch.shape)}"
-    return f"a {type(batch).__name__}"
-
-
-def to_device(obj, device):
-    """Tensors (in tuples, lists and dicts) moved to ``device``; NumPy arrays become Tensors."""
-    if isinstance(obj, Tensor):
-        return obj if backend.device_of(obj.data) == device else obj.to(device)
-    if isinstance(obj, np.ndarray):
-        return to_device(Tensor._make(obj), device)
-    if isinstance(obj, (tuple, list)):
-        return type(obj)(to_device(o, device) for o in obj)
-    if isinstance(obj, dict):
-        return {k: to_device(v, device) for k, v in obj.items()}
-    return obj
-
-
-def call_model(model, inputs):
-    if isinstance(inputs, (tuple, list)):
-        return model(*inputs)
-    if isinstance(inputs, dict):
-        return model(**inputs)
-    return model(inputs)
-
-
-def batch_size(targets, inputs):
-    for obj in (targets, inputs):
-        while isinstance(obj, (tuple, list)) and obj:
-            obj = obj[0]
-        if isinstance(obj, dict) and obj:
-            obj = next(iter(obj.values()))
-        shape = getattr(obj, "shape", None)
-        if shape:
-            return int(shape[0])
-    return 1
 
 
 # ---- losses ------------------------------------------------------------------------------------

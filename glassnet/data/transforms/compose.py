@@ -13,7 +13,12 @@ from glassnet.data.transforms._base import Transform
 
 
 class Compose(Transform):
-    """Apply ``transforms`` one after another (as ``torchvision.transforms.Compose``)."""
+    """Apply ``transforms`` one after another (as ``torchvision.transforms.Compose``).
+
+    >>> from glassnet.data.transforms import RandomVerticalFlip
+    >>> Compose([RandomVerticalFlip(p=1.0)] * 2)([[[1], [2]]]).tolist()
+    [[[1], [2]]]
+    """
 
     def __init__(self, transforms):
         self.transforms = list(transforms)

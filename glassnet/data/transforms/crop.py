@@ -34,7 +34,12 @@ def _padding(padding):
 
 
 def pad(a, left, top, right, bottom, fill=0, padding_mode="constant"):
-    """Pad the last two axes of array ``a``."""
+    """Pad the last two axes of array ``a``.
+
+    >>> import numpy as np
+    >>> pad(np.ones((1, 1, 1)), 1, 0, 0, 0).tolist()
+    [[[0.0, 1.0]]]
+    """
     xp = backend.get_array_module(a)
     widths = [(0, 0)] * (a.ndim - 2) + [(top, bottom), (left, right)]
     if padding_mode == "constant":
@@ -59,6 +64,10 @@ class RandomCrop(Transform):
     right, bottom)``), the usual CIFAR augmentation; ``pad_if_needed`` pads images smaller than
     the crop; ``fill`` and ``padding_mode`` ('constant', 'edge', 'reflect', 'symmetric') say
     what the border holds. Every window position is equally likely.
+
+    >>> import numpy as np
+    >>> RandomCrop((2, 3), pad_if_needed=True)(np.ones((1, 1, 3))).shape
+    (1, 2, 3)
     """
 
     def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):

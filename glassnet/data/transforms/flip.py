@@ -29,7 +29,12 @@ class _RandomFlip(Transform):
 
 
 class RandomHorizontalFlip(_RandomFlip):
-    """Mirror the image left-right (the last axis) with probability ``p``."""
+    """Mirror the image left-right (the last axis) with probability ``p``.
+
+    >>> import numpy as np
+    >>> RandomHorizontalFlip(p=0.0)(np.array([[[1, 2]]])).tolist()
+    [[[1, 2]]]
+    """
 
     _axis = -1
 

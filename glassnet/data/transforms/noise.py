@@ -16,7 +16,12 @@ from glassnet.data.transforms._base import Transform, float_array, image_array, 
 
 class GaussianNoise(Transform):
     """Add noise drawn from ``Normal(mean, std)`` to every pixel, in the image's dtype and on
-    its device (from glassnet's seeded generator). ``clip=True`` clips the result to [0, 1]."""
+    its device (from glassnet's seeded generator). ``clip=True`` clips the result to [0, 1].
+
+    >>> import numpy as np
+    >>> bool(GaussianNoise(std=5.0, clip=True)(np.zeros((1, 8, 8))).max() <= 1.0)
+    True
+    """
 
     def __init__(self, mean=0.0, std=0.1, clip=False):
         if std < 0:

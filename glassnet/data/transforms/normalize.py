@@ -17,7 +17,12 @@ from glassnet.errors import ShapeError
 
 class Normalize(Transform):
     """Subtract ``mean`` and divide by ``std``, one value per channel (channel axis -3), in the
-    image's dtype. ``inplace=True`` overwrites the input array instead of allocating."""
+    image's dtype. ``inplace=True`` overwrites the input array instead of allocating.
+
+    >>> import numpy as np
+    >>> Normalize([1.0], [2.0])(np.full((1, 1, 2), 3.0, dtype=np.float32)).tolist()
+    [[[1.0, 1.0]]]
+    """
 
     def __init__(self, mean, std, inplace=False):
         self.mean = [float(m) for m in np.atleast_1d(mean)]

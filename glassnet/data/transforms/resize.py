@@ -45,7 +45,12 @@ def _axis_plan(xp, n_in, n_out, mode, dtype):
 
 
 def resize(a, size, interpolation="bilinear"):
-    """Resample the last two axes of array ``a`` to ``size = (height, width)``."""
+    """Resample the last two axes of array ``a`` to ``size = (height, width)``.
+
+    >>> import numpy as np
+    >>> resize(np.arange(4.0).reshape(2, 2), (1, 1)).tolist()
+    [[1.5]]
+    """
     if interpolation not in _INTERPOLATIONS:
         raise ValueError(
             f"resize: interpolation must be one of {_INTERPOLATIONS}, got {interpolation!r}"

@@ -22,6 +22,10 @@ class ToTensor(Transform):
     uint8 values are divided by 255 and booleans become 0/1, so pixels land in [0, 1]; float
     images are assumed to be in [0, 1] already and are only cast and transposed. PIL images
     are read through ``numpy.asarray`` (no Pillow import is needed here).
+
+    >>> import numpy as np
+    >>> ToTensor()(np.zeros((4, 5, 3), dtype=np.uint8)).shape
+    glassnet.Size([3, 4, 5])
     """
 
     def __call__(self, pic):

@@ -56,6 +56,10 @@ class CSVLogger(Callback):
         self._file.flush()
 
     def on_train_end(self, trainer):
+        self.close()
+
+    def close(self):
+        """Close the file (the Trainer calls this even when training is interrupted)."""
         if self._file is not None:
             self._file.close()
         self._file = self._writer = None

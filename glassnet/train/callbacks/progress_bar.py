@@ -67,18 +67,20 @@ class ProgressBar(Callback):
 
     def _start_bar(self, total):
         progress = require("rich.progress", "cli")
-        console = require("rich.console", "cli").Console(
+        self._console = require("rich.console", "cli").Console(
             file=self._stream(), force_terminal=True if self.rich else None
         )
+        # transient: the bar goes once the epoch ends and a full line is printed in its place.
         self._progress = progress.Progress(
             progress.TextColumn("[bold]{task.description}"),
-            progress.BarColumn(),
+            progress.BarColumn(bar_width=30),
             progress.MofNCompleteColumn(),
             progress.TextColumn("{task.fields[speed]}"),
             progress.TextColumn("ETA"),
             progress.TimeRemainingColumn(),
             progress.TextColumn("{task.fields[info]}"),
-            console=console,
+            console=self._console,
+            transient=True,
         )
         self._progress.start()
         self._task = self._progress.add_task(self._title, total=total, speed="", info="")
@@ -102,23 +104,26 @@ class ProgressBar(Callback):
 
     def _speed(self, now):
         rate = self._steps / max(now - self._start, 1e-9)
-        return f"{rate:.1f} steps/s" if rate >= 1 else f"{1 / max(rate, 1e-9):.2f} s/step"
+        return f"{rate:.1f} it/s" if rate >= 1 else f"{1 / max(rate, 1e-9):.2f} s/it"
 
     def on_epoch_end(self, trainer, epoch, logs):
         now = time.perf_counter()
-        shown = {k: v for k, v in logs.items() if k != "size"}
+        line = f"{self._title} - {self._steps} steps in {now - self._start:.2f}s"
+        line += f" ({self._speed(now)})"
+        if logs:
+            line += " - " + format_logs(logs)
         if self._progress is not None:
-            self._progress.update(self._task, speed=self._speed(now), info=format_logs(shown))
             self._progress.stop()
             self._progress = None
+            self._console.print(line, highlight=False, soft_wrap=True)
             return
-        took = now - self._start
-        line = f"{self._title} - {self._steps} steps in {took:.2f}s ({self._speed(now)})"
-        if shown:
-            line += " - " + format_logs(shown)
         print(line, file=self._stream(), flush=True)
 
     def on_train_end(self, trainer):
+        self.close()
+
+    def close(self):
+        """Take the bar down (the Trainer calls this even when training is interrupted)."""
         if self._progress is not None:
             self._progress.stop()
             self._progress = None

@@ -48,14 +48,13 @@ def _divide(num, den, zero_division, what):
     return out
 
 
-def scores_from_matrix(matrix, which, average="macro", pos_label=1, zero_division="warn",
-                       all_classes=False):
+def scores_from_matrix(
+    matrix, which, average="macro", pos_label=1, zero_division="warn", all_classes=False
+):
     """Precision, recall or F1 (``which``) from a confusion matrix (rows: true classes)."""
     if average not in _AVERAGES:
         raise ValueError(f"{which}: average must be one of {_AVERAGES}, got {average!r}")
-    if zero_division != "warn" and not (
-        zero_division in (0, 1) or np.isnan(float(zero_division))
-    ):
+    if zero_division != "warn" and not (zero_division in (0, 1) or np.isnan(float(zero_division))):
         raise ValueError(f"{which}: zero_division must be 'warn', 0.0, 1.0 or nan")
     matrix = np.asarray(matrix, dtype=np.int64)
     tp = np.diag(matrix)
@@ -76,8 +75,10 @@ def scores_from_matrix(matrix, which, average="macro", pos_label=1, zero_divisio
             labels = np.array([0])
     tp, true_sum, pred_sum = tp[labels], true_sum[labels], pred_sum[labels]
     if average == "micro":
-        tp, true_sum, pred_sum = tp.sum(keepdims=True), true_sum.sum(keepdims=True), pred_sum.sum(
-            keepdims=True
+        tp, true_sum, pred_sum = (
+            tp.sum(keepdims=True),
+            true_sum.sum(keepdims=True),
+            pred_sum.sum(keepdims=True),
         )
     if which == "precision":
         score = _divide(tp, pred_sum, zero_division, "Precision")
@@ -101,48 +102,72 @@ def scores_from_matrix(matrix, which, average="macro", pos_label=1, zero_divisio
 def _score(which, preds, targets, average, pos_label, zero_division, num_classes, threshold):
     p, t = labels_from(which, preds, targets, threshold)
     matrix = _bincount_matrix(p, t, num_classes)
-    return scores_from_matrix(matrix, which, average, pos_label, zero_division,
-                              all_classes=num_classes is not None)
+    return scores_from_matrix(
+        matrix, which, average, pos_label, zero_division, all_classes=num_classes is not None
+    )
 
 
-def precision(preds, targets, average="macro", pos_label=1, zero_division="warn",
-              num_classes=None, threshold=0.5):
+def precision(
+    preds,
+    targets,
+    average="macro",
+    pos_label=1,
+    zero_division="warn",
+    num_classes=None,
+    threshold=0.5,
+):
     """Of the samples predicted as a class, the fraction that truly are (tp / (tp + fp)).
 
     >>> precision([1, 1, 0, 1], [1, 0, 0, 1], average="binary")
     0.6666666666666666
     """
-    return _score("precision", preds, targets, average, pos_label, zero_division, num_classes,
-                  threshold)
+    return _score(
+        "precision", preds, targets, average, pos_label, zero_division, num_classes, threshold
+    )
 
 
-def recall(preds, targets, average="macro", pos_label=1, zero_division="warn",
-           num_classes=None, threshold=0.5):
+def recall(
+    preds,
+    targets,
+    average="macro",
+    pos_label=1,
+    zero_division="warn",
+    num_classes=None,
+    threshold=0.5,
+):
     """Of the samples of a class, the fraction found (tp / (tp + fn)).
 
     >>> recall([1, 1, 0, 0], [1, 0, 0, 1], average="binary")
     0.5
     """
-    return _score("recall", preds, targets, average, pos_label, zero_division, num_classes,
-                  threshold)
+    return _score(
+        "recall", preds, targets, average, pos_label, zero_division, num_classes, threshold
+    )
 
 
-def f1(preds, targets, average="macro", pos_label=1, zero_division="warn",
-       num_classes=None, threshold=0.5):
+def f1(
+    preds,
+    targets,
+    average="macro",
+    pos_label=1,
+    zero_division="warn",
+    num_classes=None,
+    threshold=0.5,
+):
     """Harmonic mean of precision and recall (2tp / (2tp + fp + fn)).
 
     >>> f1([1, 1, 0, 0], [1, 0, 0, 1], average="binary")
     0.5
     """
-    return _score("f1", preds, targets, average, pos_label, zero_division, num_classes,
-                  threshold)
+    return _score("f1", preds, targets, average, pos_label, zero_division, num_classes, threshold)
 
 
 class _ConfusionBased(Metric):
     which = "f1"
 
-    def __init__(self, average="macro", pos_label=1, zero_division="warn", num_classes=None,
-                 threshold=0.5):
+    def __init__(
+        self, average="macro", pos_label=1, zero_division="warn", num_classes=None, threshold=0.5
+    ):
         self.average, self.pos_label, self.zero_division = average, pos_label, zero_division
         self.num_classes, self.threshold = num_classes, threshold
         self.name = self.which
@@ -156,8 +181,14 @@ class _ConfusionBased(Metric):
         self.matrix = add_padded(self.matrix, _bincount_matrix(p, t, self.num_classes))
 
     def compute(self):
-        return scores_from_matrix(self.matrix, self.which, self.average, self.pos_label,
-                                  self.zero_division, all_classes=self.num_classes is not None)
+        return scores_from_matrix(
+            self.matrix,
+            self.which,
+            self.average,
+            self.pos_label,
+            self.zero_division,
+            all_classes=self.num_classes is not None,
+        )
 
 
 class Precision(_ConfusionBased):

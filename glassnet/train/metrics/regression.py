@@ -169,5 +169,3 @@ class R2(_Regression):
     """
 
     name = "r2"
-
-

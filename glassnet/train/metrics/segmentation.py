@@ -82,8 +82,13 @@ def _labels(name, preds, targets, ignore_index):
     return p, t
 
 
-def mean_iou(preds, targets, num_classes: int | None = None, ignore_index: int | None = None,
-             per_class: bool = False):
+def mean_iou(
+    preds,
+    targets,
+    num_classes: int | None = None,
+    ignore_index: int | None = None,
+    per_class: bool = False,
+):
     """Mean over classes of the IoU between predicted and true regions of each class.
 
     ``preds``: label maps of the targets' shape or scores ``(N, C, H, W)``. Classes absent from

@@ -164,8 +164,10 @@ def rouge(preds, targets, rouge_types=_ROUGE_TYPES) -> dict:
     _check_types(rouge_types)
     n = max(len(preds), 1)
     sums = _rouge_sums(preds, targets, rouge_types)
-    return {t: dict(zip(("precision", "recall", "fmeasure"), (float(v) for v in s / n)))
-            for t, s in sums.items()}
+    return {
+        t: dict(zip(("precision", "recall", "fmeasure"), (float(v) for v in s / n)))
+        for t, s in sums.items()
+    }
 
 
 def _nll(preds, targets, ignore_index):
