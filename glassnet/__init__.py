@@ -81,3 +81,4 @@ __version__ = "0.1.0"
 # The layers above the core; imported last because they build on everything before.
 from glassnet import nn, optim  # noqa: E402
 from glassnet.serialization import load, save  # noqa: E402
+from glassnet.train import fit, summary  # noqa: E402

@@ -99,8 +99,11 @@ def default_collate(samples):
     if isinstance(first, (tuple, list)):
         if any(len(s) != len(first) for s in samples):
             raise ValueError("default_collate: samples have different numbers of fields")
-        return type(first)(default_collate(list(field)) for field in zip(*samples)) if isinstance(
-            first, tuple) else [default_collate(list(field)) for field in zip(*samples)]
+        return (
+            type(first)(default_collate(list(field)) for field in zip(*samples))
+            if isinstance(first, tuple)
+            else [default_collate(list(field)) for field in zip(*samples)]
+        )
     raise TypeError(f"default_collate: don't know how to batch {type(first).__name__}")
 
 
@@ -112,8 +115,19 @@ class DataLoader:
     next batch on one background thread.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
-                 drop_last=False, collate_fn=None, generator=None, prefetch=False, num_workers=0):
+    def __init__(
+        self,
+        dataset,
+        batch_size=1,
+        shuffle=False,
+        sampler=None,
+        batch_sampler=None,
+        drop_last=False,
+        collate_fn=None,
+        generator=None,
+        prefetch=False,
+        num_workers=0,
+    ):
         self.dataset = dataset
         self.batch_size = batch_size
         self.drop_last = drop_last
@@ -121,8 +135,10 @@ class DataLoader:
         self.prefetch = prefetch or num_workers > 0
         if batch_sampler is not None:
             if sampler is not None or shuffle or drop_last:
-                raise ValueError("DataLoader: batch_sampler is mutually exclusive with "
-                                 "sampler, shuffle and drop_last")
+                raise ValueError(
+                    "DataLoader: batch_sampler is mutually exclusive with "
+                    "sampler, shuffle and drop_last"
+                )
             self.batch_sampler = batch_sampler
         else:
             if sampler is not None and shuffle:
@@ -132,8 +148,7 @@ class DataLoader:
                     # A generator of its own, seeded from glassnet's, so the order repeats under
                     # manual_seed but is not disturbed by other draws during training.
                     if generator is None:
-                        generator = grandom.Generator(
-                            int(grandom.rng("cpu").integers(0, 2**62)))
+                        generator = grandom.Generator(int(grandom.rng("cpu").integers(0, 2**62)))
                     sampler = RandomSampler(dataset, generator)
                 else:
                     sampler = SequentialSampler(dataset)
