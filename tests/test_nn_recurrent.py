@@ -10,7 +10,7 @@ from glassnet import nn
 from glassnet.errors import DTypeError, ShapeError
 from glassnet.nn.utils import rnn as grnn
 
-T, B, I, H = 5, 3, 4, 6
+T, B, IN, H = 5, 3, 4, 6
 MODES = ["RNN_TANH", "RNN_RELU", "LSTM", "GRU"]
 
 
@@ -20,7 +20,7 @@ def make_pair(mode, cell=False, **kw):
     if mode.startswith("RNN"):
         kw["nonlinearity"] = "tanh" if mode == "RNN_TANH" else "relu"
     torch.manual_seed(0)
-    return getattr(nn, name)(I, H, **kw), getattr(torch.nn, name)(I, H, **kw)
+    return getattr(nn, name)(IN, H, **kw), getattr(torch.nn, name)(IN, H, **kw)
 
 
 def call(mode, with_state):
@@ -57,7 +57,7 @@ VARIANTS["dropout_eval"] = ({"dropout": 0.5}, True, False, "float64")
 def test_sequence_layer(mode, num_layers, bidirectional, variant, device):
     kw, with_state, train, dtype = VARIANTS[variant]
     g, t = make_pair(mode, num_layers=num_layers, bidirectional=bidirectional, **kw)
-    x_shape = (B, T, I) if kw.get("batch_first") else (T, B, I)
+    x_shape = (B, T, IN) if kw.get("batch_first") else (T, B, IN)
     h_shape = (num_layers * (2 if bidirectional else 1), B, H)
     check_layer(
         g,
@@ -79,7 +79,7 @@ def test_unbatched_sequence(mode, bidirectional, with_state, device):
     check_layer(
         g,
         t,
-        shapes(mode, (T, I), h_shape, with_state),
+        shapes(mode, (T, IN), h_shape, with_state),
         device=device,
         forward=call(mode, with_state),
     )
@@ -93,7 +93,7 @@ CELL_CASES = ["batched", "batched_h0", "unbatched_h0", "no_bias_h0", "float32_h0
 def test_cell(mode, case, device):
     dtype = "float32" if case.startswith("float32") else "float64"
     g, t = make_pair(mode, cell=True, bias=case != "no_bias_h0")
-    x_shape, h_shape = ((I,), (H,)) if case.startswith("unbatched") else ((B, I), (B, H))
+    x_shape, h_shape = ((IN,), (H,)) if case.startswith("unbatched") else ((B, IN), (B, H))
     with_state = case.endswith("h0")
     check_layer(
         g,
@@ -124,7 +124,7 @@ def test_packed_sequence(mode, bidirectional, enforce_sorted, device):
         return padded, state
 
     out = check_layer(
-        g, t, [(len(lengths), T, I), h_shape, h_shape], device=device, forward=forward
+        g, t, [(len(lengths), T, IN), h_shape, h_shape], device=device, forward=forward
     )
     padded = (
         out[0].detach().numpy()
@@ -136,8 +136,8 @@ def test_packed_sequence(mode, bidirectional, enforce_sorted, device):
 
 
 def test_packed_full_length_equals_padded():
-    lstm = nn.LSTM(I, H, num_layers=2, bidirectional=True).double()
-    x = glassnet.tensor(make_inputs([(T, B, I)])[0])
+    lstm = nn.LSTM(IN, H, num_layers=2, bidirectional=True).double()
+    x = glassnet.tensor(make_inputs([(T, B, IN)])[0])
     out, (h, c) = lstm(x)
     pout, (ph, pc) = lstm(grnn.pack_padded_sequence(x, [T] * B))
     assert_close(pout.data, out.reshape(T * B, -1))
@@ -185,8 +185,8 @@ def test_pack_sequence_and_unpack():
 
 def test_lstm_matches_composed_ops():
     """The fused op against the same recurrence written with plain glassnet ops."""
-    lstm = nn.LSTM(I, H).double()
-    x = glassnet.tensor(make_inputs([(T, B, I)])[0], requires_grad=True)
+    lstm = nn.LSTM(IN, H).double()
+    x = glassnet.tensor(make_inputs([(T, B, IN)])[0], requires_grad=True)
     out, (h_n, c_n) = lstm(x)
     (out.sum() + c_n.sum()).backward()
     fused = [x.grad] + [p.grad for p in lstm.parameters()]
@@ -216,12 +216,12 @@ def test_finite_differences(mode):
     g.double()
     state = 2 if mode == "LSTM" else 1
     fn = (lambda x, h, c: g(x, (h, c))) if state == 2 else (lambda x, h: g(x, h))
-    check_finite_differences([(3, 2, I)] + [(4, 2, H)] * state, fn)
+    check_finite_differences([(3, 2, IN)] + [(4, 2, H)] * state, fn)
 
 
 def test_dropout_between_layers_trains_and_is_seeded():
-    lstm = nn.LSTM(I, H, num_layers=3, dropout=0.5).double()
-    x_np, h_np, c_np = make_inputs([(T, B, I), (3, B, H), (3, B, H)])
+    lstm = nn.LSTM(IN, H, num_layers=3, dropout=0.5).double()
+    x_np, h_np, c_np = make_inputs([(T, B, IN), (3, B, H), (3, B, H)])
 
     def run(x, h, c):
         glassnet.manual_seed(7)  # the same masks on every call
@@ -234,7 +234,7 @@ def test_dropout_between_layers_trains_and_is_seeded():
     e, _ = lstm(glassnet.tensor(x_np), (glassnet.tensor(h_np), glassnet.tensor(c_np)))
     assert not np.allclose(a.detach().numpy(), e.detach().numpy())
     lstm.train()
-    check_finite_differences([(2, 2, I), (3, 2, H), (3, 2, H)], lambda x, h, c: run(x, h, c))
+    check_finite_differences([(2, 2, IN), (3, 2, H), (3, 2, H)], lambda x, h, c: run(x, h, c))
 
 
 def test_parameters_init_and_repr():
@@ -287,9 +287,9 @@ def test_errors_name_the_layer_and_the_fix():
 
 
 def test_frozen_input_and_weights_get_no_gradient():
-    gru = nn.GRU(I, H, num_layers=2).double()
+    gru = nn.GRU(IN, H, num_layers=2).double()
     gru.weight_ih_l0.requires_grad_(False)
-    x = glassnet.tensor(make_inputs([(T, B, I)])[0])
+    x = glassnet.tensor(make_inputs([(T, B, IN)])[0])
     out, h = gru(x)
     (out.sum() + h.sum()).backward()
     assert x.grad is None and gru.weight_ih_l0.grad is None

@@ -279,16 +279,20 @@ class LSTMSequence(_Sequence):
         i, f, g, o = G[:, :H], G[:, H : 2 * H], G[:, 2 * H : 3 * H], G[:, 3 * H :]
         # Everything but dh and dc is known before the loop: precompute it in a few big ops.
         K = xp.empty((N, 3, H), G.dtype)
-        xp.multiply(i, 1 - i, out=K[:, 0])
-        K[:, 0] *= g
-        xp.multiply(f, 1 - f, out=K[:, 1])
-        K[:, 1] *= cext[plan.prev_all[d], cols]
-        xp.multiply(g, g, out=K[:, 2])
-        xp.subtract(1, K[:, 2], out=K[:, 2])
-        K[:, 2] *= i
-        Po = o * (1 - o)
+        K0, K1, K2 = K[:, 0], K[:, 1], K[:, 2]
+        xp.subtract(1, i, out=K0)  # i (1 - i) g
+        K0 *= i
+        K0 *= g
+        xp.subtract(1, f, out=K1)  # f (1 - f) c_prev
+        K1 *= f
+        K1 *= cext[plan.prev_all[d], cols]
+        xp.multiply(g, g, out=K2)  # (1 - g^2) i
+        xp.subtract(1, K2, out=K2)
+        K2 *= i
+        Po = 1 - o  # o (1 - o) tanh(c)
+        Po *= o
         Po *= TC
-        Q = TC * TC
+        Q = TC * TC  # (1 - tanh(c)^2) o
         xp.subtract(1, Q, out=Q)
         Q *= o
         dG = xp.empty_like(G)
@@ -382,7 +386,9 @@ class Unpack(Function):
         return out.swapaxes(0, 1) if batch_first else out
 
     def backward(self, grad):
-        g = get_array_module(grad).zeros(self.size, grad.dtype)
+        g = get_array_module(grad).empty(self.size, grad.dtype)
+        g[: self.start] = 0  # only the rest of the flat result is zero-filled
+        g[self.stop :] = 0
         g[self.start : self.stop].reshape(self.shape)[...] = (
             grad.swapaxes(0, 1) if self.batch_first else grad
         )
