@@ -57,6 +57,8 @@ class Function:
       so both share a version counter and in-place changes to either are noticed.
     - ``saves_inputs``: False when backward never reads the inputs' values (add, reshape, sum),
       which lets later in-place changes of those inputs pass.
+    - ``saves_output``: True when backward reads the op's own output (exp, tanh, softmax), so an
+      in-place change of that output before backward raises instead of giving wrong gradients.
 
     The engine's bookkeeping lives in slots with a leading underscore, so a subclass is free to
     keep ``self.shape`` or ``self.dtype`` of its own.
@@ -65,6 +67,7 @@ class Function:
     __slots__ = ("_next", "_out_shape", "_out_dtype", "_saved_versions", "_seq", "__dict__")
     is_view = False
     saves_inputs = True
+    saves_output = False
     # Rarely set, so they live on the class until a hook, retain_grad or release sets them.
     _hooks = None
     _retained = None
@@ -134,6 +137,8 @@ class Function:
                 nodes.append(None)
         fn._next = nodes
         fn._seq = next(_sequence)
+        if cls.saves_output:
+            versions.append((result._version, result._version[0]))
         fn._saved_versions = versions
         fn._out_shape = out.shape
         fn._out_dtype = out.dtype

@@ -53,7 +53,7 @@ def _prod(shape):
 def _raise_modified(fn, counter, expected):
     raise AutogradError(
         "one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: the input of {fn.name()} is at version {counter[0]}; "
+        f"inplace operation: a tensor saved by {fn.name()} is at version {counter[0]}; "
         f"expected version {expected} instead. Use the out-of-place op (x = x * 2 rather "
         "than x.mul_(2)) or .clone() the tensor before changing it."
     )

@@ -457,3 +457,18 @@ def test_inplace_ufunc_fast_path_keeps_the_errors():
     n = glassnet.tensor([1, 2])
     n._inplace(glassnet.mul, glassnet.tensor([2, 2]), ufunc="multiply")  # ints: general path
     assert n.tolist() == [2, 4]
+
+
+def test_in_place_change_of_a_saved_output_raises_at_backward():
+    # exp's backward reads its own output, so changing that output in place must be caught
+    # (PyTorch raises too); add's backward reads nothing, so the same change is fine there.
+    x = glassnet.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    y.mul_(2)
+    with pytest.raises(glassnet.AutogradError, match="modified by an inplace operation"):
+        (y * 1).sum().backward()
+    x = glassnet.tensor([1.0, 2.0], requires_grad=True)
+    y = x + 1
+    y.mul_(3)
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]

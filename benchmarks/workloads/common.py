@@ -113,14 +113,13 @@ class TinygradPeer:
 
         @TinyJit
         def train(xb, yb):
-            with Tensor.train():
-                opt.zero_grad()
-                out = model(xb)
-                if flat:
-                    out, yb = out.reshape(-1, out.shape[-1]), yb.reshape(-1)
-                loss = out.sparse_categorical_crossentropy(yb).backward()
-                opt.step()
-                return loss.realize()
+            opt.zero_grad()
+            out = model(xb)
+            if flat:
+                out, yb = out.reshape(-1, out.shape[-1]), yb.reshape(-1)
+            loss = out.sparse_categorical_crossentropy(yb).backward()
+            opt.step()
+            return loss.realize()
 
         self.train = train
 

@@ -17,21 +17,19 @@ class TinygradXOR:
 
     def __init__(self, weights):
         from tinygrad import Tensor, TinyJit
+        from tinygrad.nn.optim import SGD
 
         self.x, self.y = Tensor(overhead.X), Tensor(overhead.Y)
-        params = [Tensor(w.copy(), requires_grad=True) for w in weights]
+        params = [Tensor(w.copy()) for w in weights]
+        opt = SGD(params, lr=overhead.LR)
 
         @TinyJit
         def train(x, y):
             w1, b1, w2, b2 = params
-            with Tensor.train():
-                loss = ((((x @ w1 + b1).tanh() @ w2 + b2) - y) ** 2).mean()
-                loss.backward()
-                for p in params:
-                    p.assign(p.detach() - overhead.LR * p.grad)
-                    p.grad = None
-                Tensor.realize(loss, *params)
-            return loss
+            opt.zero_grad()
+            loss = ((((x @ w1 + b1).tanh() @ w2 + b2) - y) ** 2).mean().backward()
+            opt.step()
+            return loss.realize()
 
         self.train = train
 

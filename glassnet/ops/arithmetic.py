@@ -61,6 +61,8 @@ class Div(Function):
 
 
 class Pow(Function):
+    saves_output = True
+
     def forward(self, a, b):
         xp = get_array_module(a)
         self.a, self.b = a, b

@@ -21,6 +21,8 @@ from glassnet.tensor import Tensor
 
 
 class Exp(Function):
+    saves_output = True
+
     def forward(self, a):
         self.out = get_array_module(a).exp(a)
         return self.out
@@ -30,6 +32,8 @@ class Exp(Function):
 
 
 class Exp2(Function):
+    saves_output = True
+
     def forward(self, a):
         self.out = get_array_module(a).exp2(a)
         return self.out
@@ -39,6 +43,8 @@ class Exp2(Function):
 
 
 class Expm1(Function):
+    saves_output = True
+
     def forward(self, a):
         self.out = get_array_module(a).expm1(a)
         return self.out
@@ -84,6 +90,8 @@ class Log1p(Function):
 
 
 class Sqrt(Function):
+    saves_output = True
+
     def forward(self, a):
         self.out = get_array_module(a).sqrt(a)
         return self.out
@@ -93,6 +101,8 @@ class Sqrt(Function):
 
 
 class Rsqrt(Function):
+    saves_output = True
+
     def forward(self, a):
         self.out = 1 / get_array_module(a).sqrt(a)
         return self.out
@@ -111,6 +121,8 @@ class Square(Function):
 
 
 class Reciprocal(Function):
+    saves_output = True
+
     def forward(self, a):
         self.out = 1 / a
         return self.out
@@ -147,6 +159,8 @@ class Cos(Function):
 
 
 class Tan(Function):
+    saves_output = True
+
     def forward(self, a):
         self.out = get_array_module(a).tan(a)
         return self.out
@@ -156,6 +170,8 @@ class Tan(Function):
 
 
 class Tanh(Function):
+    saves_output = True
+
     def forward(self, a):
         self.out = get_array_module(a).tanh(a)
         return self.out
@@ -165,6 +181,8 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
+    saves_output = True
+
     def forward(self, a):
         xp = get_array_module(a)
         # exp(-|x|) never overflows; the two branches keep small outputs accurate.
@@ -177,6 +195,8 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
+    saves_output = True
+
     def forward(self, a):
         # maximum with a zero of a's own dtype: one pass, no -0.0, float32 stays float32
         self.out = get_array_module(a).maximum(a, a.dtype.type(0))

@@ -24,6 +24,8 @@ from glassnet.tensor import Tensor
 
 
 class LogSumExp(Function):
+    saves_output = True
+
     def forward(self, a, axes, keepdims):
         xp = get_array_module(a)
         m = a.max(axis=axes, keepdims=True)
@@ -42,6 +44,8 @@ class LogSumExp(Function):
 
 class VectorNorm(Function):
     """(sum |x|^p)^(1/p) over ``axes``, with the limits p = inf, -inf and 0."""
+
+    saves_output = True
 
     def forward(self, a, p, axes, keepdims):
         xp = get_array_module(a)

@@ -114,6 +114,8 @@ class Prod(Function):
 class Var(Function):
     """Variance (or, with ``root``, standard deviation) with Bessel's ``correction``."""
 
+    saves_output = True
+
     def forward(self, a, axes, correction, keepdims, root):
         xp = get_array_module(a)
         n = _count(a.shape, axes)

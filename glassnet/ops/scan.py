@@ -38,6 +38,8 @@ class Cumsum(Function):
 
 
 class Cumprod(Function):
+    saves_output = True
+
     def forward(self, a, axis):
         self.a, self.axis = a, axis
         self.out = get_array_module(a).cumprod(a, axis=axis)

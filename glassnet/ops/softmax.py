@@ -20,6 +20,7 @@ from glassnet.ops._util import normalize_dim
 
 
 class Softmax(Function):
+    saves_output = True
     saves_inputs = False
 
     def forward(self, a, axis):
@@ -35,6 +36,7 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    saves_output = True
     saves_inputs = False
 
     def forward(self, a, axis):
