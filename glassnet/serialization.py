@@ -54,9 +54,12 @@ def save(obj, path) -> None:
     """Save a tensor, a state_dict, or a nested dict/list of tensors and plain values."""
     tensors: dict[str, np.ndarray] = {}
     structure = _pack(obj, "", tensors)
-    plain = isinstance(obj, dict) and all(
-        isinstance(v, dict) and v.get("__tensor__") == k for k, v in structure.items()
-    ) if isinstance(structure, dict) else False
+    plain = (
+        isinstance(obj, dict)
+        and all(isinstance(v, dict) and v.get("__tensor__") == k for k, v in structure.items())
+        if isinstance(structure, dict)
+        else False
+    )
     metadata = None if plain else {_META_KEY: json.dumps(structure)}
     write_safetensors(path, tensors, metadata)
 
@@ -78,8 +81,9 @@ def _pack(obj, prefix, tensors):
             return {"__intkeys__": out}
         return out
     if isinstance(obj, (list, tuple)):
-        items = [_pack(v, f"{prefix}.{i}" if prefix else str(i), tensors) for i, v in
-                 enumerate(obj)]
+        items = [
+            _pack(v, f"{prefix}.{i}" if prefix else str(i), tensors) for i, v in enumerate(obj)
+        ]
         return {"__tuple__": items} if isinstance(obj, tuple) else items
     if isinstance(obj, (np.integer, np.floating, np.bool_)):
         return obj.item()
@@ -99,13 +103,17 @@ def write_safetensors(path, tensors: dict, metadata: dict | None = None) -> None
     arrays = []
     for name, array in tensors.items():
         array = np.ascontiguousarray(array)
-        code = _CODES.get(array.dtype.newbyteorder("<") if array.dtype.byteorder == ">"
-                          else array.dtype)
+        code = _CODES.get(
+            array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype
+        )
         if code is None:
             raise TypeError(f"glassnet.save: dtype {array.dtype} of '{name}' is not supported")
         array = array.astype(_DTYPES[code], copy=False)
-        header[name] = {"dtype": code, "shape": list(array.shape),
-                        "data_offsets": [offset, offset + array.nbytes]}
+        header[name] = {
+            "dtype": code,
+            "shape": list(array.shape),
+            "data_offsets": [offset, offset + array.nbytes],
+        }
         offset += array.nbytes
         arrays.append(array)
     if metadata:
@@ -155,7 +163,9 @@ def load(path, map_location=None):
         try:
             structure = json.loads(metadata[_META_KEY])
         except json.JSONDecodeError as exc:
-            raise CheckpointError(f"{path}: the glassnet metadata is not valid JSON ({exc})") from None
+            raise CheckpointError(
+                f"{path}: the glassnet metadata is not valid JSON ({exc})"
+            ) from None
         return _unpack(structure, arrays, wrap, path)
     return {k: wrap(v) for k, v in arrays.items()}
 
@@ -170,8 +180,10 @@ def _unpack(node, arrays, wrap, path):
         if "__tuple__" in node and len(node) == 1:
             return tuple(_unpack(v, arrays, wrap, path) for v in node["__tuple__"])
         if "__intkeys__" in node and len(node) == 1:
-            return {_maybe_int(k): _unpack(v, arrays, wrap, path)
-                    for k, v in node["__intkeys__"].items()}
+            return {
+                _maybe_int(k): _unpack(v, arrays, wrap, path)
+                for k, v in node["__intkeys__"].items()
+            }
         return {k: _unpack(v, arrays, wrap, path) for k, v in node.items()}
     if isinstance(node, list):
         return [_unpack(v, arrays, wrap, path) for v in node]
@@ -190,8 +202,10 @@ def read_safetensors(path):
     with open(path, "rb") as f:
         raw = f.read()
     if len(raw) < 8:
-        raise CheckpointError(f"{path}: file is truncated ({len(raw)} bytes; a safetensors file "
-                              "starts with an 8-byte header length)")
+        raise CheckpointError(
+            f"{path}: file is truncated ({len(raw)} bytes; a safetensors file "
+            "starts with an 8-byte header length)"
+        )
     (n,) = struct.unpack("<Q", raw[:8])
     if n > _MAX_HEADER or 8 + n > len(raw):
         raise CheckpointError(
@@ -201,8 +215,10 @@ def read_safetensors(path):
     try:
         header = json.loads(raw[8 : 8 + n].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path}: the header is not valid JSON ({exc}); the file is "
-                              "corrupted or not a safetensors file") from None
+        raise CheckpointError(
+            f"{path}: the header is not valid JSON ({exc}); the file is "
+            "corrupted or not a safetensors file"
+        ) from None
     if not isinstance(header, dict):
         raise CheckpointError(f"{path}: the header must be a JSON object")
     metadata = header.pop("__metadata__", None) or {}
@@ -215,7 +231,9 @@ def read_safetensors(path):
             shape = tuple(int(s) for s in info["shape"])
             start, end = (int(x) for x in info["data_offsets"])
         except (KeyError, TypeError, ValueError):
-            raise CheckpointError(f"{path}: tensor '{name}' has a malformed entry {info!r}") from None
+            raise CheckpointError(
+                f"{path}: tensor '{name}' has a malformed entry {info!r}"
+            ) from None
         count = int(np.prod(shape)) if shape else 1
         if any(s < 0 for s in shape) or end - start != count * dtype.itemsize or start < 0:
             raise CheckpointError(
@@ -230,7 +248,7 @@ def read_safetensors(path):
         spans.append((start, end, name))
         arrays[name] = np.frombuffer(data[start:end], dtype=dtype).reshape(shape).copy()
     spans.sort()
-    for (s0, e0, a), (s1, _, b) in zip(spans, spans[1:]):
+    for (_, e0, a), (s1, _, b) in zip(spans, spans[1:]):
         if s1 < e0:
             raise CheckpointError(f"{path}: tensors '{a}' and '{b}' overlap in the file")
     return arrays, metadata

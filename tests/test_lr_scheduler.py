@@ -16,16 +16,24 @@ SCHEDULES = {
     "ExponentialLR": lambda m, o: m.ExponentialLR(o, gamma=0.9),
     "CosineAnnealingLR": lambda m, o: m.CosineAnnealingLR(o, T_max=7, eta_min=0.01),
     "CosineAnnealingWarmRestarts": lambda m, o: m.CosineAnnealingWarmRestarts(
-        o, T_0=4, T_mult=2, eta_min=0.001),
+        o, T_0=4, T_mult=2, eta_min=0.001
+    ),
     "LinearLR": lambda m, o: m.LinearLR(o, start_factor=0.2, end_factor=0.9, total_iters=6),
     "LambdaLR": lambda m, o: m.LambdaLR(o, lr_lambda=lambda e: 1.0 / (1 + e)),
     "OneCycleLR": lambda m, o: m.OneCycleLR(o, max_lr=1.0, total_steps=31),
     "OneCycleLR-3phase-linear": lambda m, o: m.OneCycleLR(
-        o, max_lr=[1.0, 0.5], epochs=3, steps_per_epoch=10, three_phase=True,
-        anneal_strategy="linear"),
+        o,
+        max_lr=[1.0, 0.5],
+        epochs=3,
+        steps_per_epoch=10,
+        three_phase=True,
+        anneal_strategy="linear",
+    ),
     "SequentialLR": lambda m, o: m.SequentialLR(
-        o, [m.LinearLR(o, start_factor=0.1, total_iters=4), m.ExponentialLR(o, gamma=0.8)],
-        milestones=[4]),
+        o,
+        [m.LinearLR(o, start_factor=0.1, total_iters=4), m.ExponentialLR(o, gamma=0.8)],
+        milestones=[4],
+    ),
 }
 
 
@@ -50,16 +58,21 @@ def test_schedule_matches_pytorch(name):
     build = SCHEDULES[name]
     g = _trace(
         gls,
-        lambda: [glassnet.nn.Parameter(glassnet.zeros(1)), glassnet.nn.Parameter(glassnet.zeros(1))],
-        lambda ps: optim.SGD([{"params": [ps[0]]}, {"params": [ps[1]], "lr": 0.5}], lr=1.0,
-                             momentum=0.9),
+        lambda: [
+            glassnet.nn.Parameter(glassnet.zeros(1)),
+            glassnet.nn.Parameter(glassnet.zeros(1)),
+        ],
+        lambda ps: optim.SGD(
+            [{"params": [ps[0]]}, {"params": [ps[1]], "lr": 0.5}], lr=1.0, momentum=0.9
+        ),
         build,
     )
     t = _trace(
         torch.optim.lr_scheduler,
         lambda: [torch.zeros(1, requires_grad=True), torch.zeros(1, requires_grad=True)],
-        lambda ps: torch.optim.SGD([{"params": [ps[0]]}, {"params": [ps[1]], "lr": 0.5}], lr=1.0,
-                                   momentum=0.9),
+        lambda ps: torch.optim.SGD(
+            [{"params": [ps[0]]}, {"params": [ps[1]], "lr": 0.5}], lr=1.0, momentum=0.9
+        ),
         build,
     )
     for step, (mine, theirs) in enumerate(zip(g[0], t[0])):
@@ -74,8 +87,9 @@ def test_reduce_on_plateau_matches_pytorch():
     tp = torch.zeros(1, requires_grad=True)
     opt, topt = optim.SGD([p], lr=1.0), torch.optim.SGD([tp], lr=1.0)
     mine = gls.ReduceLROnPlateau(opt, factor=0.5, patience=2, cooldown=1, min_lr=0.1)
-    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(topt, factor=0.5, patience=2, cooldown=1,
-                                                        min_lr=0.1)
+    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        topt, factor=0.5, patience=2, cooldown=1, min_lr=0.1
+    )
     for m in metrics:
         mine.step(m)
         theirs.step(m)

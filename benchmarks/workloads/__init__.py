@@ -5,6 +5,11 @@ a list of peers (objects with ``name`` and ``step()``), built from identical ini
 PyTorch model's ``state_dict``) and identical data.
 """
 
+import os
+
+# tinygrad reads this when imported: its optimizers refuse to step without it.
+os.environ.setdefault("TRAINING", "1")
+
 WORKLOADS = ("xor", "mlp", "lenet", "resnet", "lstm", "gpt", "mlp_infer", "lenet_infer")
 
 

@@ -5,5 +5,13 @@ from glassnet.models.mlp import MLP
 from glassnet.models.resnet import BasicBlock, ResNet
 from glassnet.models.sequence import GPT, LSTMForecaster, LSTMLanguageModel
 
-__all__ = ["MLP", "LeNet5", "DigitsCNN", "ResNet", "BasicBlock", "LSTMLanguageModel",
-           "LSTMForecaster", "GPT"]
+__all__ = [
+    "MLP",
+    "LeNet5",
+    "DigitsCNN",
+    "ResNet",
+    "BasicBlock",
+    "LSTMLanguageModel",
+    "LSTMForecaster",
+    "GPT",
+]

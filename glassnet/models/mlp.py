@@ -26,15 +26,24 @@ def activation(name: str) -> nn.Module:
     try:
         return ACTIVATIONS[name]()
     except KeyError:
-        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}") from None
+        raise ValueError(
+            f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}"
+        ) from None
 
 
 class MLP(nn.Sequential):
     """``in_features`` -> hidden layers -> ``out_features``; optional dropout and batch norm
     after each hidden layer. A Sequential, so ``model[0]`` is the first Linear."""
 
-    def __init__(self, in_features: int, hidden=(64,), out_features: int = 1,
-                 activation_name: str = "relu", dropout: float = 0.0, batch_norm: bool = False):
+    def __init__(
+        self,
+        in_features: int,
+        hidden=(64,),
+        out_features: int = 1,
+        activation_name: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+    ):
         layers = []
         width = in_features
         for h in hidden:

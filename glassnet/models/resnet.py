@@ -37,11 +37,13 @@ class ResNet(nn.Module):
     """A CIFAR-style ResNet: a stem conv, stages of BasicBlocks (each later stage halves the
     resolution and widens), global average pooling and a linear classifier."""
 
-    def __init__(self, blocks=(2, 2, 2), widths=(16, 32, 64), in_channels: int = 3,
-                 num_classes: int = 10):
+    def __init__(
+        self, blocks=(2, 2, 2), widths=(16, 32, 64), in_channels: int = 3, num_classes: int = 10
+    ):
         super().__init__()
         self.stem = nn.Sequential(
-            nn.Conv2d(in_channels, widths[0], 3, 1, 1, bias=False), nn.BatchNorm2d(widths[0]),
+            nn.Conv2d(in_channels, widths[0], 3, 1, 1, bias=False),
+            nn.BatchNorm2d(widths[0]),
             nn.ReLU(),
         )
         stages = []

@@ -17,13 +17,18 @@ from glassnet import nn
 class LSTMLanguageModel(nn.Module):
     """Embedding -> multi-layer LSTM -> Linear: next-token logits at every position."""
 
-    def __init__(self, vocab_size: int, embed_size: int | None = None, hidden_size: int = 256,
-                 num_layers: int = 2, dropout: float = 0.0):
+    def __init__(
+        self,
+        vocab_size: int,
+        embed_size: int | None = None,
+        hidden_size: int = 256,
+        num_layers: int = 2,
+        dropout: float = 0.0,
+    ):
         super().__init__()
         embed_size = embed_size or hidden_size
         self.embedding = nn.Embedding(vocab_size, embed_size)
-        self.lstm = nn.LSTM(embed_size, hidden_size, num_layers, batch_first=True,
-                            dropout=dropout)
+        self.lstm = nn.LSTM(embed_size, hidden_size, num_layers, batch_first=True, dropout=dropout)
         self.head = nn.Linear(hidden_size, vocab_size)
 
     def forward(self, tokens, state=None):
@@ -34,8 +39,9 @@ class LSTMLanguageModel(nn.Module):
 class LSTMForecaster(nn.Module):
     """Reads a window of a time series (batch, steps, features) and predicts the next value."""
 
-    def __init__(self, input_size: int = 1, hidden_size: int = 32, num_layers: int = 1,
-                 output_size: int = 1):
+    def __init__(
+        self, input_size: int = 1, hidden_size: int = 32, num_layers: int = 1, output_size: int = 1
+    ):
         super().__init__()
         self.lstm = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True)
         self.head = nn.Linear(hidden_size, output_size)
@@ -49,14 +55,28 @@ class GPT(nn.Module):
     """A decoder-only Transformer: token + position embeddings, causal self-attention blocks
     (pre-norm), a final LayerNorm and a linear head over the vocabulary."""
 
-    def __init__(self, vocab_size: int, block_size: int = 64, d_model: int = 128,
-                 n_layer: int = 4, n_head: int = 4, dropout: float = 0.0):
+    def __init__(
+        self,
+        vocab_size: int,
+        block_size: int = 64,
+        d_model: int = 128,
+        n_layer: int = 4,
+        n_head: int = 4,
+        dropout: float = 0.0,
+    ):
         super().__init__()
         self.block_size = block_size
         self.token = nn.Embedding(vocab_size, d_model)
         self.position = nn.Embedding(block_size, d_model)
-        layer = nn.TransformerEncoderLayer(d_model, n_head, 4 * d_model, dropout,
-                                           activation="gelu", batch_first=True, norm_first=True)
+        layer = nn.TransformerEncoderLayer(
+            d_model,
+            n_head,
+            4 * d_model,
+            dropout,
+            activation="gelu",
+            batch_first=True,
+            norm_first=True,
+        )
         self.blocks = nn.TransformerEncoder(layer, n_layer, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, vocab_size)

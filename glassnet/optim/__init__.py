@@ -6,5 +6,15 @@ from glassnet.optim.adaptive import Adadelta, Adagrad, Adamax, NAdam, RMSprop
 from glassnet.optim.optimizer import Optimizer
 from glassnet.optim.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax",
-           "NAdam", "lr_scheduler"]
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "Adagrad",
+    "RMSprop",
+    "Adadelta",
+    "Adamax",
+    "NAdam",
+    "lr_scheduler",
+]

@@ -56,8 +56,11 @@ class LRScheduler:
 
     def state_dict(self):
         """Everything but the optimizer (and functions, which cannot be saved as data)."""
-        return {k: v for k, v in self.__dict__.items()
-                if k != "optimizer" and not callable(v) and not _holds_callables(v)}
+        return {
+            k: v
+            for k, v in self.__dict__.items()
+            if k != "optimizer" and not callable(v) and not _holds_callables(v)
+        }
 
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
@@ -133,15 +136,21 @@ class CosineAnnealingLR(LRScheduler):
         if e == 0:
             return self._lrs()
         if (e - 1 - T) % (2 * T) == 0:
-            return [lr + (b - lo) * (1 - math.cos(math.pi / T)) / 2
-                    for lr, b in zip(self._lrs(), self.base_lrs)]
-        return [(1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T))
-                * (lr - lo) + lo for lr in self._lrs()]
+            return [
+                lr + (b - lo) * (1 - math.cos(math.pi / T)) / 2
+                for lr, b in zip(self._lrs(), self.base_lrs)
+            ]
+        return [
+            (1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T)) * (lr - lo) + lo
+            for lr in self._lrs()
+        ]
 
     def _closed_form(self):
-        return [self.eta_min + (b - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch
-                                                                  / self.T_max)) / 2
-                for b in self.base_lrs]
+        return [
+            self.eta_min
+            + (b - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+            for b in self.base_lrs
+        ]
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -152,14 +161,18 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         if T_0 <= 0 or not isinstance(T_0, int):
             raise ValueError(f"CosineAnnealingWarmRestarts: T_0 must be a positive int, got {T_0}")
         if T_mult < 1 or not isinstance(T_mult, int):
-            raise ValueError(f"CosineAnnealingWarmRestarts: T_mult must be an int >= 1, got {T_mult}")
+            raise ValueError(
+                f"CosineAnnealingWarmRestarts: T_mult must be an int >= 1, got {T_mult}"
+            )
         self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
         self.T_cur = last_epoch
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        return [self.eta_min + (b - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i))
-                / 2 for b in self.base_lrs]
+        return [
+            self.eta_min + (b - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+            for b in self.base_lrs
+        ]
 
     def step(self, epoch=None):
         if epoch is None and self.last_epoch < 0:
@@ -192,8 +205,9 @@ class LinearLR(LRScheduler):
     """Scale the learning rate linearly from ``start_factor`` to ``end_factor`` over
     ``total_iters`` epochs (a warm-up)."""
 
-    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
-                 last_epoch=-1):
+    def __init__(
+        self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1
+    ):
         if not 0 < start_factor <= 1 or not 0 <= end_factor <= 1:
             raise ValueError("LinearLR: start_factor must be in (0, 1] and end_factor in [0, 1]")
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
@@ -218,7 +232,9 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         n = len(optimizer.param_groups)
-        self.lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n
+        self.lr_lambdas = (
+            list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n
+        )
         if len(self.lr_lambdas) != n:
             raise ValueError(f"LambdaLR: expected {n} lr_lambdas, got {len(self.lr_lambdas)}")
         super().__init__(optimizer, last_epoch)
@@ -275,18 +291,32 @@ class OneCycleLR(LRScheduler):
     """The 1cycle policy: warm up to ``max_lr``, then anneal far below the start, stepping
     once per batch; momentum (or Adam's beta1) cycles the opposite way."""
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
-                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
-                 max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
-                 last_epoch=-1):
+    def __init__(
+        self,
+        optimizer,
+        max_lr,
+        total_steps=None,
+        epochs=None,
+        steps_per_epoch=None,
+        pct_start=0.3,
+        anneal_strategy="cos",
+        cycle_momentum=True,
+        base_momentum=0.85,
+        max_momentum=0.95,
+        div_factor=25.0,
+        final_div_factor=1e4,
+        three_phase=False,
+        last_epoch=-1,
+    ):
         if total_steps is None:
             if epochs is None or steps_per_epoch is None:
                 raise ValueError("OneCycleLR: give total_steps, or both epochs and steps_per_epoch")
             total_steps = epochs * steps_per_epoch
         self.total_steps = total_steps
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', "
-                             f"got {anneal_strategy!r}")
+            raise ValueError(
+                f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}"
+            )
         self.anneal_strategy = anneal_strategy
         groups = optimizer.param_groups
         max_lrs = list(max_lr) if isinstance(max_lr, (list, tuple)) else [max_lr] * len(groups)
@@ -299,8 +329,13 @@ class OneCycleLR(LRScheduler):
         if three_phase:
             self._phases = [
                 (up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                (float(2 * pct_start * total_steps) - 2, "max_lr", "initial_lr", "base_momentum",
-                 "max_momentum"),
+                (
+                    float(2 * pct_start * total_steps) - 2,
+                    "max_lr",
+                    "initial_lr",
+                    "base_momentum",
+                    "max_momentum",
+                ),
                 (total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
             ]
         else:
@@ -312,8 +347,10 @@ class OneCycleLR(LRScheduler):
         if cycle_momentum:
             self.use_beta1 = "betas" in optimizer.defaults
             if not self.use_beta1 and "momentum" not in optimizer.defaults:
-                raise ValueError("OneCycleLR: optimizer has no momentum or betas to cycle; "
-                                 "pass cycle_momentum=False")
+                raise ValueError(
+                    "OneCycleLR: optimizer has no momentum or betas to cycle; "
+                    "pass cycle_momentum=False"
+                )
             if last_epoch == -1:
                 for group in groups:
                     group["max_momentum"], group["base_momentum"] = max_momentum, base_momentum
@@ -356,13 +393,24 @@ class ReduceLROnPlateau:
     """Cut the learning rate by ``factor`` when a watched metric stops improving for
     ``patience`` epochs. Call ``step(metric)`` after each validation."""
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0.0, eps=1e-8):
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0.0,
+        eps=1e-8,
+    ):
         if factor >= 1.0:
             raise ValueError("ReduceLROnPlateau: factor should be < 1.0")
         if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
-            raise ValueError("ReduceLROnPlateau: mode must be 'min'/'max' and threshold_mode "
-                             "'rel'/'abs'")
+            raise ValueError(
+                "ReduceLROnPlateau: mode must be 'min'/'max' and threshold_mode 'rel'/'abs'"
+            )
         self.optimizer = optimizer
         n = len(optimizer.param_groups)
         self.min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n
@@ -377,9 +425,15 @@ class ReduceLROnPlateau:
 
     def is_better(self, current, best):
         if self.mode == "min":
-            bound = best * (1 - self.threshold) if self.threshold_mode == "rel" else best - self.threshold
+            bound = (
+                best * (1 - self.threshold)
+                if self.threshold_mode == "rel"
+                else best - self.threshold
+            )
             return current < bound
-        bound = best * (1 + self.threshold) if self.threshold_mode == "rel" else best + self.threshold
+        bound = (
+            best * (1 + self.threshold) if self.threshold_mode == "rel" else best + self.threshold
+        )
         return current > bound
 
     def step(self, metrics, epoch=None):
@@ -412,7 +466,16 @@ class ReduceLROnPlateau:
         self.__dict__.update(state_dict)
 
 
-
-__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-           "CosineAnnealingWarmRestarts", "LinearLR", "LambdaLR", "SequentialLR", "OneCycleLR",
-           "ReduceLROnPlateau"]
+__all__ = [
+    "LRScheduler",
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "LinearLR",
+    "LambdaLR",
+    "SequentialLR",
+    "OneCycleLR",
+    "ReduceLROnPlateau",
+]

@@ -145,9 +145,7 @@ class Optimizer:
         for i, s in state_dict["state"].items():
             p = by_index[int(i)]
             xp_device = backend.device_of(p.data)
-            self.state[p] = {
-                k: _restore(v, p, xp_device) for k, v in s.items()
-            }
+            self.state[p] = {k: _restore(v, p, xp_device) for k, v in s.items()}
 
     def __repr__(self):
         lines = [type(self).__name__ + " ("]
