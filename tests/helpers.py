@@ -116,8 +116,10 @@ def check_op(
         if inputs is None:
             arrays = make_inputs(shapes, seed, low, high, positive, dtype)
         else:
-            arrays = [a.astype(dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
-                      for a in inputs]
+            arrays = [
+                a.astype(dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
+                for a in inputs
+            ]
         g_in = to_glassnet(arrays, device, requires_grad=grad)
         t_in = to_torch(arrays, requires_grad=grad)
         g_out = _as_list(glassnet_fn(*g_in))
@@ -150,27 +152,41 @@ def check_op(
                     assert gi.grad is None or not np.any(numpy_of(gi.grad)), f"grad {i}"
                     continue
                 assert gi.grad is not None, f"input {i} got no gradient ({dtype})"
-                assert_close(gi.grad, ti.grad, dtype, f"gradient of input {i} ({dtype})",
-                             rtol, atol)
+                assert_close(
+                    gi.grad, ti.grad, dtype, f"gradient of input {i} ({dtype})", rtol, atol
+                )
     if grad and finite_diff:
-        check_finite_differences(shapes, glassnet_fn, inputs=inputs, positive=positive, low=low,
-                                 high=high, seed=seed, eps=fd_eps, atol=fd_atol)
+        check_finite_differences(
+            shapes,
+            glassnet_fn,
+            inputs=inputs,
+            positive=positive,
+            low=low,
+            high=high,
+            seed=seed,
+            eps=fd_eps,
+            atol=fd_atol,
+        )
     return result
 
 
-def check_finite_differences(shapes, fn, *, inputs=None, positive=False, low=-2.0, high=2.0,
-                             seed=0, eps=1e-6, atol=1e-5):
+def check_finite_differences(
+    shapes, fn, *, inputs=None, positive=False, low=-2.0, high=2.0, seed=0, eps=1e-6, atol=1e-5
+):
     """Central differences in float64 against glassnet's own backward (independent of torch)."""
     if inputs is None:
         arrays = make_inputs(shapes, seed, low, high, positive, "float64")
     else:
-        arrays = [a.astype("float64") if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
-                  for a in inputs]
+        arrays = [
+            a.astype("float64") if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
+            for a in inputs
+        ]
     rng = np.random.default_rng(seed + 2)
     g_in = to_glassnet(arrays)
     outs = _as_list(fn(*g_in))
-    weights = [rng.uniform(0.5, 1.5, size=tuple(o.shape)) if _differentiable(o) else None
-               for o in outs]
+    weights = [
+        rng.uniform(0.5, 1.5, size=tuple(o.shape)) if _differentiable(o) else None for o in outs
+    ]
 
     def scalar(arrs):
         with glassnet.no_grad():
@@ -193,8 +209,9 @@ def check_finite_differences(shapes, fn, *, inputs=None, positive=False, low=-2.
             flat[j] = old
             numeric.reshape(-1)[j] = (up - down) / (2 * eps)
         analytic = numpy_of(g_in[i].grad) if g_in[i].grad is not None else np.zeros_like(a)
-        np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=atol,
-                                   err_msg=f"finite differences, input {i}")
+        np.testing.assert_allclose(
+            analytic, numeric, rtol=1e-4, atol=atol, err_msg=f"finite differences, input {i}"
+        )
 
 
 def _differentiable(t):
@@ -240,8 +257,9 @@ def check_layer(
     torch_layer.train(train)
     forward = forward or (lambda layer, *xs: layer(*xs))
     arrays = inputs if inputs is not None else make_inputs(input_shapes, seed, dtype=dtype)
-    arrays = [a.astype(dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
-              for a in arrays]
+    arrays = [
+        a.astype(dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in arrays
+    ]
     g_in = to_glassnet(arrays, device, requires_grad=input_grad)
     t_in = to_torch(arrays, requires_grad=input_grad)
     g_out = _as_list(forward(glassnet_layer, *g_in))
@@ -275,8 +293,9 @@ def check_layer(
         assert_close(p.grad, tp.grad, dtype, f"gradient of {name}", rtol, atol)
     for name, b in torch_layer.named_buffers():
         gb = dict(glassnet_layer.named_buffers())[name]
-        assert_close(gb, b, dtype if b.dtype.is_floating_point else "float64", f"buffer {name}",
-                     rtol, atol)
+        assert_close(
+            gb, b, dtype if b.dtype.is_floating_point else "float64", f"buffer {name}", rtol, atol
+        )
     return g_out
 
 
