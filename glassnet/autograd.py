@@ -71,7 +71,9 @@ class Function:
     # Rarely set, so they live on the class until a hook, retain_grad or release sets them.
     _hooks = None
     _retained = None
+    _extras = False  # True once a hook or retain_grad is set: the engine then looks at both
     _freed = False
+    _is_node = True  # a graph node, where a leaf Tensor has False
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError
@@ -82,11 +84,13 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run the op on tensors (non-tensor arguments pass through as constants)."""
-        fn = cls()
         if backend._cupy is not None:  # without CuPy every array is on the CPU
             _check_devices(cls, args)
-        # Every op runs through here, so one and two arguments (most ops) get unrolled paths.
-        if len(args) == 2:
+        fn = _new(cls)
+        # Every op runs through here, so one and two arguments (most ops) get unrolled paths
+        # that also record the graph without building intermediate lists.
+        n = len(args)
+        if n == 2:
             a, b = args
             if isinstance(a, Tensor):
                 if isinstance(b, Tensor):
@@ -101,9 +105,10 @@ class Function:
             else:
                 out = fn.forward(a, b, **kwargs)
                 track = False
-        elif len(args) == 1 and isinstance(args[0], Tensor):
-            out = fn.forward(args[0].data, **kwargs)
-            track = args[0].requires_grad
+        elif n == 1 and isinstance(args[0], Tensor):
+            a = args[0]
+            out = fn.forward(a.data, **kwargs)
+            track = a.requires_grad
         else:
             arrays = []
             track = False
@@ -119,33 +124,67 @@ class Function:
             out = backend.get_array_module(out).asarray(out)
         result = _new(Tensor)
         result.data = out
-        result._version = _first_tensor(args)._version if cls.is_view else [0]
+        if cls.is_view:
+            base = _first_tensor(args)
+            result._version = base._version
+        else:
+            result._version = [0]
         if not track or not grad_mode._enabled or out.dtype.kind != "f":
             return result
         # Record the graph: one node per input (None for constants), and the version of every
-        # input tensor, so backward notices in-place changes made to them after this op.
-        nodes = []
-        versions = []
+        # input tensor that backward reads, so it notices in-place changes made after this op.
         save = cls.saves_inputs
-        for a in args:
-            if isinstance(a, Tensor):
-                nodes.append((a.grad_fn or a) if a.requires_grad else None)
-                if save:
-                    v = a._version
-                    versions.append((v, v[0]))
+        if n == 2 and (a.__class__ is Tensor or isinstance(a, Tensor)):
+            if a.requires_grad:
+                na = a.grad_fn or a
             else:
-                nodes.append(None)
-        fn._next = nodes
-        fn._seq = next(_sequence)
+                na = None
+            if isinstance(b, Tensor):
+                nb = (b.grad_fn or b) if b.requires_grad else None
+                if save:
+                    va, vb = a._version, b._version
+                    versions = ((va, va[0]), (vb, vb[0]))
+                else:
+                    versions = ()
+            else:
+                nb = None
+                if save:
+                    va = a._version
+                    versions = ((va, va[0]),)
+                else:
+                    versions = ()
+            fn._next = (na, nb)
+        elif n == 1:
+            fn._next = ((a.grad_fn or a),)  # track implies a requires grad
+            if save:
+                va = a._version
+                versions = ((va, va[0]),)
+            else:
+                versions = ()
+        else:
+            nodes = []
+            versions = []
+            for a in args:
+                if isinstance(a, Tensor):
+                    nodes.append((a.grad_fn or a) if a.requires_grad else None)
+                    if save:
+                        v = a._version
+                        versions.append((v, v[0]))
+                else:
+                    nodes.append(None)
+            fn._next = tuple(nodes)
+            versions = tuple(versions)
         if cls.saves_output:
-            versions.append((result._version, result._version[0]))
+            v = result._version
+            versions += ((v, v[0]),)
         fn._saved_versions = versions
+        fn._seq = next(_sequence)
         fn._out_shape = out.shape
         fn._out_dtype = out.dtype
         result.grad_fn = fn
         result.requires_grad = True
         if cls.is_view:
-            result._base = _first_tensor(args)
+            result._base = base
         return result
 
     def release(self):

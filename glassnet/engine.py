@@ -138,9 +138,12 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
         else:
             grads[node] = g
             heap.append((node._seq, node))
-    heapq.heapify(heap)
+    if len(heap) > 1:
+        heapq.heapify(heap)
 
     pop, push = heapq.heappop, heapq.heappush
+    pop_grad, get_grad, get_leaf = grads.pop, grads.get, leaf_grads.get
+    extras = capture is not None
     enabled = grad_mode._enabled
     grad_mode._enabled = False  # backward formulas run on arrays; nothing to record
     try:
@@ -148,8 +151,8 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
             fn = pop(heap)[1]
             if fn._freed:
                 _raise_freed()
-            g = grads.pop(fn)
-            if fn._hooks is not None or fn._retained is not None or capture is not None:
+            g = pop_grad(fn)
+            if extras or fn._extras:
                 g = _node_extras(fn, g, capture)
             for counter, expected in fn._saved_versions:
                 if counter[0] != expected:
@@ -162,24 +165,25 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
             for parent, ig in zip(fn._next, input_grads):
                 if parent is None or ig is None:
                     continue
-                if parent.__class__ is not Tensor and not isinstance(parent, Tensor):
+                if parent._is_node:
                     if ig.shape != parent._out_shape or ig.dtype is not parent._out_dtype:
                         ig = _fit(ig, parent._out_shape, parent._out_dtype)
-                    if parent in grads:
-                        grads[parent] = grads[parent] + ig
-                    else:
+                    prev = get_grad(parent)
+                    if prev is None:
                         grads[parent] = ig
                         push(heap, (parent._seq, parent))
+                    else:
+                        grads[parent] = prev + ig
                 else:
                     data = parent.data
                     if ig.shape != data.shape or ig.dtype is not data.dtype:
                         ig = _fit(ig, data.shape, data.dtype)
-                    if parent in leaf_grads:
-                        leaf_grads[parent] = leaf_grads[parent] + ig
-                    else:
-                        leaf_grads[parent] = ig
+                    prev = get_leaf(parent)
+                    leaf_grads[parent] = ig if prev is None else prev + ig
             if not retain_graph:
-                fn.release()
+                # release(), inlined: drop what forward saved
+                fn.__dict__.clear()
+                fn._freed = True
     finally:
         grad_mode._enabled = enabled
 

@@ -30,6 +30,7 @@ class Tensor:
     _hooks = None
     _base = None  # the tensor this one is a view of, when that one requires grad
     _retains_grad = False
+    _is_node = False  # a leaf in the graph, where a Function (grad_fn) has True
     __array_priority__ = 1000  # numpy_scalar * tensor uses Tensor.__rmul__
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
@@ -122,11 +123,11 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=False, inputs=None):
         """Send gradients from this tensor back to every leaf that requires grad."""
-        from glassnet import autograd
-
         if inputs is None:
-            autograd._execute([self], None if gradient is None else [gradient], retain_graph)
+            _engine._execute([self], None if gradient is None else [gradient], retain_graph)
         else:
+            from glassnet import autograd
+
             autograd.backward(
                 [self], None if gradient is None else [gradient], retain_graph, inputs
             )
@@ -136,9 +137,11 @@ class Tensor:
         if not self.requires_grad:
             raise AutogradError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
-            hooks = self.grad_fn._hooks
+            fn = self.grad_fn
+            hooks = fn._hooks
             if hooks is None:
-                hooks = self.grad_fn._hooks = []
+                hooks = fn._hooks = []
+            fn._extras = True
         else:
             if self._hooks is None:
                 self._hooks = []
@@ -153,6 +156,7 @@ class Tensor:
         import weakref
 
         self.grad_fn._retained = weakref.ref(self)
+        self.grad_fn._extras = True
         self._retains_grad = True
 
     @property
@@ -182,7 +186,7 @@ class Tensor:
 
         ``ufunc`` names the NumPy/CuPy ufunc that computes ``op`` ("add", "subtract",
         "multiply", "true_divide"): with nothing to record and one operand of the same dtype
-        (or a Python float on a float tensor), it runs straight into this tensor's memory, the
+        (or a Python number on a float tensor), it runs straight into this tensor's memory, the
         fast path of optimizer updates such as ``p -= lr * p.grad``.
         """
         if grad_mode._enabled and (
@@ -203,16 +207,18 @@ class Tensor:
             return False
         if isinstance(other, Tensor):
             other = other.data
-            if other.dtype is not data.dtype or other.ndim > data.ndim:
+            if (
+                other.dtype is not data.dtype
+                or other.ndim > data.ndim
+                or other.__class__ is not data.__class__
+            ):
                 return False
-        elif other.__class__ is not float:
+        elif other.__class__ is not float and other.__class__ is not int:
             return False
-        if not backend.is_writeable(data):
-            return False  # the general path raises the explanatory error
         try:
             getattr(backend.get_array_module(data), ufunc)(data, other, out=data)
-        except ValueError:  # other does not broadcast to self's shape
-            return False
+        except ValueError:  # other does not broadcast to self's shape, or self is read-only:
+            return False  # the general path raises the explanatory error
         self._version[0] += 1
         return True
 
@@ -238,6 +244,7 @@ class Tensor:
             import weakref
 
             out.grad_fn._retained = weakref.ref(self)
+            out.grad_fn._extras = True
         return self
 
     def _write(self, array):
@@ -383,3 +390,7 @@ class _HookHandle:
     def remove(self):
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+
+# The engine needs Tensor, so it is imported once Tensor exists (backward() calls it).
+from glassnet import engine as _engine  # noqa: E402

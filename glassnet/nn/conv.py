@@ -129,6 +129,36 @@ class _ConvNd(Module):
 
 
 class _Conv(_ConvNd):
+    """Conv1d/Conv2d: PyTorch's constructor signature (no ``output_padding``) and forward."""
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
+
     def forward(self, input):
         weight, bias = self._parameters["weight"], self._parameters["bias"]
         padding = self.padding
@@ -153,34 +183,6 @@ class Conv1d(_Conv):
 
     _nd = 1
 
-    def __init__(
-        self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        padding_mode="zeros",
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-        )
-
 
 class Conv2d(_Conv):
     """2-D convolution over images (N, C_in, H, W) (or unbatched (C_in, H, W)).
@@ -191,34 +193,6 @@ class Conv2d(_Conv):
     """
 
     _nd = 2
-
-    def __init__(
-        self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        padding_mode="zeros",
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-        )
 
 
 class _ConvTranspose(_ConvNd):

@@ -29,6 +29,8 @@ class Parameter(Tensor):
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
+    __str__ = __repr__
+
     def __reduce_ex__(self, protocol):
         raise TypeError("glassnet never pickles parameters; save with glassnet.save (safetensors)")
 

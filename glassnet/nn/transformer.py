@@ -1,7 +1,6 @@
-"""The transformer of "Attention Is All You Need": encoder and decoder layers, stacks of them,
-and the whole encoder-decoder ``Transformer``, with PyTorch's submodule names throughout
-(``self_attn``, ``multihead_attn``, ``linear1``, ``linear2``, ``norm1``..``norm3``), so state dicts
-move between the two libraries.
+"""The transformer of "Attention Is All You Need": stacks of encoder or decoder layers (the layers
+are in ``transformer_layer``) and the whole encoder-decoder ``Transformer``, with PyTorch's
+submodule names throughout, so state dicts move between the two libraries.
 
 >>> import glassnet
 >>> from glassnet import nn
@@ -18,13 +17,11 @@ import copy
 import glassnet
 from glassnet.errors import ShapeError
 from glassnet.nn import init
-from glassnet.nn.attention import MultiheadAttention
 from glassnet.nn.containers import ModuleList
-from glassnet.nn.dropout import Dropout
-from glassnet.nn.functional.activation import gelu, relu
-from glassnet.nn.linear import Linear
+from glassnet.nn.functional.activation import relu
 from glassnet.nn.module import Module
 from glassnet.nn.normalization import LayerNorm
+from glassnet.nn.transformer_layer import TransformerDecoderLayer, TransformerEncoderLayer
 
 __all__ = [
     "TransformerEncoderLayer",
@@ -35,193 +32,17 @@ __all__ = [
 ]
 
 
-def _activation(activation):
-    if isinstance(activation, str):
-        if activation == "relu":
-            return relu
-        if activation == "gelu":
-            return gelu
-        raise ValueError(f"activation should be relu/gelu, not {activation}")
-    return activation
+class _LayerStack(Module):
+    """``num_layers`` deep copies of one layer, then an optional final norm."""
 
-
-def _feed_forward_parts(layer, d_model, dim_feedforward, dropout, bias, kw):
-    """The parts both layer kinds share, made in PyTorch's order (it fixes the key order)."""
-    layer.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kw)
-    layer.dropout = Dropout(dropout)
-    layer.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kw)
-
-
-class TransformerEncoderLayer(Module):
-    """Self-attention then a two-layer feed-forward network, each wrapped in a residual
-    connection and a LayerNorm (after it, or before it with ``norm_first=True``).
-
-    >>> import glassnet
-    >>> layer = glassnet.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16)
-    >>> layer(glassnet.randn(5, 3, 8)).shape  # (S, N, E)
-    glassnet.Size([5, 3, 8])
-    """
-
-    def __init__(
-        self,
-        d_model,
-        nhead,
-        dim_feedforward=2048,
-        dropout=0.1,
-        activation=relu,
-        layer_norm_eps=1e-5,
-        batch_first=False,
-        norm_first=False,
-        bias=True,
-        device=None,
-        dtype=None,
-    ):
+    def __init__(self, layer, num_layers, norm=None):
         super().__init__()
-        kw = dict(device=device, dtype=dtype)
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **kw
-        )
-        _feed_forward_parts(self, d_model, dim_feedforward, dropout, bias, kw)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        activation = _activation(activation)
-        self.activation_relu_or_gelu = 1 if activation is relu else 2 if activation is gelu else 0
-        self.activation = activation
-
-    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
-        x = src
-        if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
-            x = x + self._ff_block(self.norm2(x))
-        else:
-            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
-            x = self.norm2(x + self._ff_block(x))
-        return x
-
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
-        x = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=attn_mask,
-            key_padding_mask=key_padding_mask,
-            need_weights=False,
-            is_causal=is_causal,
-        )[0]
-        return self.dropout1(x)
-
-    def _ff_block(self, x):
-        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
-        return self.dropout2(x)
+        self.layers = ModuleList([copy.deepcopy(layer) for _ in range(num_layers)])
+        self.num_layers = num_layers
+        self.norm = norm
 
 
-class TransformerDecoderLayer(Module):
-    """Masked self-attention, attention over the encoder's output (``memory``), then a
-    feed-forward network; each with a residual connection and a LayerNorm.
-
-    >>> import glassnet
-    >>> layer = glassnet.nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, batch_first=True)
-    >>> tgt, memory = glassnet.randn(2, 4, 8), glassnet.randn(2, 6, 8)
-    >>> layer(tgt, memory).shape
-    glassnet.Size([2, 4, 8])
-    """
-
-    def __init__(
-        self,
-        d_model,
-        nhead,
-        dim_feedforward=2048,
-        dropout=0.1,
-        activation=relu,
-        layer_norm_eps=1e-5,
-        batch_first=False,
-        norm_first=False,
-        bias=True,
-        device=None,
-        dtype=None,
-    ):
-        super().__init__()
-        kw = dict(device=device, dtype=dtype)
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, batch_first=batch_first, bias=bias, **kw
-        )
-        self.multihead_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, batch_first=batch_first, bias=bias, **kw
-        )
-        _feed_forward_parts(self, d_model, dim_feedforward, dropout, bias, kw)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        self.activation = _activation(activation)
-
-    def forward(
-        self,
-        tgt,
-        memory,
-        tgt_mask=None,
-        memory_mask=None,
-        tgt_key_padding_mask=None,
-        memory_key_padding_mask=None,
-        tgt_is_causal=False,
-        memory_is_causal=False,
-    ):
-        x = tgt
-        if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
-            x = x + self._mha_block(
-                self.norm2(x), memory, memory_mask, memory_key_padding_mask, memory_is_causal
-            )
-            x = x + self._ff_block(self.norm3(x))
-        else:
-            x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
-            x = self.norm2(
-                x
-                + self._mha_block(x, memory, memory_mask, memory_key_padding_mask, memory_is_causal)
-            )
-            x = self.norm3(x + self._ff_block(x))
-        return x
-
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
-        x = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=attn_mask,
-            key_padding_mask=key_padding_mask,
-            is_causal=is_causal,
-            need_weights=False,
-        )[0]
-        return self.dropout1(x)
-
-    def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal=False):
-        x = self.multihead_attn(
-            x,
-            mem,
-            mem,
-            attn_mask=attn_mask,
-            key_padding_mask=key_padding_mask,
-            is_causal=is_causal,
-            need_weights=False,
-        )[0]
-        return self.dropout2(x)
-
-    def _ff_block(self, x):
-        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
-        return self.dropout3(x)
-
-
-def _clones(layer, n):
-    return ModuleList([copy.deepcopy(layer) for _ in range(n)])
-
-
-class TransformerEncoder(Module):
+class TransformerEncoder(_LayerStack):
     """``num_layers`` copies of an encoder layer applied in turn, then an optional final norm.
 
     >>> import glassnet
@@ -233,10 +54,7 @@ class TransformerEncoder(Module):
     def __init__(
         self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True
     ):
-        super().__init__()
-        self.layers = _clones(encoder_layer, num_layers)
-        self.num_layers = num_layers
-        self.norm = norm
+        super().__init__(encoder_layer, num_layers, norm)
         # Accepted for PyTorch compatibility; they only steer PyTorch's nested-tensor fast path.
         self.enable_nested_tensor = enable_nested_tensor
         self.mask_check = mask_check
@@ -255,7 +73,7 @@ class TransformerEncoder(Module):
         return output
 
 
-class TransformerDecoder(Module):
+class TransformerDecoder(_LayerStack):
     """``num_layers`` copies of a decoder layer applied in turn, then an optional final norm.
 
     >>> import glassnet
@@ -266,10 +84,7 @@ class TransformerDecoder(Module):
     """
 
     def __init__(self, decoder_layer, num_layers, norm=None):
-        super().__init__()
-        self.layers = _clones(decoder_layer, num_layers)
-        self.num_layers = num_layers
-        self.norm = norm
+        super().__init__(decoder_layer, num_layers, norm)
 
     def forward(
         self,
@@ -333,10 +148,11 @@ class Transformer(Module):
     ):
         super().__init__()
         kw = dict(device=device, dtype=dtype)
-        if custom_encoder is not None:
-            self.encoder = custom_encoder
-        else:
-            layer = TransformerEncoderLayer(
+
+        def stack(custom, layer_type, stack_type, num_layers):
+            if custom is not None:
+                return custom
+            layer = layer_type(
                 d_model,
                 nhead,
                 dim_feedforward,
@@ -349,24 +165,14 @@ class Transformer(Module):
                 **kw,
             )
             norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-            self.encoder = TransformerEncoder(layer, num_encoder_layers, norm)
-        if custom_decoder is not None:
-            self.decoder = custom_decoder
-        else:
-            layer = TransformerDecoderLayer(
-                d_model,
-                nhead,
-                dim_feedforward,
-                dropout,
-                activation,
-                layer_norm_eps,
-                batch_first,
-                norm_first,
-                bias,
-                **kw,
-            )
-            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-            self.decoder = TransformerDecoder(layer, num_decoder_layers, norm)
+            return stack_type(layer, num_layers, norm)
+
+        self.encoder = stack(
+            custom_encoder, TransformerEncoderLayer, TransformerEncoder, num_encoder_layers
+        )
+        self.decoder = stack(
+            custom_decoder, TransformerDecoderLayer, TransformerDecoder, num_decoder_layers
+        )
         self._reset_parameters()
         self.d_model = d_model
         self.nhead = nhead

@@ -23,6 +23,8 @@ MODULES = [
     "linalg",
     "softmax",
     "operators",
+    "filling",
+    "sorting",
 ]
 
 _loaded = []

@@ -13,6 +13,8 @@ tensor([[11.],
 
 from __future__ import annotations
 
+import numpy as _np
+
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.ops._util import check_broadcast, result_dtype
@@ -64,21 +66,32 @@ class Pow(Function):
     saves_output = True
 
     def forward(self, a, b):
-        xp = get_array_module(a)
         self.a, self.b = a, b
-        self.out = xp.power(a, b)
+        if b.__class__ is int and b == 2:
+            self.out = a * a  # exact, and much cheaper than power()
+        else:
+            self.out = get_array_module(a).power(a, b)
         return self.out
 
     def backward(self, grad):
         # PyTorch's formulas: d/da = b * a**(b-1), taken as 0 where b == 0;
         # d/db = a**b * log(a), taken as 0 where a == 0 and b >= 0 (nan for negative a).
-        xp = get_array_module(grad)
         a, b = self.a, self.b
+        if _is_scalar(b):
+            if b == 2:
+                return grad * (a + a), None
+            if b == 0:
+                return grad * grad.dtype.type(0), None
+            if b == 1:
+                return grad, None
+            xp = get_array_module(grad)
+            if b.__class__ is int and b > 1:  # a**(b-1) is then finite wherever a**b is
+                return grad * (b * xp.power(a, b - 1)), None
+            with _quiet(xp):
+                return grad * (b * xp.power(a, b - 1)), None
+        xp = get_array_module(grad)
         zero = xp.zeros((), dtype=grad.dtype)
         with _quiet(xp):
-            if _is_scalar(b):
-                ga = grad * zero if b == 0 else grad * (b * xp.power(a, b - 1))
-                return ga, None
             ga = grad * xp.where(b == 0, zero, b * xp.power(a, b - 1))
             gb = grad * xp.where((a == 0) & (b >= 0), zero, self.out * xp.log(a))
         return ga, gb
@@ -175,6 +188,17 @@ class _quiet:  # noqa: N801 - used like a function: `with _quiet(xp):`
 # ---- the public functions ------------------------------------------------------------------
 def _operands(op, a, b):
     """Make both operands arrays-or-tensors of the result dtype, checking broadcasting."""
+    # The common cases first, with no dtype arithmetic: two tensors of one dtype, and a float
+    # tensor with a Python float or int (NumPy keeps the tensor's dtype for those).
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            da, db = a.data, b.data
+            if da.dtype is db.dtype:
+                if da.shape != db.shape:
+                    check_broadcast(op, da.shape, db.shape)
+                return a, b
+        elif (b.__class__ is float or b.__class__ is int) and a.data.dtype.kind == "f":
+            return a, b
     if not isinstance(a, Tensor):
         if isinstance(b, Tensor):
             a, b, swapped = b, a, True
@@ -185,6 +209,9 @@ def _operands(op, a, b):
     if isinstance(b, Tensor):
         if a.data.shape != b.data.shape:
             check_broadcast(op, a.data.shape, b.data.shape)
+    elif isinstance(b, _np_scalar):
+        # NumPy scalars act as Python numbers (float32 tensor * np.float64(2) stays float32).
+        b = b.item()
     elif not isinstance(b, (int, float, bool)):
         b = _coerce(op, b, a)
         if a.data.shape != b.data.shape:
@@ -195,12 +222,13 @@ def _operands(op, a, b):
     return (b, a) if swapped else (a, b)
 
 
-def _coerce(op, value, like):
-    import numpy as np
+_np_scalar = _np.generic  # a type check only: ops themselves use xp
 
+
+def _coerce(op, value, like):
     from glassnet.creation import tensor
 
-    if isinstance(value, (np.ndarray, np.generic, list, tuple)):
+    if isinstance(value, (_np.ndarray, list, tuple)):
         t = tensor(value, device=like.device)
         return t
     raise TypeError(

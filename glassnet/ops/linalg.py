@@ -86,7 +86,7 @@ def _dims(shape):
 
 def _check_matmul(op, a, b):
     """Raise errors a person can act on before NumPy's terse ones."""
-    if type(a) is not type(b):
+    if type(a.data) is not type(b.data):
         from glassnet.errors import DeviceError
 
         raise DeviceError(

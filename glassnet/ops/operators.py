@@ -10,6 +10,7 @@ tensor([-1., -3.])
 from __future__ import annotations
 
 from glassnet.ops import arithmetic as ar
+from glassnet.ops.linalg import matmul
 
 # The in-place forms that are just "compute out of place, write back" (Tensor._inplace).
 _INPLACE = {
@@ -24,24 +25,41 @@ _INPLACE = {
 }
 
 
-def _inplace_method(op):
-    def method(self, *args, **kwargs):
-        return self._inplace(lambda t, *a: op(t, *a, **kwargs), *args)
+# The ufunc that computes each, so that with nothing to record (an optimizer step under
+# no_grad) the result is written straight into the tensor's memory.
+_UFUNCS = {"add_": "add", "sub_": "subtract", "mul_": "multiply", "div_": "true_divide"}
 
-    method.__name__ = op.__name__ + "_"
+
+def _inplace_method(name, op):
+    ufunc = _UFUNCS.get(name)
+
+    def method(self, *args, **kwargs):
+        if kwargs:
+            return self._inplace(lambda t, *a: op(t, *a, **kwargs), *args)
+        return self._inplace(op, *args, ufunc=ufunc)
+
+    method.__name__ = name
     method.__doc__ = f"In-place {op.__name__}; see glassnet.{op.__name__}."
     return method
 
 
-def _matmul(a, b):
-    from glassnet.ops.linalg import matmul
+def _iadd(a, b):
+    return a._inplace(ar.add, b, ufunc="add")
 
-    return matmul(a, b)
+
+def _isub(a, b):
+    return a._inplace(ar.sub, b, ufunc="subtract")
+
+
+def _imul(a, b):
+    return a._inplace(ar.mul, b, ufunc="multiply")
+
+
+def _itruediv(a, b):
+    return a._inplace(ar.div, b, ufunc="true_divide")
 
 
 def _rmatmul(a, b):
-    from glassnet.ops.linalg import matmul
-
     return matmul(b, a)
 
 
@@ -62,12 +80,12 @@ TENSOR_METHODS = {
     "__rpow__": lambda a, b: ar.pow(b, a),
     "__neg__": ar.neg,
     "__pos__": lambda a: a,
-    "__matmul__": _matmul,
+    "__matmul__": matmul,
     "__rmatmul__": _rmatmul,
-    "__iadd__": lambda a, b: a.add_(b),
-    "__isub__": lambda a, b: a.sub_(b),
-    "__imul__": lambda a, b: a.mul_(b),
-    "__itruediv__": lambda a, b: a.div_(b),
+    "__iadd__": _iadd,
+    "__isub__": _isub,
+    "__imul__": _imul,
+    "__itruediv__": _itruediv,
     "add": ar.add,
     "sub": ar.sub,
     "subtract": ar.sub,
@@ -81,6 +99,6 @@ TENSOR_METHODS = {
     "negative": ar.neg,
     "remainder": ar.remainder,
     "floor_divide": ar.floor_divide,
-    **{name: _inplace_method(op) for name, op in _INPLACE.items()},
+    **{name: _inplace_method(name, op) for name, op in _INPLACE.items()},
 }
 __all__ = []

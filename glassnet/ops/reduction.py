@@ -62,6 +62,17 @@ def _count(shape, axes):
     return n
 
 
+def _expand(g, shape):
+    """``g`` broadcast to ``shape``: small results are written out (cheaper to make than a
+    numpy.broadcast_to view, and writeable), large ones stay a view (no memory)."""
+    xp = get_array_module(g)
+    if _count(shape, None) > 65536:
+        return xp.broadcast_to(g, shape)
+    out = xp.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
+
+
 class Sum(Function):
     saves_inputs = False
 
@@ -70,8 +81,9 @@ class Sum(Function):
         return a.sum(axis=axes, keepdims=keepdims, dtype=dtype)
 
     def backward(self, grad):
-        g = _unsqueeze(grad, self.axes, self.keepdims, len(self.in_shape))
-        return get_array_module(g).broadcast_to(g, self.in_shape), None, None
+        if self.axes is not None:
+            grad = _unsqueeze(grad, self.axes, self.keepdims, len(self.in_shape))
+        return _expand(grad, self.in_shape), None, None
 
 
 class Mean(Function):
@@ -79,16 +91,17 @@ class Mean(Function):
 
     def forward(self, a, axes, keepdims):
         self.in_shape, self.axes, self.keepdims = a.shape, axes, keepdims
-        n = _count(a.shape, axes)
+        self.n = n = _count(a.shape, axes)
         # sum / n is the same float math as numpy's mean, without its Python-level overhead.
         return (
             a.sum(axis=axes, keepdims=keepdims) / n if n else a.mean(axis=axes, keepdims=keepdims)
         )
 
     def backward(self, grad):
-        g = _unsqueeze(grad, self.axes, self.keepdims, len(self.in_shape))
-        n = _count(self.in_shape, self.axes)
-        return get_array_module(g).broadcast_to(g / n if n else g, self.in_shape), None, None
+        if self.axes is not None:
+            grad = _unsqueeze(grad, self.axes, self.keepdims, len(self.in_shape))
+        n = self.n
+        return _expand(grad / n if n else grad, self.in_shape), None, None
 
 
 class Prod(Function):

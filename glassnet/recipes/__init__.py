@@ -19,8 +19,16 @@ from glassnet.recipes.builtin import BUILTIN, DEFAULT
 from glassnet.recipes.config import load_config
 from glassnet.recipes.recipe import TASKS, Recipe
 
-__all__ = ["Recipe", "TASKS", "BUILTIN", "DEFAULT", "get", "names", "load_config",
-           "UnknownRecipeError"]
+__all__ = [
+    "Recipe",
+    "TASKS",
+    "BUILTIN",
+    "DEFAULT",
+    "get",
+    "names",
+    "load_config",
+    "UnknownRecipeError",
+]
 
 
 class UnknownRecipeError(ValueError):

@@ -17,12 +17,17 @@ import math
 from glassnet import nn, optim
 
 
-def _mlp(input_shape, num_outputs, hidden=(64,), activation="relu", dropout=0.0,
-         batch_norm=False):
+def _mlp(input_shape, num_outputs, hidden=(64,), activation="relu", dropout=0.0, batch_norm=False):
     from glassnet.models import MLP
 
-    return MLP(math.prod(input_shape), list(hidden), num_outputs, activation_name=activation,
-               dropout=dropout, batch_norm=batch_norm)
+    return MLP(
+        math.prod(input_shape),
+        list(hidden),
+        num_outputs,
+        activation_name=activation,
+        dropout=dropout,
+        batch_norm=batch_norm,
+    )
 
 
 def _digits_cnn(input_shape, num_outputs, width=32, dropout=0.25):
@@ -43,15 +48,19 @@ def _lstm_forecaster(input_shape, num_outputs, hidden_size=32, num_layers=1):
     from glassnet.models import LSTMForecaster
 
     if len(input_shape) != 2:
-        raise ValueError(f"model 'lstm_forecaster' reads windows shaped (steps, features), got "
-                         f"samples shaped {tuple(input_shape)}")
+        raise ValueError(
+            f"model 'lstm_forecaster' reads windows shaped (steps, features), got "
+            f"samples shaped {tuple(input_shape)}"
+        )
     return LSTMForecaster(input_shape[1], hidden_size, num_layers, num_outputs)
 
 
 def _expect_image(input_shape, name, side):
     if len(input_shape) != 3 or tuple(input_shape[1:]) != (side, side):
-        raise ValueError(f"model {name!r} expects images shaped (channels, {side}, {side}), got "
-                         f"samples shaped {tuple(input_shape)}; pick a model that fits the data")
+        raise ValueError(
+            f"model {name!r} expects images shaped (channels, {side}, {side}), got "
+            f"samples shaped {tuple(input_shape)}; pick a model that fits the data"
+        )
 
 
 MODELS = {

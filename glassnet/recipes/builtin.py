@@ -38,7 +38,7 @@ _RECIPES = [
         batch_size=32,
         epochs=40,
         metrics=("accuracy",),
-        expected="about 97% test accuracy",
+        expected="99-100% test accuracy",
     ),
     Recipe(
         name="iris-mlp",
@@ -52,7 +52,7 @@ _RECIPES = [
         batch_size=16,
         epochs=60,
         metrics=("accuracy", "f1"),
-        expected="about 95% test accuracy",
+        expected="90-97% test accuracy (30 test flowers: one mistake is 3.3%)",
     ),
     Recipe(
         name="breast-cancer-mlp",
@@ -67,7 +67,7 @@ _RECIPES = [
         batch_size=32,
         epochs=40,
         metrics=("accuracy", "f1"),
-        expected="about 96% test accuracy",
+        expected="96-99% test accuracy",
     ),
     Recipe(
         name="diabetes-mlp",
@@ -85,7 +85,7 @@ _RECIPES = [
         batch_size=32,
         epochs=60,
         metrics=("mae", "r2"),
-        expected="test R^2 about 0.45 (MAE about 43)",
+        expected="test R^2 about 0.45-0.5, MAE about 45 (a hard, noisy target)",
     ),
     Recipe(
         name="digits-mlp",
@@ -99,20 +99,22 @@ _RECIPES = [
         batch_size=32,
         epochs=30,
         metrics=("accuracy",),
-        expected="about 97% test accuracy",
+        expected="about 96-97% test accuracy",
     ),
     Recipe(
         name="digits-cnn",
         description="scikit-learn's 8x8 handwritten digits with a small CNN (two conv-BN-ReLU "
-        "layers, max-pool, dropout, two dense layers), one-cycle learning rate.",
+        "layers, max-pool, dropout, two dense layers), images shifted by up to a pixel, one-cycle "
+        "learning rate.",
         dataset="digits",
         model="digits_cnn",
         lr=3e-3,
         batch_size=64,
         epochs=12,
         scheduler="onecycle",
+        augment="shift",
         metrics=("accuracy",),
-        expected="about 98-99% test accuracy in under a minute on a laptop CPU",
+        expected="98-99% test accuracy in well under a minute on a laptop CPU",
     ),
     Recipe(
         name="sine-lstm",
@@ -126,7 +128,7 @@ _RECIPES = [
         batch_size=32,
         epochs=15,
         metrics=("mae", "r2"),
-        expected="test R^2 above 0.9",
+        expected="test R^2 above 0.98",
     ),
 ]
 

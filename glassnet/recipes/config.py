@@ -51,8 +51,7 @@ def _split_named(value, what: str, path: str):
     if isinstance(value, dict) and isinstance(value.get("name"), str):
         options = {k: v for k, v in value.items() if k != "name"}
         return value["name"], options
-    raise ValueError(f"{path}: '{what}' must be a name or a table with a 'name' key, got "
-                     f"{value!r}")
+    raise ValueError(f"{path}: '{what}' must be a name or a table with a 'name' key, got {value!r}")
 
 
 def load_config(path) -> Recipe:
@@ -65,10 +64,16 @@ def load_config(path) -> Recipe:
     base_name = data.pop("base", None)
     if base_name is not None:
         if base_name not in BUILTIN:
-            raise ValueError(f"{path}: unknown base recipe {base_name!r}; known: "
-                             f"{', '.join(sorted(BUILTIN))}")
+            raise ValueError(
+                f"{path}: unknown base recipe {base_name!r}; known: {', '.join(sorted(BUILTIN))}"
+            )
         fields = BUILTIN[base_name].to_dict()
-        fields["expected"] = ""
+        stem = os.path.splitext(os.path.basename(path))[0]
+        fields.update(
+            name=stem,
+            expected="",
+            description=f"{fields['description']} (changed by {os.path.basename(path)})",
+        )
     else:
         fields = {}
     for key in ("dataset", "model"):
@@ -82,8 +87,10 @@ def load_config(path) -> Recipe:
     fields.setdefault("description", f"recipe from {os.path.basename(path)}")
     missing = [k for k in ("dataset", "model") if k not in fields]
     if missing:
-        raise ValueError(f"{path}: missing {' and '.join(missing)} (or give base = "
-                         f"\"<recipe>\" to start from a built-in recipe)")
+        raise ValueError(
+            f"{path}: missing {' and '.join(missing)} (or give base = "
+            f'"<recipe>" to start from a built-in recipe)'
+        )
     try:
         return Recipe.from_dict(fields)
     except (TypeError, ValueError) as exc:

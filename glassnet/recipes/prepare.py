@@ -140,8 +140,9 @@ def split_arrays(split):
     if tensors is None and isinstance(split, (tuple, list)) and len(split) == 2:
         tensors = split
     if tensors is None or len(tensors) != 2:
-        raise TypeError(f"glassnet.recipes: a data split must be (inputs, targets); got "
-                        f"{type(split).__name__}")
+        raise TypeError(
+            f"glassnet.recipes: a data split must be (inputs, targets); got {type(split).__name__}"
+        )
     return tuple(to_numpy(t.data if hasattr(t, "data") else np.asarray(t)) for t in tensors)
 
 
@@ -179,8 +180,7 @@ def load_data(name: str, options: dict):
     return datasets.load(name, **(options or {}))
 
 
-def prepare(recipe: Recipe, batch_size: int | None = None, seed: int | None = None
-            ) -> PreparedData:
+def prepare(recipe: Recipe, batch_size: int | None = None, seed: int | None = None) -> PreparedData:
     """Load ``recipe``'s data, split validation off the training part (stratified for
     classifiers), fit the preprocessing on the rest, and wrap each split in a DataLoader."""
     seed = recipe.seed if seed is None else seed
@@ -191,14 +191,16 @@ def prepare(recipe: Recipe, batch_size: int | None = None, seed: int | None = No
         # A data set without its own test part: hold out a fixed fifth of it.
         stratify = y if recipe.is_classifier else None
         x, _, x_test, y, _, y_test = gdata.train_val_test_split(
-            x, y, val_size=0, test_size=0.2, stratify=stratify, seed=seed)
+            x, y, val_size=0, test_size=0.2, stratify=stratify, seed=seed
+        )
     else:
         x_test, y_test = _part(bundle, "test")
     x_val = y_val = None
     if recipe.val_fraction > 0:
         stratify = y if recipe.is_classifier else None
         x, x_val, _, y, y_val, _ = gdata.train_val_test_split(
-            x, y, val_size=recipe.val_fraction, test_size=0, stratify=stratify, seed=seed)
+            x, y, val_size=recipe.val_fraction, test_size=0, stratify=stratify, seed=seed
+        )
     pre = Preprocessing(
         task=recipe.task,
         input_shape=sample_shape(recipe, x),
@@ -240,8 +242,9 @@ def _class_names(bundle, task):
         return _list_or_none(names) or ["0", "1"]
     if task != "classification":
         return None
-    return _list_or_none(getattr(bundle, "class_names", None)
-                         or getattr(bundle, "target_names", None))
+    return _list_or_none(
+        getattr(bundle, "class_names", None) or getattr(bundle, "target_names", None)
+    )
 
 
 class AugmentedLoader:
@@ -287,6 +290,10 @@ def random_shift(x, gen):
     dy, dx = gen.integers(0, 3, size=n), gen.integers(0, 3, size=n)
     rows = dy[:, None] + np.arange(h)[None]
     cols = dx[:, None] + np.arange(w)[None]
-    out = padded[np.arange(n)[:, None, None, None], np.arange(a.shape[1])[None, :, None, None],
-                 rows[:, None, :, None], cols[:, None, None, :]]
+    out = padded[
+        np.arange(n)[:, None, None, None],
+        np.arange(a.shape[1])[None, :, None, None],
+        rows[:, None, :, None],
+        cols[:, None, None, :],
+    ]
     return Tensor._make(np.ascontiguousarray(out, dtype=a.dtype))

@@ -70,11 +70,13 @@ class Recipe:
         self.metrics = tuple(self.metrics)
         for key in ("epochs", "batch_size"):
             if int(getattr(self, key)) < 1:
-                raise ValueError(f"recipe {self.name!r}: {key} must be >= 1, got "
-                                 f"{getattr(self, key)!r}")
+                raise ValueError(
+                    f"recipe {self.name!r}: {key} must be >= 1, got {getattr(self, key)!r}"
+                )
         if not 0.0 <= float(self.val_fraction) < 1.0:
-            raise ValueError(f"recipe {self.name!r}: val_fraction must be in [0, 1), got "
-                             f"{self.val_fraction!r}")
+            raise ValueError(
+                f"recipe {self.name!r}: val_fraction must be in [0, 1), got {self.val_fraction!r}"
+            )
 
     def resolved_loss(self) -> str:
         """The loss name: the one given, or the task's usual loss."""

@@ -80,8 +80,7 @@ def training_metrics(recipe: Recipe) -> list:
 
 def build(recipe: Recipe, preprocessing: Preprocessing, num_outputs: int):
     """The recipe's model for data described by ``preprocessing``."""
-    return build_model(recipe.model, preprocessing.input_shape, num_outputs,
-                       recipe.model_options)
+    return build_model(recipe.model, preprocessing.input_shape, num_outputs, recipe.model_options)
 
 
 def _config(recipe: Recipe, data: PreparedData) -> dict:
@@ -108,25 +107,46 @@ def train(recipe: Recipe, run_dir, *, device=None, progress=True) -> Run:
     data = prepare(recipe)
     pre = data.preprocessing
     model = build(recipe, pre, data.num_outputs)
-    optimizer = build_optimizer(recipe.optimizer, model.parameters(), recipe.lr,
-                                recipe.weight_decay)
+    optimizer = build_optimizer(
+        recipe.optimizer, model.parameters(), recipe.lr, recipe.weight_decay
+    )
     scheduler = build_scheduler(recipe.scheduler, optimizer, recipe.epochs, len(data.train))
     callbacks = [LRSchedulerCallback(scheduler, interval="step")] if scheduler else []
-    trainer = Trainer(model, build_loss(recipe.resolved_loss()), optimizer,
-                      metrics=training_metrics(recipe), callbacks=callbacks, device=device,
-                      grad_clip=recipe.grad_clip, progress=progress)
+    trainer = Trainer(
+        model,
+        build_loss(recipe.resolved_loss()),
+        optimizer,
+        metrics=training_metrics(recipe),
+        callbacks=callbacks,
+        device=device,
+        grad_clip=recipe.grad_clip,
+        progress=progress,
+    )
     config = _config(recipe, data)
     os.makedirs(run_dir, exist_ok=True)
     report.write_config(run_dir, config)
-    history = trainer.fit(data.train, val=data.val, epochs=recipe.epochs,
-                          checkpoint_dir=os.path.join(run_dir, report.CHECKPOINT_DIR),
-                          extras={"config": config})
+    history = trainer.fit(
+        data.train,
+        val=data.val,
+        epochs=recipe.epochs,
+        checkpoint_dir=os.path.join(run_dir, report.CHECKPOINT_DIR),
+        extras={"config": config},
+    )
     wall_time = time.perf_counter() - start
     metrics, confusion = test_metrics(recipe, pre, model, trainer, data)
     notes = report.write_run(
-        run_dir, config=config, model=model, history=history, metrics=metrics,
-        confusion=confusion, class_names=pre.class_names, sizes=data.sizes,
-        data_text=data.description, model_text=_summary_text(model, pre), wall_time=wall_time)
+        run_dir,
+        config=config,
+        model=model,
+        history=history,
+        metrics=metrics,
+        confusion=confusion,
+        class_names=pre.class_names,
+        sizes=data.sizes,
+        data_text=data.description,
+        model_text=_summary_text(model, pre),
+        wall_time=wall_time,
+    )
     return Run(run_dir, recipe, metrics, history, wall_time, notes)
 
 
@@ -187,18 +207,30 @@ def load_run(run_dir, device=None) -> LoadedRun:
         pre = Preprocessing.from_state_dict(config["preprocessing"])
         num_outputs = int(config["num_outputs"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{run_dir}/{report.CONFIG} is incomplete or from another version "
-                         f"({exc}); train the run again") from None
+        raise ValueError(
+            f"{run_dir}/{report.CONFIG} is incomplete or from another version "
+            f"({exc}); train the run again"
+        ) from None
     model = build(recipe, pre, num_outputs)
     weights = os.path.join(run_dir, report.MODEL)
     if not os.path.isfile(weights):
-        raise FileNotFoundError(f"{run_dir} has no {report.MODEL}: the run did not finish; "
-                                f"train it again")
-    model.load_state_dict(glassnet.load(weights))
+        raise FileNotFoundError(
+            f"{run_dir} has no {report.MODEL}: the run did not finish; train it again"
+        )
+    model.load_state_dict(_scalars_kept(glassnet.load(weights), model.state_dict()))
     if device is not None:
         model.to(device)
     model.eval()
     return LoadedRun(os.fspath(run_dir), recipe, pre, model, config)
+
+
+def _scalars_kept(state, own):
+    """0-d entries (BatchNorm's num_batches_tracked) back to shape (): the safetensors writer
+    stores them as shape (1,) because np.ascontiguousarray turns 0-d arrays into 1-d ones."""
+    for key, value in state.items():
+        if key in own and tuple(own[key].shape) == () and tuple(value.shape) == (1,):
+            state[key] = value.reshape(())
+    return state
 
 
 def forward(run: LoadedRun, x, y=None, batch_size: int = 256):
@@ -212,10 +244,10 @@ def forward(run: LoadedRun, x, y=None, batch_size: int = 256):
     preds, total = [], 0.0
     with no_grad():
         for i in range(0, len(inputs), batch_size):
-            out = model(glassnet.from_numpy(inputs[i:i + batch_size]).to(device))
+            out = model(glassnet.from_numpy(inputs[i : i + batch_size]).to(device))
             preds.append(pre.outputs(out))
             if loss_fn is not None:
-                t = glassnet.from_numpy(targets[i:i + batch_size]).to(device)
+                t = glassnet.from_numpy(targets[i : i + batch_size]).to(device)
                 total += loss_fn(out, t).item() * len(t)
     if not preds:
         raise ValueError("glassnet: the data has no samples")

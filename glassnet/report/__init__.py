@@ -30,9 +30,22 @@ from glassnet.report.files import read_json, write_history_csv, write_json
 from glassnet.report.markdown import render_report
 from glassnet.report.plots import PNG_SIGNATURE, plot_confusion, plot_curves
 
-__all__ = ["write_run", "write_config", "read_config", "render_report", "plot_confusion",
-           "plot_curves", "write_json", "read_json", "write_history_csv", "PNG_SIGNATURE",
-           "CONFIG", "MODEL", "CHECKPOINT_DIR", "REPORT"]
+__all__ = [
+    "write_run",
+    "write_config",
+    "read_config",
+    "render_report",
+    "plot_confusion",
+    "plot_curves",
+    "write_json",
+    "read_json",
+    "write_history_csv",
+    "PNG_SIGNATURE",
+    "CONFIG",
+    "MODEL",
+    "CHECKPOINT_DIR",
+    "REPORT",
+]
 
 CONFIG = "config.json"
 MODEL = "model.safetensors"
@@ -51,13 +64,27 @@ def read_config(run_dir) -> dict:
     """Read a run directory's ``config.json``, with a clear error when it is not a run dir."""
     path = os.path.join(run_dir, CONFIG)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{run_dir} is not a glassnet run directory (no {CONFIG}); give "
-                                f"the folder that 'glassnet train' wrote")
+        raise FileNotFoundError(
+            f"{run_dir} is not a glassnet run directory (no {CONFIG}); give "
+            f"the folder that 'glassnet train' wrote"
+        )
     return read_json(path)
 
 
-def write_run(run_dir, *, config, model, history, metrics, confusion=None, class_names=None,
-              sizes=None, data_text="", model_text="", wall_time=None) -> list:
+def write_run(
+    run_dir,
+    *,
+    config,
+    model,
+    history,
+    metrics,
+    confusion=None,
+    class_names=None,
+    sizes=None,
+    data_text="",
+    model_text="",
+    wall_time=None,
+) -> list:
     """Write every file of a finished run into ``run_dir``; returns notes about anything left
     out (pictures need matplotlib: ``pip install 'glassnet[viz]'``)."""
     from glassnet.serialization import save
@@ -78,9 +105,17 @@ def write_run(run_dir, *, config, model, history, metrics, confusion=None, class
         except ImportError as exc:
             notes.append(f"{name} was not drawn: {exc}")
     recipe = config.get("recipe", config)
-    text = render_report(recipe, metrics, pictures=pictures, sizes=sizes, data_text=data_text,
-                         model_text=model_text, wall_time=wall_time, history=history.history,
-                         notes=notes)
+    text = render_report(
+        recipe,
+        metrics,
+        pictures=pictures,
+        sizes=sizes,
+        data_text=data_text,
+        model_text=model_text,
+        wall_time=wall_time,
+        history=history.history,
+        notes=notes,
+    )
     with open(os.path.join(run_dir, REPORT), "w", encoding="utf-8") as f:
         f.write(text)
     return notes

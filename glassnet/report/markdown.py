@@ -20,8 +20,18 @@ def _fmt(value):
     return str(value)
 
 
-def render_report(config: dict, metrics: dict, *, pictures=(), sizes=None, data_text="",
-                  model_text="", wall_time=None, history=None, notes=()) -> str:
+def render_report(
+    config: dict,
+    metrics: dict,
+    *,
+    pictures=(),
+    sizes=None,
+    data_text="",
+    model_text="",
+    wall_time=None,
+    history=None,
+    notes=(),
+) -> str:
     """The Markdown text of a run's report.
 
     ``config``: the recipe as a dict; ``metrics``: the test metrics; ``pictures``: image file
@@ -32,8 +42,7 @@ def render_report(config: dict, metrics: dict, *, pictures=(), sizes=None, data_
     lines = [f"# Run report: {name}", "", config.get("description", ""), ""]
     lines += ["## What was trained", ""]
     lines += [
-        f"- Data set: `{config.get('dataset')}`"
-        + (f" ({_fmt_sizes(sizes)})" if sizes else ""),
+        f"- Data set: `{config.get('dataset')}`" + (f" ({_fmt_sizes(sizes)})" if sizes else ""),
         f"- Task: {config.get('task')}",
         f"- Model: `{config.get('model')}` {config.get('model_options') or ''}".rstrip(),
         f"- Loss: `{config.get('loss')}`; optimizer: `{config.get('optimizer')}`, "
@@ -43,10 +52,18 @@ def render_report(config: dict, metrics: dict, *, pictures=(), sizes=None, data_
         f"seed {config.get('seed')}",
     ]
     if config.get("scale_inputs") or config.get("scale_targets"):
-        what = [w for w, on in (("inputs", config.get("scale_inputs")),
-                                ("targets", config.get("scale_targets"))) if on]
-        lines.append(f"- Standardised {' and '.join(what)} (StandardScaler fitted on the "
-                     f"training split only)")
+        what = [
+            w
+            for w, on in (
+                ("inputs", config.get("scale_inputs")),
+                ("targets", config.get("scale_targets")),
+            )
+            if on
+        ]
+        lines.append(
+            f"- Standardised {' and '.join(what)} (StandardScaler fitted on the "
+            f"training split only)"
+        )
     if config.get("augment"):
         lines.append(f"- Augmentation: {config['augment']}")
     if wall_time is not None:
@@ -68,11 +85,12 @@ def render_report(config: dict, metrics: dict, *, pictures=(), sizes=None, data_
     if model_text:
         lines += ["", "## Model", "", "```", model_text.rstrip(), "```"]
     lines += [
-        "", "## Files", "",
+        "",
+        "## Files",
+        "",
         "- `config.json`: the recipe and the preprocessing (what predict/evaluate rebuild)",
         "- `model.safetensors`: the trained weights (`glassnet.load`)",
-        "- `checkpoint/`: the full training checkpoint (model, optimizer, history, random "
-        "state)",
+        "- `checkpoint/`: the full training checkpoint (model, optimizer, history, random state)",
         "- `history.csv`: loss and metrics per epoch",
         "- `metrics.json`: the test metrics",
         "",

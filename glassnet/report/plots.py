@@ -33,8 +33,9 @@ def plot_confusion(matrix, class_names, path, title="Confusion matrix (test data
 
     matrix = np.asarray(matrix)
     k = matrix.shape[0]
-    names = list(class_names) if class_names and len(class_names) == k else [str(i) for i in
-                                                                            range(k)]
+    names = (
+        list(class_names) if class_names and len(class_names) == k else [str(i) for i in range(k)]
+    )
     side = max(3.5, 0.5 * k + 2.0)
     fig = Figure(figsize=(side + 1.0, side))
     ax = fig.subplots()
@@ -48,7 +49,14 @@ def plot_confusion(matrix, class_names, path, title="Confusion matrix (test data
     threshold = matrix.max() / 2 if matrix.size else 0
     for i in range(k):
         for j in range(k):
-            ax.text(j, i, str(int(matrix[i, j])), ha="center", va="center", fontsize=8,
-                    color="white" if matrix[i, j] > threshold else "black")
+            ax.text(
+                j,
+                i,
+                str(int(matrix[i, j])),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if matrix[i, j] > threshold else "black",
+            )
     fig.tight_layout()
     fig.savefig(path)

@@ -1,0 +1,337 @@
+"""The benchmark suite: full training steps of glassnet against PyTorch, NumPy and tinygrad.
+
+Every workload (``benchmarks/workloads/``) builds the same model in each framework from the same
+initial weights (PyTorch's ``state_dict`` copied into glassnet) and the same data. The peers run
+in one process, interleaved (A B C A B C ...) after a warm-up, so a busy machine slows all of
+them alike; each round times enough steps to last ``--round-s`` seconds, and the median over the
+rounds is reported. Peak memory is measured per peer in a fresh subprocess: the growth of the
+peak resident set (VmHWM, reset after set-up through /proc/self/clear_refs) over a few steps.
+
+Threads: BLAS (OpenBLAS/MKL via threadpoolctl, and the *_NUM_THREADS variables set before NumPy
+is imported) and PyTorch (``torch.set_num_threads``) both use ``--threads`` (2 by default).
+
+Run: ``python -m benchmarks.run`` (everything), ``--quick`` (short), ``--only lenet,mlp``,
+``--no-scaling``, ``--no-memory``. Results go to ``benchmarks/results/<machine>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _threads_from_argv(argv):
+    for i, a in enumerate(argv):
+        if a == "--threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return "2"
+
+
+# Before NumPy is imported: BLAS reads these once, at load.
+_THREADS = _threads_from_argv(sys.argv)
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = _THREADS
+
+import json  # noqa: E402
+import math  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from benchmarks.workloads import WORKLOADS, load  # noqa: E402
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+TARGETS = {  # the most glassnet/PyTorch may be, per workload
+    "xor": 0.10,
+    "mlp": 0.85,
+    "lenet": 1.0,
+    "resnet": 1.3,
+    "lstm": 1.0,
+    "gpt": 1.0,
+    "mlp_infer": 0.5,
+    "lenet_infer": 0.5,
+}
+PEERS = ("glassnet", "PyTorch", "NumPy", "tinygrad")
+SCALING = {"mlp": (32, 64, 128, 256), "lenet": (16, 32, 64, 128)}
+DEPTHS = (1, 2, 4)
+
+
+def have_tinygrad():
+    """None if tinygrad can run here, else the reason it is skipped."""
+    import shutil
+
+    try:
+        import tinygrad  # noqa: F401
+    except ImportError:
+        return "tinygrad is not installed (pip install -r benchmarks/requirements.txt)"
+    if shutil.which("clang") is None:
+        return "tinygrad's CPU backend needs clang, which is not on PATH"
+    return None
+
+
+def machine():
+    """What the numbers were measured on: CPU, cores, BLAS, library versions."""
+    cpu = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    blas = []
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = [
+            {k: d.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
+            for d in threadpool_info()
+            if d.get("user_api") == "blas"
+        ]
+    except ImportError:
+        pass
+    import torch
+
+    import glassnet
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__,
+        "glassnet": getattr(glassnet, "__version__", "dev"),
+        "blas": blas,
+        "threads": int(_THREADS),
+    }
+
+
+def machine_slug(info):
+    words = "".join(c if c.isalnum() else "-" for c in info["cpu"].lower()).split("-")
+    return "-".join(w for w in words if w) + f"-{info['cores']}cpu"
+
+
+def limit_threads(n):
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(n)
+    except ImportError:
+        pass
+    import torch
+
+    torch.set_num_threads(n)
+
+
+def time_steps(step, n):
+    start = time.perf_counter()
+    for _ in range(n):
+        step()
+    return (time.perf_counter() - start) / n
+
+
+def measure(peers, rounds, round_s, warmup_s):
+    """Median seconds per step of each peer, interleaved over ``rounds``."""
+    counts = {}
+    for p in peers:  # warm up, and size each round to last about round_s
+        time_steps(p.step, 2)
+        n, spent = 1, 0.0
+        while spent < warmup_s:
+            t = time_steps(p.step, n)
+            spent += t * n
+            n = max(1, min(n * 2, int(warmup_s / max(t, 1e-9))))
+        counts[p.name] = max(1, int(round_s / max(t, 1e-9)))
+    times = {p.name: [] for p in peers}
+    for _ in range(rounds):
+        for p in peers:
+            times[p.name].append(time_steps(p.step, counts[p.name]))
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def _rss_kb(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1])
+    return 0
+
+
+def memory_probe(workload, peer, steps):
+    """Run in a subprocess: peak RSS growth (MiB) over ``steps`` steps of one peer, from the
+    moment its model is built (so gradients, optimizer state and activations count)."""
+    peers = load(workload).build(peers=(peer,))
+    p = peers[0]
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # reset VmHWM to the current RSS
+    except OSError:
+        pass
+    before = _rss_kb("VmRSS:")
+    for _ in range(steps):
+        p.step()
+    peak = _rss_kb("VmHWM:")
+    print(json.dumps({"peak_growth_mib": (peak - before) / 1024}))
+
+
+def peak_memory(workload, peer, steps):
+    cmd = [sys.executable, "-m", "benchmarks.run", "--threads", _THREADS, "--memory-probe"]
+    cmd += [workload, peer, str(steps)]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=root, timeout=600)
+        return json.loads(out.stdout.strip().splitlines()[-1])["peak_growth_mib"]
+    except Exception:  # noqa: BLE001 - a failed probe is reported as missing, not fatal
+        return None
+
+
+def fit_exponent(sizes, seconds):
+    """The slope of log(time) against log(size): 1.0 means time grows linearly."""
+    x, y = np.log(np.asarray(sizes, float)), np.log(np.asarray(seconds, float))
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def fmt_ms(s):
+    return "-" if s is None else (f"{s * 1e3:.3f}" if s < 0.01 else f"{s * 1e3:.2f}")
+
+
+def fmt_ratio(a, b):
+    return "-" if a is None or b is None else f"{a / b:.2f}"
+
+
+def main_table(results):
+    lines = [
+        "| workload | glassnet ms | PyTorch ms | NumPy ms | tinygrad ms | glassnet/PyTorch "
+        "| target | glassnet/NumPy | peak MiB (g / pt / np / tg) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, r in results.items():
+        t, m = r["median_s"], r.get("peak_growth_mib", {})
+        g, pt, npy, tg = (t.get(k) for k in PEERS)
+        ratio = None if g is None or pt is None else g / pt
+        target = TARGETS.get(name)
+        verdict = "" if ratio is None else (" ok" if ratio <= target else " MISSED")
+        mem = " / ".join("-" if m.get(k) is None else f"{m[k]:.0f}" for k in PEERS)
+        lines.append(
+            f"| {r['title']} | {fmt_ms(g)} | {fmt_ms(pt)} | {fmt_ms(npy)} | {fmt_ms(tg)} | "
+            f"{fmt_ratio(g, pt)} | <= {target}{verdict} | {fmt_ratio(g, npy)} | {mem} |"
+        )
+    return "\n".join(lines)
+
+
+def scaling_table(scaling):
+    lines = [
+        "| model | varied | points | glassnet ms | PyTorch ms | exponent glassnet | exponent "
+        "PyTorch |",
+        "|---|---|---|---|---|---:|---:|",
+    ]
+    for key, s in scaling.items():
+        g, pt = s["glassnet"], s["PyTorch"]
+        lines.append(
+            f"| {s['workload']} | {s['varied']} | {', '.join(map(str, s['points']))} | "
+            f"{', '.join(fmt_ms(v) for v in g)} | {', '.join(fmt_ms(v) for v in pt)} | "
+            f"{fit_exponent(s['points'], g):.2f} | {fit_exponent(s['points'], pt):.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def run_scaling(names, rounds, round_s, warmup_s):
+    out = {}
+    for name in names:
+        if name not in SCALING:
+            continue
+        module = load(name)
+        for varied, points in (("batch", SCALING[name]), ("depth", DEPTHS)):
+            series = {"glassnet": [], "PyTorch": []}
+            for v in points:
+                kw = {"batch": v} if varied == "batch" else {"depth": v}
+                peers = module.build(peers=("glassnet", "PyTorch"), **kw)
+                med = measure(peers, rounds, round_s, warmup_s)
+                for k in series:
+                    series[k].append(med[k])
+                print(f"  scaling {name} {varied}={v}: " + ", ".join(
+                    f"{k} {fmt_ms(med[k])} ms" for k in series), flush=True)
+            out[f"{name}-{varied}"] = {"workload": name, "varied": varied, "points": list(points),
+                                       **series}
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few short rounds")
+    parser.add_argument("--only", default="", help="comma-separated workloads: " + ",".join(WORKLOADS))
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--no-scaling", action="store_true")
+    parser.add_argument("--no-tinygrad", action="store_true")
+    parser.add_argument("--output", default=None, help="JSON path (default results/<machine>.json)")
+    parser.add_argument("--memory-probe", nargs=3, metavar=("WORKLOAD", "PEER", "STEPS"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    limit_threads(args.threads)
+    if args.memory_probe:
+        w, p, n = args.memory_probe
+        memory_probe(w, p, int(n))
+        return
+    names = [n for n in args.only.split(",") if n] or list(WORKLOADS)
+    unknown = [n for n in names if n not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload(s) {unknown}; choose from {list(WORKLOADS)}")
+    rounds = args.rounds or (3 if args.quick else 9)
+    round_s, warmup_s = (0.15, 0.3) if args.quick else (0.5, 1.0)
+    skip_tg = "skipped (--no-tinygrad)" if args.no_tinygrad else have_tinygrad()
+    if skip_tg:
+        print(f"tinygrad: {skip_tg}")
+    info = machine()
+    print(f"machine: {info['cpu']}, {info['cores']} cores, {args.threads} threads, "
+          f"BLAS {[b.get('internal_api') for b in info['blas']]}", flush=True)
+    results = {}
+    for name in names:
+        module = load(name)
+        allowed = tuple(p for p in PEERS if not (p == "tinygrad" and skip_tg))
+        peers = module.build(peers=allowed)
+        med = measure(peers, rounds, round_s, warmup_s)
+        r = {"title": module.TITLE, "median_s": med, "rounds": rounds}
+        if not args.no_memory:
+            steps = 2 if args.quick else 5
+            r["peak_growth_mib"] = {p.name: peak_memory(name, p.name, steps) for p in peers}
+        results[name] = r
+        print(f"{name}: " + ", ".join(f"{k} {fmt_ms(v)} ms" for k, v in med.items()), flush=True)
+        del peers
+    scaling = {}
+    if not args.no_scaling:
+        scaling = run_scaling(names, max(3, rounds // 2), round_s / 2, warmup_s / 2)
+    print("\nMedian time per training step (inference: per forward), same process, interleaved\n")
+    print(main_table(results))
+    if scaling:
+        print("\nScaling: step time as batch size and depth double; exponent = fitted slope of "
+              "log(time) on log(size)\n")
+        print(scaling_table(scaling))
+    path = args.output or os.path.join(RESULTS, machine_slug(info) + ".json")
+    old = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            old = json.load(f)
+        if old.get("machine", {}).get("cpu") != info["cpu"]:
+            old = {}  # never mix machines
+    old.setdefault("results", {}).update(results)
+    old.setdefault("scaling", {}).update(scaling)
+    old["machine"] = info
+    old["quick"] = args.quick
+    old["time"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(old, f, indent=1)
+    print(f"\nwrote {os.path.relpath(path)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,315 @@
+"""The ``glassnet`` command: train a recipe, then evaluate, predict and inspect the result.
+
+::
+
+    glassnet recipes                         the built-in recipes
+    glassnet train digits-cnn                train one (or a my.toml recipe file); writes a run dir
+    glassnet evaluate runs/digits-cnn-...    test metrics of a trained run
+    glassnet predict RUN_DIR digit.png       predictions for a CSV, .npy or image file
+    glassnet summary digits-cnn              the model's layers, shapes and parameter counts
+
+Errors print one line (``--debug`` shows the traceback). typer is imported only when the command
+runs (``pip install 'glassnet[cli]'``), so importing this module costs nothing.
+
+>>> main(["recipes"])  # doctest: +ELLIPSIS
+name ...
+digits-cnn ...
+0
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from typing import Annotated
+
+from glassnet._optional import require
+
+typer = None  # the typer module, imported by _app() on first use
+_state = {"debug": False}
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+class _ReportedError(Exception):
+    """An error already explained to the user; exit with ``code``."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+@contextlib.contextmanager
+def _errors():
+    """Show an exception as one line (or as a traceback with --debug) and exit non-zero."""
+    try:
+        yield
+    except (KeyboardInterrupt, SystemExit, BrokenPipeError):
+        raise
+    except Exception as exc:
+        if _state["debug"] or type(exc).__name__ in ("Exit", "Abort"):
+            raise
+        from glassnet.recipes import UnknownRecipeError
+
+        message = str(exc).strip() or type(exc).__name__
+        kind = (
+            ""
+            if isinstance(exc, (UnknownRecipeError, ImportError))
+            else (f"{type(exc).__name__}: ")
+        )
+        print(f"glassnet: error: {kind}{message}", file=sys.stderr)
+        print("(run again with --debug to see the full traceback)", file=sys.stderr)
+        raise _ReportedError(2 if isinstance(exc, UnknownRecipeError) else 1) from None
+
+
+@contextlib.contextmanager
+def _blas_threads(n: int):
+    """Limit NumPy's BLAS to ``n`` threads (0: leave it alone). The recipes' small matrices run
+    fastest on one thread; more threads mostly wait for each other."""
+    if n <= 0:
+        yield
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # installed with scikit-learn; without it, BLAS keeps its default
+        yield
+        return
+    with threadpool_limits(limits=n, user_api="blas"):
+        yield
+
+
+def _echo(text=""):
+    print(text, flush=True)
+
+
+def _percent_or_number(name, value):
+    if name in ("accuracy", "f1", "precision", "recall") or name.endswith("_accuracy"):
+        return f"{100 * value:.2f}%"
+    return f"{value:.4f}"
+
+
+def _print_metrics(metrics, header):
+    _echo(header)
+    for name, value in metrics.items():
+        _echo(f"  {name:<12} {_percent_or_number(name, value)}")
+
+
+def _default_out(recipe_name):
+    return os.path.join("runs", f"{recipe_name}-{time.strftime('%Y%m%d-%H%M%S')}")
+
+
+# ---- commands ----------------------------------------------------------------------------------
+def recipes_command():
+    """List the built-in recipes."""
+    from glassnet.recipes import BUILTIN, DEFAULT
+
+    rows = [
+        (r.name + (" *" if r.name == DEFAULT else ""), r.task, r.dataset, r.model, r.expected)
+        for r in sorted(BUILTIN.values(), key=lambda r: r.name)
+    ]
+    head = ("name", "task", "data", "model", "expected result")
+    widths = [max(len(str(row[i])) for row in [head, *rows]) for i in range(4)]
+    for row in [head, *rows]:
+        _echo("  ".join(str(c).ljust(w) for c, w in zip(row[:4], widths)) + "  " + row[4])
+    _echo(
+        f"\n* the default. Train one with: glassnet train {DEFAULT}  (or a .toml/.json recipe file)"
+    )
+
+
+def train_command(
+    recipe: Annotated[
+        str,
+        typer.Argument(
+            help="a built-in recipe name (see 'glassnet recipes') or a .toml/.json recipe file"
+        ),
+    ] = "digits-cnn",
+    epochs: Annotated[int | None, typer.Option(help="number of epochs")] = None,
+    lr: Annotated[float | None, typer.Option(help="learning rate")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="batch size")] = None,
+    optimizer: Annotated[str | None, typer.Option(help="sgd, adam, adamw, rmsprop, ...")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="random seed (weights, split, shuffling)")
+    ] = None,
+    device: Annotated[str | None, typer.Option(help="cpu or cuda")] = None,
+    out: Annotated[
+        str | None, typer.Option(help="run directory (default runs/RECIPE-TIME)")
+    ] = None,
+    threads: Annotated[int, typer.Option(help="BLAS threads (0: the library's default)")] = 1,
+):
+    """Train a recipe and write a run directory with the model, metrics, curves and a report."""
+    with _errors():
+        from glassnet import recipes
+        from glassnet.recipes.runner import train
+
+        r = recipes.get(recipe).replace(
+            epochs=epochs, lr=lr, batch_size=batch_size, optimizer=optimizer, seed=seed
+        )
+        out = out or _default_out(r.name)
+        _echo(f"Training {r.name}: {r.description}")
+        _echo(
+            f"  data {r.dataset}, model {r.model}, {r.epochs} epochs, batch {r.batch_size}, "
+            f"{r.optimizer} lr {r.lr:g}, seed {r.seed}"
+        )
+        with _blas_threads(threads):
+            run = train(r, out, device=device, progress=True)
+        _echo()
+        _print_metrics(run.metrics, f"Test results (trained in {run.wall_time:.1f} s):")
+        for note in run.notes:
+            _echo(f"note: {note}")
+        _echo(f"Report: {os.path.join(out, 'report.md')}")
+
+
+def evaluate_command(
+    run_dir: Annotated[str, typer.Argument(help="a run directory written by 'glassnet train'")],
+    data: Annotated[
+        str | None,
+        typer.Option(
+            help="labelled data: a CSV (targets in the last column or --target) or an .npz with "
+            "arrays x and y; default: the recipe's test split"
+        ),
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option(help="the CSV's target column (name or index)")
+    ] = None,
+    device: Annotated[str | None, typer.Option(help="cpu or cuda")] = None,
+    threads: Annotated[int, typer.Option(help="BLAS threads (0: the library's default)")] = 1,
+):
+    """Evaluate a trained run on its test split or on a labelled data file."""
+    with _errors():
+        from glassnet.recipes.inputs import read_labelled
+        from glassnet.recipes.runner import evaluate, load_run
+
+        with _blas_threads(threads):
+            run = load_run(run_dir, device=device)
+            x = y = None
+            if data is not None:
+                x, y = read_labelled(data, target)
+            metrics, confusion = evaluate(run, x, y)
+        source = data or f"the test split of {run.recipe.dataset}"
+        _print_metrics(metrics, f"{run.recipe.name} on {source}:")
+        if confusion is not None:
+            _echo("confusion matrix (rows: true class, columns: predicted):")
+            for row in confusion:
+                _echo("  " + " ".join(f"{int(v):4d}" for v in row))
+
+
+def predict_command(
+    run_dir: Annotated[str, typer.Argument(help="a run directory written by 'glassnet train'")],
+    input: Annotated[
+        str, typer.Argument(help="a CSV (one sample per row), a .npy/.npz array or an image file")
+    ],
+    top: Annotated[int, typer.Option(help="how many classes to list per sample")] = 3,
+    device: Annotated[str | None, typer.Option(help="cpu or cuda")] = None,
+):
+    """Predict with a trained run: one line per sample, with class probabilities."""
+    with _errors():
+        from glassnet.recipes.inputs import read_inputs
+        from glassnet.recipes.runner import forward, load_run, predicted_labels
+
+        run = load_run(run_dir, device=device)
+        pre = run.preprocessing
+        preds = forward(run, read_inputs(input, pre.input_shape))
+        if not run.recipe.is_classifier:
+            _echo("sample  prediction")
+            for i, row in enumerate(preds):
+                _echo(f"{i:<6}  " + "  ".join(f"{v:.6g}" for v in row))
+            return
+        names = pre.class_names or [str(i) for i in range(max(preds.shape[1], 2))]
+        if run.recipe.task == "binary":
+            preds = preds.reshape(-1, 1)
+            preds = __import__("numpy").concatenate([1 - preds, preds], axis=1)
+        labels = predicted_labels("classification", preds)
+        _echo("sample  prediction  probability  top classes")
+        for i, (label, probs) in enumerate(zip(labels, preds)):
+            order = probs.argsort()[::-1][: max(top, 1)]
+            tops = "  ".join(f"{names[k]}: {probs[k]:.3f}" for k in order)
+            _echo(f"{i:<6}  {names[label]:<10}  {probs[label]:<11.3f}  {tops}")
+
+
+def summary_command(
+    recipe: Annotated[
+        str, typer.Argument(help="a built-in recipe name or a recipe file")
+    ] = "digits-cnn",
+):
+    """Show a recipe's model: its layers, output shapes and parameter counts."""
+    with _errors():
+        from glassnet import recipes
+        from glassnet.recipes.prepare import prepare
+        from glassnet.recipes.runner import build
+        from glassnet.train import summary
+
+        r = recipes.get(recipe)
+        data = prepare(r)
+        model = build(r, data.preprocessing, data.num_outputs)
+        _echo(f"{r.name}: {r.model} for {r.dataset} ({r.task})")
+        _echo(str(summary(model, (1, *data.preprocessing.input_shape))))
+
+
+# ---- the app -----------------------------------------------------------------------------------
+_app_cache = []
+
+
+def _app():
+    """Build the typer app (imports typer; the error names the extra to install)."""
+    global typer
+    if _app_cache:
+        return _app_cache[0]
+    typer = require("typer", "cli")
+    app = typer.Typer(
+        name="glassnet",
+        add_completion=False,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        help="glassnet: train, evaluate and use small neural networks.",
+    )
+
+    @app.callback()
+    def _options(
+        debug: Annotated[
+            bool, typer.Option("--debug", help="show full tracebacks on errors")
+        ] = False,
+    ):
+        _state["debug"] = _state["debug"] or debug
+
+    app.command("recipes")(recipes_command)
+    app.command("train")(train_command)
+    app.command("evaluate")(evaluate_command)
+    app.command("predict")(predict_command)
+    app.command("summary")(summary_command)
+    _app_cache.append(app)
+    return app
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it).
+    ``--debug`` may appear anywhere on the line."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    _state["debug"] = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    try:
+        app = _app()
+    except ImportError as exc:
+        if _state["debug"]:
+            raise
+        print(f"glassnet: error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        app(args=args, prog_name="glassnet", standalone_mode=False)
+    except _ReportedError as failure:
+        return failure.code
+    except BrokenPipeError:  # the output went to `head` or a closed pager: not an error
+        # Point stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:
+        # click's own usage errors (unknown option, missing argument) when not standalone.
+        if type(exc).__module__.split(".")[0] in ("click", "typer") and hasattr(exc, "show"):
+            exc.show()
+            return getattr(exc, "exit_code", 2)
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
