@@ -16,7 +16,7 @@ $(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt
 	touch $@
 
 demo: $(VENV)/.installed
-	$(PY) examples/xor.py
+	$(VENV)/bin/glassnet train digits-cnn
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff format --check glassnet tests benchmarks examples
@@ -26,8 +26,10 @@ format: $(VENV)/.test-installed
 	$(VENV)/bin/ruff format glassnet tests benchmarks examples
 	$(VENV)/bin/ruff check --fix glassnet tests benchmarks examples
 
+# One BLAS thread per test worker: two workers on two cores, without oversubscription.
 test: lint
-	$(PY) -m pytest -n 2 --dist loadgroup glassnet tests README.md docs
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(PY) -m pytest -n 2 --dist loadgroup glassnet tests README.md docs
 
 bench: $(VENV)/.test-installed
 	$(PY) benchmarks/overhead.py

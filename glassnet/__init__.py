@@ -82,3 +82,14 @@ __version__ = "0.1.0"
 from glassnet import nn, optim  # noqa: E402
 from glassnet.serialization import load, save  # noqa: E402
 from glassnet.train import fit, summary  # noqa: E402
+
+_LAZY_SUBPACKAGES = {"data", "datasets", "models", "train", "recipes", "report"}
+
+
+def __getattr__(name):
+    # glassnet.models, glassnet.datasets, ... load on first use, keeping `import glassnet` quick.
+    if name in _LAZY_SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"glassnet.{name}")
+    raise AttributeError(f"module 'glassnet' has no attribute '{name}'")

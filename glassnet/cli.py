@@ -204,6 +204,8 @@ def predict_command(
 ):
     """Predict with a trained run: one line per sample, with class probabilities."""
     with _errors():
+        import numpy as np
+
         from glassnet.recipes.inputs import read_inputs
         from glassnet.recipes.runner import forward, load_run, predicted_labels
 
@@ -218,7 +220,7 @@ def predict_command(
         names = pre.class_names or [str(i) for i in range(max(preds.shape[1], 2))]
         if run.recipe.task == "binary":
             preds = preds.reshape(-1, 1)
-            preds = __import__("numpy").concatenate([1 - preds, preds], axis=1)
+            preds = np.concatenate([1 - preds, preds], axis=1)
         labels = predicted_labels("classification", preds)
         _echo("sample  prediction  probability  top classes")
         for i, (label, probs) in enumerate(zip(labels, preds)):

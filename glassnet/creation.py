@@ -83,46 +83,52 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._make(array)
 
 
-def _filled(fill, size, dtype, device, requires_grad, default):
+def _filled(fill, size, dtype, device, requires_grad, default=None):
+    """A new tensor made by ``fill(xp, shape, dtype)``; ``default``: the dtype when none is
+    given (None: the default float dtype)."""
     device = backend.normalize_device(device)
-    dtype = dtypes.as_dtype(dtype) or default
+    dtype = dtypes.as_dtype(dtype) or default or dtypes.get_default_dtype()
     return _finish(fill(_xp(device), _shape(size), dtype), requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(
-        lambda xp, s, d: xp.zeros(s, d),
-        size,
-        dtype,
-        device,
-        requires_grad,
-        dtypes.get_default_dtype(),
-    )
+    """A tensor of zeros of the given size (``zeros(2, 3)`` or ``zeros((2, 3))``).
+
+    >>> import glassnet
+    >>> glassnet.zeros(2, 2)
+    tensor([[0., 0.],
+            [0., 0.]])
+    """
+    return _filled(lambda xp, s, d: xp.zeros(s, d), size, dtype, device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(
-        lambda xp, s, d: xp.ones(s, d),
-        size,
-        dtype,
-        device,
-        requires_grad,
-        dtypes.get_default_dtype(),
-    )
+    """A tensor of ones of the given size.
+
+    >>> import glassnet
+    >>> glassnet.ones(3, dtype=glassnet.int64)
+    tensor([1, 1, 1])
+    """
+    return _filled(lambda xp, s, d: xp.ones(s, d), size, dtype, device, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(
-        lambda xp, s, d: xp.empty(s, d),
-        size,
-        dtype,
-        device,
-        requires_grad,
-        dtypes.get_default_dtype(),
-    )
+    """A tensor of the given size whose values are whatever the memory held (fill it yourself).
+
+    >>> import glassnet
+    >>> glassnet.empty(2, 3).shape
+    glassnet.Size([2, 3])
+    """
+    return _filled(lambda xp, s, d: xp.empty(s, d), size, dtype, device, requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor of the given size filled with ``fill_value`` (its dtype follows the value).
+
+    >>> import glassnet
+    >>> glassnet.full((2,), 7)
+    tensor([7, 7])
+    """
     default = dtypes.scalar_result(dtypes.bool_, fill_value)
     if isinstance(fill_value, bool):
         default = dtypes.bool_
@@ -137,14 +143,14 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
-    return _filled(
-        lambda xp, s, d: xp.eye(n, m, dtype=d),
-        (),
-        dtype,
-        device,
-        requires_grad,
-        dtypes.get_default_dtype(),
-    )
+    """An (n, m) matrix with ones on the diagonal (m defaults to n).
+
+    >>> import glassnet
+    >>> glassnet.eye(2)
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    return _filled(lambda xp, s, d: xp.eye(n, m, dtype=d), (), dtype, device, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -164,13 +170,18 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced values from start to end, both included.
+
+    >>> import glassnet
+    >>> glassnet.linspace(0, 1, 5)
+    tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
     return _filled(
         lambda xp, s, d: xp.linspace(start, end, int(steps)).astype(d),
         (),
         dtype,
         device,
         requires_grad,
-        dtypes.get_default_dtype(),
     )
 
 
@@ -181,18 +192,42 @@ def _like(fill, other, dtype, device, requires_grad):
 
 
 def zeros_like(other, dtype=None, device=None, requires_grad=False):
+    """Zeros with the shape, dtype and device of ``other`` (unless given).
+
+    >>> import glassnet
+    >>> glassnet.zeros_like(glassnet.tensor([1, 2]))
+    tensor([0, 0])
+    """
     return _like(lambda xp, s, d: xp.zeros(s, d), other, dtype, device, requires_grad)
 
 
 def ones_like(other, dtype=None, device=None, requires_grad=False):
+    """Ones with the shape, dtype and device of ``other`` (unless given).
+
+    >>> import glassnet
+    >>> glassnet.ones_like(glassnet.zeros(2))
+    tensor([1., 1.])
+    """
     return _like(lambda xp, s, d: xp.ones(s, d), other, dtype, device, requires_grad)
 
 
 def empty_like(other, dtype=None, device=None, requires_grad=False):
+    """An uninitialised tensor with the shape, dtype and device of ``other``.
+
+    >>> import glassnet
+    >>> glassnet.empty_like(glassnet.zeros(2, 3)).shape
+    glassnet.Size([2, 3])
+    """
     return _like(lambda xp, s, d: xp.empty(s, d), other, dtype, device, requires_grad)
 
 
 def full_like(other, fill_value, dtype=None, device=None, requires_grad=False):
+    """``fill_value`` everywhere, with the shape, dtype and device of ``other``.
+
+    >>> import glassnet
+    >>> glassnet.full_like(glassnet.zeros(2), 0.5)
+    tensor([0.5000, 0.5000])
+    """
     return _like(lambda xp, s, d: xp.full(s, fill_value, d), other, dtype, device, requires_grad)
 
 
@@ -231,36 +266,65 @@ def randint(low, high=None, size=(), dtype=None, device=None, generator=None):
 
 
 def randperm(n, dtype=None, device=None, generator=None):
+    """A random ordering of 0..n-1.
+
+    >>> import glassnet
+    >>> sorted(glassnet.randperm(4).tolist())
+    [0, 1, 2, 3]
+    """
     device = backend.normalize_device(device)
     g = grandom.rng(device, generator)
     return Tensor._make(g.permutation(n).astype(dtypes.as_dtype(dtype) or dtypes.int64))
 
 
-def rand_like(other, dtype=None, device=None, requires_grad=False):
-    return rand(
+def _random_like(draw, other, dtype, device, requires_grad):
+    return draw(
         *other.shape,
         dtype=dtype or other.dtype,
         device=device or other.device,
         requires_grad=requires_grad,
     )
+
+
+def rand_like(other, dtype=None, device=None, requires_grad=False):
+    """Uniform samples in [0, 1) with the shape, dtype and device of ``other``.
+
+    >>> import glassnet
+    >>> glassnet.rand_like(glassnet.zeros(2, 3)).shape
+    glassnet.Size([2, 3])
+    """
+    return _random_like(rand, other, dtype, device, requires_grad)
 
 
 def randn_like(other, dtype=None, device=None, requires_grad=False):
-    return randn(
-        *other.shape,
-        dtype=dtype or other.dtype,
-        device=device or other.device,
-        requires_grad=requires_grad,
-    )
+    """Standard normal samples with the shape, dtype and device of ``other``.
+
+    >>> import glassnet
+    >>> glassnet.randn_like(glassnet.zeros(4)).shape
+    glassnet.Size([4])
+    """
+    return _random_like(randn, other, dtype, device, requires_grad)
 
 
 def randint_like(other, low, high=None, dtype=None, device=None):
+    """Integers drawn uniformly from [low, high) with the shape of ``other``.
+
+    >>> import glassnet
+    >>> glassnet.randint_like(glassnet.zeros(3, dtype=glassnet.int64), 5).shape
+    glassnet.Size([3])
+    """
     return randint(
         low, high, tuple(other.shape), dtype=dtype or other.dtype, device=device or other.device
     )
 
 
 def normal(mean, std, size, generator=None, dtype=None, device=None):
+    """Normal samples of mean ``mean`` and standard deviation ``std`` (numbers).
+
+    >>> import glassnet
+    >>> glassnet.normal(0.0, 2.0, (2, 2)).shape
+    glassnet.Size([2, 2])
+    """
     return randn(*_shape((size,)), dtype=dtype, device=device, generator=generator) * std + mean
 
 

@@ -43,6 +43,9 @@ _DTYPES = {
 _CODES = {v: k for k, v in _DTYPES.items()}
 _META_KEY = "glassnet"
 _MAX_HEADER = 100 * 1024 * 1024
+# mkstemp makes owner-only files; saved models get the usual permissions (0666 less the umask).
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 class CheckpointError(ValueError):
@@ -102,7 +105,8 @@ def write_safetensors(path, tensors: dict, metadata: dict | None = None) -> None
     offset = 0
     arrays = []
     for name, array in tensors.items():
-        array = np.ascontiguousarray(array)
+        # ascontiguousarray would turn a 0-d array into shape (1,): keep the shape explicitly.
+        array = np.ascontiguousarray(array).reshape(np.shape(array))
         code = _CODES.get(
             array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype
         )
@@ -130,6 +134,7 @@ def atomic_write(path, chunks) -> None:
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as f:
             for chunk in chunks:
                 f.write(chunk)

@@ -131,3 +131,14 @@ def test_pickle_file_is_rejected_without_running_it(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file"):
         glassnet.load(tmp_path / "nope.safetensors")
+
+
+def test_zero_dim_tensors_keep_their_shape_and_files_are_readable(tmp_path):
+    path = tmp_path / "bn.safetensors"
+    glassnet.save({"num_batches_tracked": glassnet.tensor(3)}, path)
+    back = glassnet.load(path)["num_batches_tracked"]
+    assert back.shape == () and back.item() == 3
+    assert load_file(str(path))["num_batches_tracked"].shape == ()
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~mask)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import glassnet
 from glassnet.nn import init
-from glassnet.nn.functional.attention import mha_batch_first
+from glassnet.nn.functional.multihead_attention import mha_batch_first
 from glassnet.nn.linear import Linear
 from glassnet.nn.module import Module
 from glassnet.nn.parameter import Parameter

@@ -31,7 +31,28 @@ def _index(idx, size, kind):
     return idx % size
 
 
-class Sequential(Module):
+class _Indexed(Module):
+    """What Sequential and ModuleList share: children named "0", "1", ... in order."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        """Add a layer at the end."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def _renumber(self, modules):
+        """Make ``modules`` the children, named 0..n-1 (PyTorch's names after an edit)."""
+        self._modules.clear()
+        for i, module in enumerate(modules):
+            self._modules[str(i)] = module
+
+
+class Sequential(_Indexed):
     """Runs its layers one after another, each fed the previous one's output.
 
     Build it from layers (``Sequential(a, b)``) or from an ``OrderedDict`` of named layers.
@@ -58,12 +79,6 @@ class Sequential(Module):
             input = module(input)
         return input
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return type(self)(OrderedDict(list(self._modules.items())[idx]))
@@ -81,16 +96,7 @@ class Sequential(Module):
         )
         for key in targets:
             del self._modules[key]
-        # Keep the names 0..n-1, as PyTorch does after a deletion.
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, module in enumerate(items):
-            self._modules[str(i)] = module
-
-    def append(self, module):
-        """Add a layer at the end."""
-        self.add_module(str(len(self)), module)
-        return self
+        self._renumber(list(self._modules.values()))
 
     def insert(self, index, module):
         """Add a layer before position ``index`` (later layers are renumbered)."""
@@ -103,9 +109,7 @@ class Sequential(Module):
             index += n
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        self._renumber(items)
         return self
 
     def extend(self, sequential):
@@ -123,7 +127,7 @@ class Sequential(Module):
         return Sequential(*self, *other)
 
 
-class ModuleList(Module):
+class ModuleList(_Indexed):
     """A list of layers whose parameters the parent module can see (a Python list would hide
     them). Call them yourself in ``forward``.
 
@@ -137,12 +141,6 @@ class ModuleList(Module):
         super().__init__()
         if modules is not None:
             self.extend(modules)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -158,20 +156,13 @@ class ModuleList(Module):
             del items[idx]
         else:
             del items[_index(idx, len(items), "ModuleList")]
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        self._renumber(items)
 
     def __iadd__(self, modules):
         return self.extend(modules)
 
     def __add__(self, other):
         return ModuleList([*self, *other])
-
-    def append(self, module):
-        """Add a layer at the end."""
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules):
         """Append every layer of an iterable."""
@@ -181,11 +172,11 @@ class ModuleList(Module):
 
     def insert(self, index, module):
         """Add a layer before position ``index``."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self.add_module(str(i), m)
+        self._renumber(items)
 
     def __repr__(self):
         # PyTorch folds runs of identical layers: "(0-2): 3 x Linear(...)".

@@ -29,7 +29,33 @@ def _dtype(dtype):
     return dtype if dtype is not None else glassnet.get_default_dtype()
 
 
-class _BatchNorm(Module):
+class _AffineNorm(Module):
+    """What the norm layers share: a learned per-element scale ``weight`` (ones) and shift
+    ``bias`` (zeros), either of which may be switched off (registered as None, as in PyTorch)."""
+
+    def _affine_parameters(self, shape, affine, bias, device, dtype):
+        """Register ``weight`` and ``bias`` in PyTorch's order; ``bias=None``: no bias at all."""
+        kw = dict(dtype=_dtype(dtype), device=device)
+        if affine:
+            self.weight = Parameter(glassnet.ones(shape, **kw))
+        else:
+            self.register_parameter("weight", None)
+        if bias is not None:
+            if affine and bias:
+                self.bias = Parameter(glassnet.zeros(shape, **kw))
+            else:
+                self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        """The weight back to ones and the bias back to zeros."""
+        weight, bias = self._parameters["weight"], self._parameters.get("bias")
+        if weight is not None:
+            weight.data[...] = 1
+        if bias is not None:
+            bias.data[...] = 0
+
+
+class _BatchNorm(_AffineNorm):
     """What BatchNorm1d/2d/3d share; they differ only in the input dims they accept."""
 
     _dims: tuple = ()
@@ -53,16 +79,8 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
+        self._affine_parameters(self.num_features, affine, bias, device, dtype)
         kw = dict(dtype=_dtype(dtype), device=device)
-        if affine:
-            self.weight = Parameter(glassnet.ones(self.num_features, **kw))
-            if bias:
-                self.bias = Parameter(glassnet.zeros(self.num_features, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", glassnet.zeros(self.num_features, **kw))
             self.register_buffer("running_var", glassnet.ones(self.num_features, **kw))
@@ -82,11 +100,9 @@ class _BatchNorm(Module):
             self.num_batches_tracked.data[...] = 0
 
     def reset_parameters(self):
+        """Forget the running statistics; the weight back to ones, the bias to zeros."""
         self.reset_running_stats()
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        super().reset_parameters()
 
     def forward(self, input):
         self._check_input(input)
@@ -174,7 +190,7 @@ def _as_shape(normalized_shape):
     return tuple(int(s) for s in normalized_shape)
 
 
-class LayerNorm(Module):
+class LayerNorm(_AffineNorm):
     """Normalise each sample over its last dims (``normalized_shape``): the transformer's norm.
 
     >>> import glassnet
@@ -197,22 +213,7 @@ class LayerNorm(Module):
         self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        kw = dict(dtype=_dtype(dtype), device=device)
-        if elementwise_affine:
-            self.weight = Parameter(glassnet.ones(self.normalized_shape, **kw))
-            if bias:
-                self.bias = Parameter(glassnet.zeros(self.normalized_shape, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self):
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        self._affine_parameters(self.normalized_shape, elementwise_affine, bias, device, dtype)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -224,7 +225,7 @@ class LayerNorm(Module):
         )
 
 
-class GroupNorm(Module):
+class GroupNorm(_AffineNorm):
     """Normalise groups of channels per sample: batch-size independent, good for small batches.
 
     >>> import glassnet
@@ -245,22 +246,7 @@ class GroupNorm(Module):
         self.num_channels = int(num_channels)
         self.eps = eps
         self.affine = affine
-        kw = dict(dtype=_dtype(dtype), device=device)
-        if affine:
-            self.weight = Parameter(glassnet.ones(self.num_channels, **kw))
-            if bias:
-                self.bias = Parameter(glassnet.zeros(self.num_channels, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self):
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        self._affine_parameters(self.num_channels, affine, bias, device, dtype)
 
     def forward(self, input):
         if input.ndim < 2 or input.shape[1] != self.num_channels:
@@ -277,7 +263,7 @@ class GroupNorm(Module):
         )
 
 
-class RMSNorm(Module):
+class RMSNorm(_AffineNorm):
     """Scale each sample by the root mean square of its last dims (no centring): used by
     LLaMA-style transformers.
 
@@ -293,16 +279,7 @@ class RMSNorm(Module):
         self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(
-                glassnet.ones(self.normalized_shape, dtype=_dtype(dtype), device=device)
-            )
-        else:
-            self.register_parameter("weight", None)
-
-    def reset_parameters(self):
-        if self.weight is not None:
-            self.weight.data[...] = 1
+        self._affine_parameters(self.normalized_shape, elementwise_affine, None, device, dtype)
 
     def forward(self, x):
         return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)

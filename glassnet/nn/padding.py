@@ -88,7 +88,17 @@ class ConstantPad2d(_ConstantPadNd):
     _nd = 2
 
 
-class ZeroPad1d(ConstantPad1d):
+class _ZeroPad:
+    """Makes a ConstantPad class pad with zeros (and print as PyTorch's ZeroPad does)."""
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ZeroPad1d(_ZeroPad, ConstantPad1d):
     """Pad the last dim with zeros.
 
     >>> import glassnet
@@ -96,25 +106,13 @@ class ZeroPad1d(ConstantPad1d):
     [[0.0, 1.0, 1.0, 0.0, 0.0]]
     """
 
-    def __init__(self, padding):
-        super().__init__(padding, 0.0)
 
-    def extra_repr(self):
-        return f"{self.padding}"
-
-
-class ZeroPad2d(ConstantPad2d):
+class ZeroPad2d(_ZeroPad, ConstantPad2d):
     """Pad the last two dims with zeros.
 
     >>> ZeroPad2d(1)
     ZeroPad2d((1, 1, 1, 1))
     """
-
-    def __init__(self, padding):
-        super().__init__(padding, 0.0)
-
-    def extra_repr(self):
-        return f"{self.padding}"
 
 
 class ReflectionPad1d(_PadNd):

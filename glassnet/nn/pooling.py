@@ -28,6 +28,8 @@ __all__ = [
 
 
 class _MaxPoolNd(Module):
+    _pool = None  # F.max_pool1d or F.max_pool2d
+
     def __init__(
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
     ):
@@ -38,6 +40,17 @@ class _MaxPoolNd(Module):
         self.dilation = dilation
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
+
+    def forward(self, input):
+        return self._pool(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
 
     def extra_repr(self):
         return (
@@ -54,16 +67,7 @@ class MaxPool1d(_MaxPoolNd):
     glassnet.Size([2, 4, 8])
     """
 
-    def forward(self, input):
-        return F.max_pool1d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
+    _pool = staticmethod(F.max_pool1d)
 
 
 class MaxPool2d(_MaxPoolNd):
@@ -74,19 +78,23 @@ class MaxPool2d(_MaxPoolNd):
     glassnet.Size([1, 8, 16, 16])
     """
 
-    def forward(self, input):
-        return F.max_pool2d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
+    _pool = staticmethod(F.max_pool2d)
 
 
-class AvgPool1d(Module):
+class _AvgPoolNd(Module):
+    def __init__(self, kernel_size, stride, padding, ceil_mode, count_include_pad):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool1d(_AvgPoolNd):
     """Mean over sliding windows of (N, C, L).
 
     >>> AvgPool1d(2)
@@ -96,13 +104,10 @@ class AvgPool1d(Module):
     def __init__(
         self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
     ):
-        super().__init__()
+        # PyTorch keeps 1-D pooling sizes as 1-tuples (it shows in the repr).
         one = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,)  # noqa: E731
-        self.kernel_size = one(kernel_size)
-        self.stride = one(stride if stride is not None else kernel_size)
-        self.padding = one(padding)
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
+        stride = one(stride) if stride is not None else None
+        super().__init__(one(kernel_size), stride, one(padding), ceil_mode, count_include_pad)
 
     def forward(self, input):
         return F.avg_pool1d(
@@ -114,11 +119,8 @@ class AvgPool1d(Module):
             self.count_include_pad,
         )
 
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-
-class AvgPool2d(Module):
+class AvgPool2d(_AvgPoolNd):
     """Mean over sliding windows of (N, C, H, W).
 
     >>> import glassnet
@@ -135,12 +137,7 @@ class AvgPool2d(Module):
         count_include_pad=True,
         divisor_override=None,
     ):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
         self.divisor_override = divisor_override
 
     def forward(self, input):
@@ -154,17 +151,28 @@ class AvgPool2d(Module):
             self.divisor_override,
         )
 
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
 
 class _AdaptivePool(Module):
+    _pool = None  # the F.adaptive_* function
+
     def __init__(self, output_size):
         super().__init__()
         self.output_size = output_size
 
+    def forward(self, input):
+        return self._pool(input, self.output_size)
+
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class _AdaptiveMaxPool(_AdaptivePool):
+    def __init__(self, output_size, return_indices=False):
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input):
+        return self._pool(input, self.output_size, self.return_indices)
 
 
 class AdaptiveAvgPool1d(_AdaptivePool):
@@ -175,8 +183,7 @@ class AdaptiveAvgPool1d(_AdaptivePool):
     glassnet.Size([2, 4, 3])
     """
 
-    def forward(self, input):
-        return F.adaptive_avg_pool1d(input, self.output_size)
+    _pool = staticmethod(F.adaptive_avg_pool1d)
 
 
 class AdaptiveAvgPool2d(_AdaptivePool):
@@ -187,11 +194,10 @@ class AdaptiveAvgPool2d(_AdaptivePool):
     glassnet.Size([2, 512, 1, 1])
     """
 
-    def forward(self, input):
-        return F.adaptive_avg_pool2d(input, self.output_size)
+    _pool = staticmethod(F.adaptive_avg_pool2d)
 
 
-class AdaptiveMaxPool1d(_AdaptivePool):
+class AdaptiveMaxPool1d(_AdaptiveMaxPool):
     """Max of (N, C, L) over a fixed number of evenly spread windows.
 
     >>> import glassnet
@@ -199,15 +205,10 @@ class AdaptiveMaxPool1d(_AdaptivePool):
     glassnet.Size([1, 1, 2])
     """
 
-    def __init__(self, output_size, return_indices=False):
-        super().__init__(output_size)
-        self.return_indices = return_indices
-
-    def forward(self, input):
-        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+    _pool = staticmethod(F.adaptive_max_pool1d)
 
 
-class AdaptiveMaxPool2d(_AdaptivePool):
+class AdaptiveMaxPool2d(_AdaptiveMaxPool):
     """Max of (N, C, H, W) over a fixed grid of evenly spread windows.
 
     >>> import glassnet
@@ -215,9 +216,4 @@ class AdaptiveMaxPool2d(_AdaptivePool):
     glassnet.Size([1, 1, 2, 3])
     """
 
-    def __init__(self, output_size, return_indices=False):
-        super().__init__(output_size)
-        self.return_indices = return_indices
-
-    def forward(self, input):
-        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+    _pool = staticmethod(F.adaptive_max_pool2d)

@@ -30,8 +30,8 @@ from glassnet.nn.recurrent_cell import (
     RNNCell,
     RNNCellBase,
     _check_dtype,
-    _check_state,
     _param,
+    initial_state,
 )
 from glassnet.nn.utils.rnn import PackedSequence
 from glassnet.ops.recurrent import GRUSequence, LSTMSequence, RNNSequence, Unpack
@@ -166,17 +166,15 @@ class RNNBase(Module):
                 "the features of the input."
             )
         _check_dtype(x, weights[0])
-        h0 = c0 = None
-        if hx is not None:
-            if self.mode == "LSTM":
-                if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                    raise TypeError("LSTM expects hx as a tuple (h_0, c_0)")
-                h0, c0 = hx
-            else:
-                h0 = hx
-            _check_state("h_0", h0, h_shape, x.data.dtype)
-            if c0 is not None:
-                _check_state("c_0", c0, h_shape, x.data.dtype)
+        h0, c0 = initial_state(
+            hx,
+            self.mode == "LSTM",
+            "LSTM",
+            h_shape,
+            x.data.dtype,
+            "num_layers * num_directions, batch, hidden_size; no batch dim for unbatched input",
+            ". Pass one initial state per layer and direction, or hx=None for zeros.",
+        )
         masks = None
         if self.training and self.dropout > 0 and L > 1:
             masks = [keep_mask((sum(sizes), D * H), self.dropout, x.data) for _ in range(L - 1)]

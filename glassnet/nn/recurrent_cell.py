@@ -33,12 +33,27 @@ def _param(shape, device, dtype):
     )
 
 
-def _check_state(name, h, expected, dtype):
+def initial_state(hx, lstm, who, expected, dtype, layout, advice=""):
+    """``(h_0, c_0)`` from ``hx`` (c_0 is None but for an LSTM), each checked against the
+    ``expected`` shape and the input's ``dtype``; ``layout`` and ``advice`` go into the error."""
+    if hx is None:
+        return None, None
+    if lstm:
+        if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+            raise TypeError(f"{who} expects hx as a tuple (h_0, c_0)")
+        h0, c0 = hx
+    else:
+        h0, c0 = hx, None
+    _check_state("h_0", h0, expected, dtype, layout, advice)
+    if c0 is not None:
+        _check_state("c_0", c0, expected, dtype, layout, advice)
+    return h0, c0
+
+
+def _check_state(name, h, expected, dtype, layout, advice):
     if tuple(h.data.shape) != expected:
         raise ShapeError(
-            f"expected {name} of shape {expected} (num_layers * num_directions, batch, "
-            f"hidden_size; no batch dim for unbatched input), got {tuple(h.shape)}. Pass one "
-            "initial state per layer and direction, or hx=None for zeros."
+            f"expected {name} of shape {expected} ({layout}), got {tuple(h.shape)}{advice}"
         )
     if h.data.dtype != dtype:
         raise DTypeError(f"expected {name} of dtype {dtype} (the input's), got {h.data.dtype}")
@@ -86,17 +101,14 @@ class RNNCellBase(Module):
         _check_dtype(input, self.weight_ih)
         B = shape[0] if len(shape) == 2 else 1
         h_shape = (B, self.hidden_size) if len(shape) == 2 else (self.hidden_size,)
-        h0 = c0 = None
-        if hx is not None:
-            if op is LSTMSequence:
-                if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                    raise TypeError("LSTMCell expects hx as a tuple (h_0, c_0)")
-                h0, c0 = hx
-            else:
-                h0 = hx
-            _check_cell_state("h_0", h0, h_shape, input.data.dtype)
-            if c0 is not None:
-                _check_cell_state("c_0", c0, h_shape, input.data.dtype)
+        h0, c0 = initial_state(
+            hx,
+            op is LSTMSequence,
+            "LSTMCell",
+            h_shape,
+            input.data.dtype,
+            "batch, hidden_size; no batch dim for an unbatched input",
+        )
         weights = [self.weight_ih, self.weight_hh]
         if self.bias:
             weights += [self.bias_ih, self.bias_hh]
@@ -114,16 +126,6 @@ class RNNCellBase(Module):
         if getattr(self, "nonlinearity", "tanh") != "tanh":
             s += f", nonlinearity={self.nonlinearity}"
         return s
-
-
-def _check_cell_state(name, h, expected, dtype):
-    if tuple(h.data.shape) != expected:
-        raise ShapeError(
-            f"expected {name} of shape {expected} (batch, hidden_size; no batch dim for an "
-            f"unbatched input), got {tuple(h.shape)}"
-        )
-    if h.data.dtype != dtype:
-        raise DTypeError(f"expected {name} of dtype {dtype} (the input's), got {h.data.dtype}")
 
 
 class RNNCell(RNNCellBase):

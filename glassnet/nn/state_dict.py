@@ -79,26 +79,3 @@ def _as_array(value):
     if hasattr(value, "detach"):  # a torch tensor, read through NumPy without importing torch
         value = value.detach().cpu().numpy()
     return np.asarray(value)
-
-
-class _HookHandle:
-    def __init__(self, hooks, key):
-        self.hooks, self.key = hooks, key
-
-    def remove(self):
-        self.hooks.pop(self.key, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-_hook_ids = iter(range(1 << 62))
-
-
-def _add_hook(hooks, hook):
-    key = next(_hook_ids)
-    hooks[key] = hook
-    return _HookHandle(hooks, key)

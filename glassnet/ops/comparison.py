@@ -79,6 +79,12 @@ def _as_bool(op, x):
     return bool(x)
 
 
+def _logical(name, input, other):
+    a, b = _as_bool(name, input), _as_bool(name, other)
+    _check_pair(name, input, other)
+    return Tensor._make(getattr(get_array_module(a, b), name)(a, b))
+
+
 def logical_and(input, other):
     """True where both are nonzero.
 
@@ -86,9 +92,7 @@ def logical_and(input, other):
     >>> glassnet.logical_and(glassnet.tensor([0, 1, 2]), glassnet.tensor([1, 1, 0]))
     tensor([False,  True, False])
     """
-    a, b = _as_bool("logical_and", input), _as_bool("logical_and", other)
-    _check_pair("logical_and", input, other)
-    return Tensor._make(get_array_module(a, b).logical_and(a, b))
+    return _logical("logical_and", input, other)
 
 
 def logical_or(input, other):
@@ -98,9 +102,7 @@ def logical_or(input, other):
     >>> glassnet.logical_or(glassnet.tensor([0, 0, 2]), glassnet.tensor([0, 1, 0]))
     tensor([False,  True,  True])
     """
-    a, b = _as_bool("logical_or", input), _as_bool("logical_or", other)
-    _check_pair("logical_or", input, other)
-    return Tensor._make(get_array_module(a, b).logical_or(a, b))
+    return _logical("logical_or", input, other)
 
 
 def logical_xor(input, other):
@@ -110,9 +112,7 @@ def logical_xor(input, other):
     >>> glassnet.logical_xor(glassnet.tensor([0, 1, 2]), glassnet.tensor([1, 1, 0]))
     tensor([ True, False,  True])
     """
-    a, b = _as_bool("logical_xor", input), _as_bool("logical_xor", other)
-    _check_pair("logical_xor", input, other)
-    return Tensor._make(get_array_module(a, b).logical_xor(a, b))
+    return _logical("logical_xor", input, other)
 
 
 def logical_not(input):

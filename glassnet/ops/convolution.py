@@ -248,7 +248,7 @@ def nhwc_grad_input(gm, w, g):
     if g.unit_stride and min(top, left, bottom, right) >= 0:
         # Stride 1: the input gradient is the correlation of the zero-padded output gradient
         # with the flipped kernel, so it reuses the forward's patches and one GEMM (no col2im).
-        gb = xp.zeros((g.N, g.H + top + bottom, g.W + left + right, g.O), dtype=gm.dtype)
+        gb = xp.zeros((g.N, top + g.Ho + bottom, left + g.Wo + right, g.O), dtype=gm.dtype)
         gb[:, top : top + g.Ho, left : left + g.Wo] = gm.reshape(g.N, g.Ho, g.Wo, g.O)
         rows = _patches(gb, g, g.H, g.W, 1, 1)
         wf = w[:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(-1, g.C)

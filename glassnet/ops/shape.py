@@ -51,6 +51,7 @@ from glassnet.ops.shape_slice import (  # noqa: F401
     unbind,
 )
 from glassnet.ops.shape_transpose import (  # noqa: F401
+    _shape_args,
     moveaxis,
     movedim,
     permute,
@@ -60,12 +61,6 @@ from glassnet.ops.shape_transpose import (  # noqa: F401
     transpose,
 )
 from glassnet.tensor import Tensor
-
-
-def _shape_args(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return shape
 
 
 # ---- reshape / view ------------------------------------------------------------------------

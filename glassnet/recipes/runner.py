@@ -217,20 +217,11 @@ def load_run(run_dir, device=None) -> LoadedRun:
         raise FileNotFoundError(
             f"{run_dir} has no {report.MODEL}: the run did not finish; train it again"
         )
-    model.load_state_dict(_scalars_kept(glassnet.load(weights), model.state_dict()))
+    model.load_state_dict(glassnet.load(weights))
     if device is not None:
         model.to(device)
     model.eval()
     return LoadedRun(os.fspath(run_dir), recipe, pre, model, config)
-
-
-def _scalars_kept(state, own):
-    """0-d entries (BatchNorm's num_batches_tracked) back to shape (): the safetensors writer
-    stores them as shape (1,) because np.ascontiguousarray turns 0-d arrays into 1-d ones."""
-    for key, value in state.items():
-        if key in own and tuple(own[key].shape) == () and tuple(value.shape) == (1,):
-            state[key] = value.reshape(())
-    return state
 
 
 def forward(run: LoadedRun, x, y=None, batch_size: int = 256):

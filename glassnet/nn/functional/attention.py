@@ -14,20 +14,13 @@ import math
 import numpy as np
 
 from glassnet.backend import get_array_module
-from glassnet.errors import DeviceError, DTypeError, ShapeError
-from glassnet.nn.functional.dropout import dropout, keep_mask
-from glassnet.ops.attention import AttentionWeights, ScaledDotProductAttention
-from glassnet.ops.linalg import matmul
-from glassnet.ops.linear import linear
-from glassnet.ops.shape_join import cat
-from glassnet.ops.shape_pad import pad
+from glassnet.errors import ShapeError
+from glassnet.nn.functional.dropout import keep_mask
+from glassnet.nn.functional.multihead_attention import _grad, additive_mask, mha_batch_first
+from glassnet.ops.attention import ScaledDotProductAttention
 from glassnet.tensor import Tensor
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
-
-
-def _grad(t):
-    return isinstance(t, Tensor) and t.requires_grad
 
 
 def scaled_dot_product_attention(
@@ -74,7 +67,7 @@ def scaled_dot_product_attention(
                 f"the key/value heads ({k.shape[-3]}, {v.shape[-3]})."
             )
         groups = q.shape[-3] // k.shape[-3]
-    bias = _sdpa_bias(name, attn_mask, q)
+    bias = additive_mask(name + ": ", "attn_mask", attn_mask, q.dtype, get_array_module(q), False)
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
     drop = None
@@ -89,46 +82,6 @@ def scaled_dot_product_attention(
     return ScaledDotProductAttention.apply(
         query, key, value, bias, bool(is_causal), scale, drop, True, groups, needs=needs
     )
-
-
-def _sdpa_bias(name, mask, like):
-    """SDPA's mask as an additive float mask: bool True means 'may attend'."""
-    if mask is None:
-        return None
-    xp = get_array_module(like)
-    _check_device(name + ": ", "attn_mask", mask, xp)
-    kind = mask.data.dtype.kind
-    if kind == "b":
-        return xp.where(mask.data, like.dtype.type(0), like.dtype.type(-np.inf))
-    if kind != "f":
-        raise DTypeError(
-            f"{name}: attn_mask must be bool or floating point, got {mask.data.dtype}."
-        )
-    return mask if mask.data.dtype == like.dtype else mask.to(like.dtype)
-
-
-def _check_device(label, what, mask, xp):
-    if get_array_module(mask.data) is not xp:
-        raise DeviceError(
-            f"{label}{what} is on {mask.device} but the query is on the other device; make the "
-            f"mask on the query's device (glassnet.tensor(..., device=query.device)) or move "
-            "it with .to(query.device)."
-        )
-
-
-def _mha_mask(label, mask, what, dtype, xp):
-    """MultiheadAttention's masks as additive float tensors: bool True means 'masked out'."""
-    if mask is None:
-        return None
-    _check_device(label, what, mask, xp)
-    kind = mask.data.dtype.kind
-    if kind == "b":
-        return Tensor._make(xp.where(mask.data, dtype.type(-np.inf), dtype.type(0)))
-    if kind != "f":
-        raise DTypeError(
-            f"{label}only bool and floating types of {what} are supported, got {mask.data.dtype}."
-        )
-    return mask if mask.data.dtype == dtype else mask.to(dtype)
 
 
 def multi_head_attention_forward(
@@ -206,211 +159,3 @@ def multi_head_attention_forward(
         label="multi_head_attention_forward: ",
         batch_first_out=not batched,
     )
-
-
-def _check_shapes(label, query, key, value, embed_dim, kdim, vdim, separate):
-    if query.ndim not in (2, 3):
-        raise ShapeError(
-            f"{label}query should be unbatched 2-D (L, E) or batched 3-D, but got shape "
-            f"{tuple(query.shape)}."
-        )
-    if key.ndim != query.ndim or value.ndim != query.ndim:
-        raise ShapeError(
-            f"{label}query, key and value must have the same number of dims; got query "
-            f"{tuple(query.shape)}, key {tuple(key.shape)} and value {tuple(value.shape)}."
-        )
-    for what, t, size, arg in (
-        ("query", query, embed_dim, "embed_dim"),
-        ("key", key, kdim, "kdim"),
-        ("value", value, vdim, "vdim"),
-    ):
-        if t.shape[-1] != size:
-            raise ShapeError(
-                f"{label}{what}'s last dimension is {t.shape[-1]} but {arg} is {size} (got "
-                f"{what} of shape {tuple(t.shape)}). Make the layer's {arg} match the feature "
-                "size of your data, or project the data to that size first."
-            )
-    if query.ndim == 3 and not (query.shape[0] == key.shape[0] == value.shape[0]):
-        raise ShapeError(
-            f"{label}query, key and value must have the same batch size; got shapes "
-            f"{tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}."
-        )
-    if key.shape[:-1] != value.shape[:-1] or (not separate and key.shape != value.shape):
-        raise ShapeError(
-            f"{label}key of shape {tuple(key.shape)} does not match value of shape "
-            f"{tuple(value.shape)}: each key needs one value."
-        )
-
-
-def mha_batch_first(
-    query,
-    key,
-    value,
-    embed_dim,
-    num_heads,
-    in_proj_weight,
-    in_proj_bias,
-    bias_k,
-    bias_v,
-    add_zero_attn,
-    dropout_p,
-    out_proj_weight,
-    out_proj_bias,
-    training=True,
-    key_padding_mask=None,
-    need_weights=True,
-    attn_mask=None,
-    use_separate_proj_weight=False,
-    q_proj_weight=None,
-    k_proj_weight=None,
-    v_proj_weight=None,
-    average_attn_weights=True,
-    is_causal=False,
-    label="",
-    batch_first_out=True,
-):
-    """Multi-head attention on (N, L, E) inputs, or (L, E) unbatched; what
-    ``nn.MultiheadAttention`` runs. ``label`` prefixes error messages."""
-    separate = use_separate_proj_weight
-    kdim = k_proj_weight.shape[1] if separate else embed_dim
-    vdim = v_proj_weight.shape[1] if separate else embed_dim
-    _check_shapes(label, query, key, value, embed_dim, kdim, vdim, separate)
-    if embed_dim % num_heads:
-        raise ValueError(f"{label}embed_dim {embed_dim} not divisible by num_heads {num_heads}")
-    batched = query.ndim == 3
-    same_kv, self_attn = key is value, query is key and key is value
-    if not batched:
-        query, key, value = query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0)
-        if key_padding_mask is not None:
-            key_padding_mask = key_padding_mask.unsqueeze(0)
-    n, length, _ = query.shape
-    source = key.shape[1]
-    heads, head_dim = num_heads, embed_dim // num_heads
-    xp = get_array_module(query.data)
-    dtype = query.data.dtype
-
-    if is_causal and attn_mask is None:
-        raise ValueError(
-            f"{label}is_causal=True needs attn_mask too (it is a hint that attn_mask is causal); "
-            "make one with nn.Transformer.generate_square_subsequent_mask(L)."
-        )
-    kpm = _mha_mask(label, key_padding_mask, "key_padding_mask", dtype, xp)
-    if kpm is not None and tuple(kpm.shape) != (n, source):
-        raise ShapeError(
-            f"{label}key_padding_mask has shape {tuple(key_padding_mask.shape)}, expected "
-            f"{(n, source) if batched else (source,)}: one entry per key (batch, source length)."
-        )
-    if is_causal and kpm is None and not need_weights:
-        mask = None  # SDPA builds the causal mask itself
-    else:
-        is_causal = False
-        mask = _mha_mask(label, attn_mask, "attn_mask", dtype, xp)
-        if mask is not None:
-            mask = _shaped_attn_mask(label, mask, n, heads, length, source)
-
-    q, k, v = _in_projection(
-        query,
-        key,
-        value,
-        embed_dim,
-        in_proj_weight,
-        in_proj_bias,
-        separate,
-        q_proj_weight,
-        k_proj_weight,
-        v_proj_weight,
-        self_attn,
-        same_kv,
-    )
-    if bias_k is not None and bias_v is not None:
-        k = cat([k, bias_k.reshape(1, 1, embed_dim).expand(n, 1, embed_dim)], dim=1)
-        v = cat([v, bias_v.reshape(1, 1, embed_dim).expand(n, 1, embed_dim)], dim=1)
-        mask = None if mask is None else pad(mask, (0, 1))
-        kpm = None if kpm is None else pad(kpm, (0, 1))
-    q = q.reshape(n, length, heads, head_dim).transpose(1, 2)
-    k = k.reshape(n, k.shape[1], heads, head_dim).transpose(1, 2)
-    v = v.reshape(n, v.shape[1], heads, head_dim).transpose(1, 2)
-    if add_zero_attn:
-        zeros = Tensor._make(xp.zeros((n, heads, 1, head_dim), dtype=dtype))
-        k, v = cat([k, zeros], dim=2), cat([v, zeros], dim=2)
-        mask = None if mask is None else pad(mask, (0, 1))
-        kpm = None if kpm is None else pad(kpm, (0, 1))
-    if kpm is not None:
-        kpm = kpm.reshape(n, 1, 1, kpm.shape[-1])
-        mask = kpm if mask is None else mask + kpm
-    if not training:
-        dropout_p = 0.0
-    scale = 1.0 / math.sqrt(head_dim)
-    if need_weights:
-        probs = AttentionWeights.apply(
-            q, k, mask, False, scale, False, needs=(_grad(q), _grad(k), _grad(mask))
-        )
-        if dropout_p > 0.0:
-            probs = dropout(probs, dropout_p)
-        out = matmul(probs, v)
-    else:
-        drop = None
-        if dropout_p > 0.0:
-            drop = keep_mask((n, heads, length, k.shape[2]), dropout_p, q.data)
-        out = ScaledDotProductAttention.apply(
-            q,
-            k,
-            v,
-            mask,
-            bool(is_causal),
-            scale,
-            drop,
-            True,
-            1,
-            needs=(_grad(q), _grad(k), _grad(v), _grad(mask)),
-        )
-    out = out.transpose(1, 2).reshape(n, length, embed_dim)
-    out = linear(out, out_proj_weight, out_proj_bias)
-    if not batched:
-        out = out.squeeze(0)
-    elif not batch_first_out:
-        out = out.transpose(0, 1)
-    if not need_weights:
-        return out, None
-    if average_attn_weights:
-        probs = probs.mean(dim=1)
-    return out, (probs if batched else probs.squeeze(0))
-
-
-def _shaped_attn_mask(label, mask, n, heads, length, source):
-    """A 2-D (L, S) mask stays as is (it broadcasts); a 3-D (N*H, L, S) one becomes 4-D."""
-    if mask.ndim == 2:
-        if tuple(mask.shape) != (length, source):
-            raise ShapeError(
-                f"{label}the shape of the 2-D attn_mask is {tuple(mask.shape)}, but should be "
-                f"{(length, source)} (target length, source length)."
-            )
-        return mask
-    if mask.ndim == 3:
-        if tuple(mask.shape) != (n * heads, length, source):
-            raise ShapeError(
-                f"{label}the shape of the 3-D attn_mask is {tuple(mask.shape)}, but should be "
-                f"{(n * heads, length, source)} (batch * num_heads, target length, source "
-                "length)."
-            )
-        return mask.reshape(n, heads, length, source)
-    raise ShapeError(f"{label}attn_mask must be 2-D or 3-D, got shape {tuple(mask.shape)}.")
-
-
-def _in_projection(query, key, value, e, w, b, separate, wq, wk, wv, self_attn, same_kv):
-    """q, k, v = the three input projections, sharing one matmul where the inputs are shared."""
-    bq = bk = bv = None
-    if b is not None:
-        bq, bk, bv = b.chunk(3)
-    if separate:
-        return linear(query, wq, bq), linear(key, wk, bk), linear(value, wv, bv)
-    if self_attn:
-        q, k, v = linear(query, w, b).chunk(3, dim=-1)
-        return q, k, v
-    wq, wk, wv = w.chunk(3)
-    q = linear(query, wq, bq)
-    if same_kv:
-        bkv = None if b is None else b.narrow(0, e, 2 * e)
-        k, v = linear(key, w.narrow(0, e, 2 * e), bkv).chunk(2, dim=-1)
-        return q, k, v
-    return q, linear(key, wk, bk), linear(value, wv, bv)

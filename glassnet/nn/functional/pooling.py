@@ -15,6 +15,7 @@ Arguments follow PyTorch (``stride`` defaults to ``kernel_size``; ``ceil_mode``,
 from __future__ import annotations
 
 from glassnet.errors import ShapeError
+from glassnet.nn.functional.conv import _tuple
 from glassnet.ops.pooling import (
     AdaptiveMaxPool,
     AvgPool,
@@ -35,17 +36,6 @@ __all__ = [
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
 ]
-
-
-def _tuple(value, n, name, op):
-    if isinstance(value, int):
-        return (value,) * n
-    value = tuple(int(v) for v in value)
-    if len(value) == 1:
-        return value * n
-    if len(value) != n:
-        raise ShapeError(f"{op}: expected {name} to be an int or a tuple of {n} ints, got {value}")
-    return value
 
 
 def _check_rank(op, x, nd):

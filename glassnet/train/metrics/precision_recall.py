@@ -99,67 +99,53 @@ def scores_from_matrix(
     return float(score[keep].mean())
 
 
-def _score(which, preds, targets, average, pos_label, zero_division, num_classes, threshold):
-    p, t = labels_from(which, preds, targets, threshold)
-    matrix = _bincount_matrix(p, t, num_classes)
-    return scores_from_matrix(
-        matrix, which, average, pos_label, zero_division, all_classes=num_classes is not None
-    )
+def _score_function(which, doc):
+    """The function ``precision``, ``recall`` or ``f1``: they differ only in the score."""
+
+    def score(
+        preds,
+        targets,
+        average="macro",
+        pos_label=1,
+        zero_division="warn",
+        num_classes=None,
+        threshold=0.5,
+    ):
+        p, t = labels_from(which, preds, targets, threshold)
+        matrix = _bincount_matrix(p, t, num_classes)
+        return scores_from_matrix(
+            matrix, which, average, pos_label, zero_division, all_classes=num_classes is not None
+        )
+
+    score.__name__ = score.__qualname__ = which
+    score.__doc__ = doc
+    return score
 
 
-def precision(
-    preds,
-    targets,
-    average="macro",
-    pos_label=1,
-    zero_division="warn",
-    num_classes=None,
-    threshold=0.5,
-):
+precision = _score_function(
+    "precision",
     """Of the samples predicted as a class, the fraction that truly are (tp / (tp + fp)).
 
     >>> precision([1, 1, 0, 1], [1, 0, 0, 1], average="binary")
     0.6666666666666666
-    """
-    return _score(
-        "precision", preds, targets, average, pos_label, zero_division, num_classes, threshold
-    )
-
-
-def recall(
-    preds,
-    targets,
-    average="macro",
-    pos_label=1,
-    zero_division="warn",
-    num_classes=None,
-    threshold=0.5,
-):
+    """,
+)
+recall = _score_function(
+    "recall",
     """Of the samples of a class, the fraction found (tp / (tp + fn)).
 
     >>> recall([1, 1, 0, 0], [1, 0, 0, 1], average="binary")
     0.5
-    """
-    return _score(
-        "recall", preds, targets, average, pos_label, zero_division, num_classes, threshold
-    )
-
-
-def f1(
-    preds,
-    targets,
-    average="macro",
-    pos_label=1,
-    zero_division="warn",
-    num_classes=None,
-    threshold=0.5,
-):
+    """,
+)
+f1 = _score_function(
+    "f1",
     """Harmonic mean of precision and recall (2tp / (2tp + fp + fn)).
 
     >>> f1([1, 1, 0, 0], [1, 0, 0, 1], average="binary")
     0.5
-    """
-    return _score("f1", preds, targets, average, pos_label, zero_division, num_classes, threshold)
+    """,
+)
 
 
 class _ConfusionBased(Metric):
