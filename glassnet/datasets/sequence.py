@@ -64,24 +64,23 @@ def _tokens_bundle(name, x, y, vocab, test_size, seed, description):
     return b
 
 
-def _token_task(name, verb, target, n_samples, length, vocab_size, seed, test_size):
+def _token_task(name, target, n_samples, length, vocab_size, seed, test_size):
     """Random token sequences (ids below ``vocab_size``); the target is ``target(x)``."""
     rng = np.random.default_rng(seed)
     x = rng.integers(0, vocab_size, size=(n_samples, length), dtype=np.int64)
     vocab = [str(i) if vocab_size <= 10 else f"<{i}>" for i in range(vocab_size)]
-    description = f"{verb} a sequence of {length} tokens out of {vocab_size}"
+    description = f"{name} a sequence of {length} tokens out of {vocab_size}"
     return _tokens_bundle(name, x, target(x), vocab, test_size, seed, description)
 
 
 def copy(n_samples=1000, length=8, vocab_size=10, seed=0, test_size=0.2) -> DatasetBundle:
     """Random token sequences; the target is the same sequence."""
-    return _token_task("copy", "copy", np.copy, n_samples, length, vocab_size, seed, test_size)
+    return _token_task("copy", np.copy, n_samples, length, vocab_size, seed, test_size)
 
 
 def reverse(n_samples=1000, length=8, vocab_size=10, seed=0, test_size=0.2) -> DatasetBundle:
     """Random token sequences; the target is the sequence backwards."""
     return _token_task(
-        "reverse",
         "reverse",
         lambda x: np.ascontiguousarray(x[:, ::-1]),
         n_samples,
