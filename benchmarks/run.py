@@ -36,7 +36,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = _THREADS
 
 import json  # noqa: E402
-import math  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -232,7 +231,7 @@ def scaling_table(scaling):
         "PyTorch |",
         "|---|---|---|---|---|---:|---:|",
     ]
-    for key, s in scaling.items():
+    for s in scaling.values():
         g, pt = s["glassnet"], s["PyTorch"]
         lines.append(
             f"| {s['workload']} | {s['varied']} | {', '.join(map(str, s['points']))} | "
@@ -256,25 +255,35 @@ def run_scaling(names, rounds, round_s, warmup_s):
                 med = measure(peers, rounds, round_s, warmup_s)
                 for k in series:
                     series[k].append(med[k])
-                print(f"  scaling {name} {varied}={v}: " + ", ".join(
-                    f"{k} {fmt_ms(med[k])} ms" for k in series), flush=True)
-            out[f"{name}-{varied}"] = {"workload": name, "varied": varied, "points": list(points),
-                                       **series}
+                print(
+                    f"  scaling {name} {varied}={v}: "
+                    + ", ".join(f"{k} {fmt_ms(med[k])} ms" for k in series),
+                    flush=True,
+                )
+            out[f"{name}-{varied}"] = {
+                "workload": name,
+                "varied": varied,
+                "points": list(points),
+                **series,
+            }
     return out
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few short rounds")
-    parser.add_argument("--only", default="", help="comma-separated workloads: " + ",".join(WORKLOADS))
+    parser.add_argument(
+        "--only", default="", help="comma-separated workloads: " + ",".join(WORKLOADS)
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--no-scaling", action="store_true")
     parser.add_argument("--no-tinygrad", action="store_true")
     parser.add_argument("--output", default=None, help="JSON path (default results/<machine>.json)")
-    parser.add_argument("--memory-probe", nargs=3, metavar=("WORKLOAD", "PEER", "STEPS"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--memory-probe", nargs=3, metavar=("WORKLOAD", "PEER", "STEPS"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     limit_threads(args.threads)
     if args.memory_probe:
@@ -291,8 +300,11 @@ def main(argv=None):
     if skip_tg:
         print(f"tinygrad: {skip_tg}")
     info = machine()
-    print(f"machine: {info['cpu']}, {info['cores']} cores, {args.threads} threads, "
-          f"BLAS {[b.get('internal_api') for b in info['blas']]}", flush=True)
+    print(
+        f"machine: {info['cpu']}, {info['cores']} cores, {args.threads} threads, "
+        f"BLAS {[b.get('internal_api') for b in info['blas']]}",
+        flush=True,
+    )
     results = {}
     for name in names:
         module = load(name)
@@ -312,8 +324,10 @@ def main(argv=None):
     print("\nMedian time per training step (inference: per forward), same process, interleaved\n")
     print(main_table(results))
     if scaling:
-        print("\nScaling: step time as batch size and depth double; exponent = fitted slope of "
-              "log(time) on log(size)\n")
+        print(
+            "\nScaling: step time as batch size and depth double; exponent = fitted slope of "
+            "log(time) on log(size)\n"
+        )
         print(scaling_table(scaling))
     path = args.output or os.path.join(RESULTS, machine_slug(info) + ".json")
     old = {}

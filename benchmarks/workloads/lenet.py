@@ -22,7 +22,11 @@ def make(nn, depth=1):
 
     features = nn.Sequential(*stage(1, 6, 2), *stage(6, 16, 0))
     classifier = nn.Sequential(
-        nn.Flatten(), nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120),
+        nn.ReLU(),
+        nn.Linear(120, 84),
+        nn.ReLU(),
         nn.Linear(84, 10),
     )
     return nn.Sequential(OrderedDict(features=features, classifier=classifier))

@@ -38,6 +38,9 @@ def _ntuple(value, n):
 
 
 class _ConvNd(Module):
+    """What every convolution layer shares: checks, parameters, initialisation and repr. Its
+    constructor is Conv1d/Conv2d's; a transposed convolution adds ``output_padding``."""
+
     _nd = 2
     _transposed = False
 
@@ -54,7 +57,6 @@ class _ConvNd(Module):
         padding_mode="zeros",
         device=None,
         dtype=None,
-        output_padding=0,
     ):
         super().__init__()
         nd = self._nd
@@ -82,7 +84,7 @@ class _ConvNd(Module):
         self.padding = _ntuple(padding, nd)
         self.dilation = _ntuple(dilation, nd)
         self.transposed = self._transposed
-        self.output_padding = _ntuple(output_padding, nd)
+        self.output_padding = (0,) * nd  # a transposed convolution sets its own
         self.groups = groups
         self.padding_mode = padding_mode
         shape = (
@@ -129,35 +131,7 @@ class _ConvNd(Module):
 
 
 class _Conv(_ConvNd):
-    """Conv1d/Conv2d: PyTorch's constructor signature (no ``output_padding``) and forward."""
-
-    def __init__(
-        self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        padding_mode="zeros",
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-        )
+    """Conv1d/Conv2d: convolution with any of the padding modes."""
 
     def forward(self, input):
         weight, bias = self._parameters["weight"], self._parameters["bias"]
@@ -229,8 +203,8 @@ class _ConvTranspose(_ConvNd):
             padding_mode,
             device,
             dtype,
-            output_padding,
         )
+        self.output_padding = _ntuple(output_padding, self._nd)
 
     def forward(self, input, output_size=None):
         weight, bias = self._parameters["weight"], self._parameters["bias"]

@@ -193,78 +193,6 @@ def conv_grad_input(grad, w, g, grad_rows=None):
     return xp.ascontiguousarray(dx.transpose(1, 0, 2, 3))
 
 
-# Channels-last kernels for ungrouped convolutions (the common case). Patches are built as
-# (N*Ho*Wo, kh*kw*C) rows, so forward, weight gradient and input gradient are each one large
-# GEMM with no transposes of big arrays; outputs and input gradients are NCHW-shaped views of
-# channels-last (N, H, W, C) memory, which the next convolution then reads without a copy.
-
-
-def _nhwc_padded(x, g):
-    """x (N, C, H, W) of any layout -> zero-padded channels-last (N, Hb, Wb, C)."""
-    xt = x.transpose(0, 2, 3, 1)
-    if g.pt == g.pb == g.pl == g.pr == 0:
-        return xt
-    xp = get_array_module(x)
-    buf = xp.zeros((g.N, g.Hb, g.Wb, g.C), dtype=x.dtype)
-    buf[:, g.pt : g.pt + g.H, g.pl : g.pl + g.W] = xt
-    return buf
-
-
-def _patches(xb, g, n_out_h, n_out_w, sh, sw):
-    """Channels-last (N, Hb, Wb, C) -> (N*Ho*Wo, kh*kw*C) patch rows: one view, one copy."""
-    xp = get_array_module(xb)
-    sn, sy, sx, sc = xb.strides
-    n, _, _, c = xb.shape
-    view = xp.lib.stride_tricks.as_strided(
-        xb,
-        (n, n_out_h, n_out_w, g.kh, g.kw, c),
-        (sn, sh * sy, sw * sx, g.dh * sy, g.dw * sx, sc),
-    )
-    return xp.ascontiguousarray(view).reshape(n * n_out_h * n_out_w, g.kh * g.kw * c)
-
-
-def nhwc_forward(x, w, bias, g):
-    """Ungrouped convolution: returns the (N, O, Ho, Wo) output view and the patch rows."""
-    rows = _patches(_nhwc_padded(x, g), g, g.Ho, g.Wo, g.sh, g.sw)
-    y = rows @ w.transpose(2, 3, 1, 0).reshape(-1, g.O)
-    if bias is not None:
-        y += bias
-    return y.reshape(g.N, g.Ho, g.Wo, g.O).transpose(0, 3, 1, 2), rows
-
-
-def nhwc_grad_weight(gm, rows, g):
-    """dL/dw (O, C, kh, kw) from the output gradient rows (M, O) and the patch rows (M, K)."""
-    xp = get_array_module(gm)
-    dw = (rows.T @ gm).reshape(g.kh, g.kw, g.C, g.O)
-    return xp.ascontiguousarray(dw.transpose(3, 2, 0, 1))
-
-
-def nhwc_grad_input(gm, w, g):
-    """dL/dx (N, C, H, W view of channels-last memory) from the output gradient rows (M, O)."""
-    xp = get_array_module(gm)
-    top, left = g.dh * (g.kh - 1) - g.pt, g.dw * (g.kw - 1) - g.pl
-    bottom = g.H + g.dh * (g.kh - 1) - top - g.Ho
-    right = g.W + g.dw * (g.kw - 1) - left - g.Wo
-    if g.unit_stride and min(top, left, bottom, right) >= 0:
-        # Stride 1: the input gradient is the correlation of the zero-padded output gradient
-        # with the flipped kernel, so it reuses the forward's patches and one GEMM (no col2im).
-        gb = xp.zeros((g.N, top + g.Ho + bottom, left + g.Wo + right, g.O), dtype=gm.dtype)
-        gb[:, top : top + g.Ho, left : left + g.Wo] = gm.reshape(g.N, g.Ho, g.Wo, g.O)
-        rows = _patches(gb, g, g.H, g.W, 1, 1)
-        wf = w[:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(-1, g.C)
-        return (rows @ wf).reshape(g.N, g.H, g.W, g.C).transpose(0, 3, 1, 2)
-    dcols = (gm @ w.transpose(0, 2, 3, 1).reshape(g.O, -1)).reshape(
-        g.N, g.Ho, g.Wo, g.kh, g.kw, g.C
-    )
-    dxb = xp.zeros((g.N, g.Hb, g.Wb, g.C), dtype=gm.dtype)
-    h_end, w_end = g.sh * (g.Ho - 1) + 1, g.sw * (g.Wo - 1) + 1
-    for i in range(g.kh):
-        for j in range(g.kw):
-            y0, x0 = i * g.dh, j * g.dw
-            dxb[:, y0 : y0 + h_end : g.sh, x0 : x0 + w_end : g.sw] += dcols[:, :, :, i, j]
-    return dxb[:, g.pt : g.pt + g.H, g.pl : g.pl + g.W].transpose(0, 3, 1, 2)
-
-
 def _as_4d(x, w):
     """View x and w as 2-D convolution operands: add the batch dim of an unbatched input and a
     height of 1 to 1-D signals."""
@@ -286,10 +214,7 @@ class Convolution(Function):
         if w.ndim == 3:
             stride, dilation, padding = (1, *stride), (1, *dilation), (0, 0, *padding)
         g = Geometry(x4.shape, w4.shape, stride, padding, dilation, groups)
-        if groups == 1:
-            y, cols = nhwc_forward(x4, w4, bias, g)
-        else:
-            y, cols = conv_forward(x4, w4, bias, g)
+        y, cols = conv_forward(x4, w4, bias, g)
         self.g, self.w4, self.cols = g, w4, cols
         self.has_bias = bias is not None
         return y.reshape(self._out_shape(y))
@@ -303,12 +228,6 @@ class Convolution(Function):
         nodes = self.next_functions  # None where an input needs no gradient
         need_x, need_w = nodes[0] is not None, nodes[1] is not None
         grad = grad.reshape(g.N, g.O, g.Ho, g.Wo)
-        if g.G == 1:
-            xp = get_array_module(grad)
-            gm = xp.ascontiguousarray(grad.transpose(0, 2, 3, 1)).reshape(-1, g.O)
-            dx = nhwc_grad_input(gm, self.w4, g).reshape(self.x_shape) if need_x else None
-            dw = nhwc_grad_weight(gm, self.cols, g).reshape(self.w_shape) if need_w else None
-            return dx, dw, gm.sum(axis=0) if self.has_bias else None
         grad_rows = _grad_rows(grad, g)
         dx = conv_grad_input(grad, self.w4, g, grad_rows).reshape(self.x_shape) if need_x else None
         dw = conv_grad_weight(grad_rows, self.cols, g, self.w_shape) if need_w else None
