@@ -32,7 +32,8 @@ test: lint
 		$(PY) -m pytest -n 2 --dist loadgroup glassnet tests README.md docs
 
 bench: $(VENV)/.test-installed
-	$(PY) benchmarks/overhead.py
+	$(PIP) -r benchmarks/requirements.txt
+	$(PY) -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -130,11 +130,14 @@ def limit_threads(n):
     torch.set_num_threads(n)
 
 
+CLOCK = time.perf_counter  # --clock cpu: time.process_time
+
+
 def time_steps(step, n):
-    start = time.perf_counter()
+    start = CLOCK()
     for _ in range(n):
         step()
-    return (time.perf_counter() - start) / n
+    return (CLOCK() - start) / n
 
 
 def measure(peers, rounds, round_s, warmup_s):
@@ -277,6 +280,13 @@ def main(argv=None):
     )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="cpu: process CPU time, robust on a busy machine (use with --threads 1: with more "
+        "threads it also counts BLAS/OpenMP threads spinning)",
+    )
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--no-scaling", action="store_true")
     parser.add_argument("--no-tinygrad", action="store_true")
@@ -286,6 +296,8 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     limit_threads(args.threads)
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     if args.memory_probe:
         w, p, n = args.memory_probe
         memory_probe(w, p, int(n))
@@ -340,6 +352,7 @@ def main(argv=None):
     old.setdefault("scaling", {}).update(scaling)
     old["machine"] = info
     old["quick"] = args.quick
+    old["clock"] = args.clock
     old["time"] = time.strftime("%Y-%m-%d %H:%M:%S")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 LR = 0.01
 
 
 def torch_module():
+    """torch, with as many threads as NumPy's BLAS (the runner sets OMP_NUM_THREADS)."""
     import torch
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     return torch
 
 

@@ -61,12 +61,36 @@ def needs_grad(*tensors):
     return tuple(t is not None and t.requires_grad for t in tensors)
 
 
+def _channel_sum(xp, a, c, s):
+    """Per-channel sums of an (N, C*S) array: two BLAS matrix-vector products, several times
+    faster than ``sum(axis=(0, 2))`` on (N, C, S)."""
+    col = xp.ones(a.shape[0], dtype=a.dtype) @ a
+    return col if s == 1 else col.reshape(c, s) @ xp.ones(s, dtype=a.dtype)
+
+
+def _channel_dot(xp, a, b, c, s):
+    """Per-channel sums of ``a * b`` over (N, C*S) arrays, without an (N, C*S) temporary."""
+    col = xp.einsum("nk,nk->k", a, b)
+    return col if s == 1 else col.reshape(c, s) @ xp.ones(s, dtype=a.dtype)
+
+
+def _spread(xp, v, s):
+    """A per-channel vector repeated to (C*S,), so it broadcasts along the rows of an (N, C*S)
+    array: NumPy's contiguous inner loop there is a few times faster than broadcasting a
+    (C, 1) column over (N, C, S)."""
+    return v if s == 1 else xp.repeat(v, s)
+
+
 class BatchNorm(Function):
     """Batch norm over every axis but the channel axis 1 of an (N, C, ...) array.
 
     In training mode the batch statistics normalise, and ``running_mean``/``running_var`` (arrays
     or None) are updated in place: ``running = (1 - momentum) * running + momentum * batch`` with
     the unbiased batch variance, as PyTorch does. Otherwise the running statistics normalise.
+
+    The input is viewed as (N, C*S) (S: the spatial size) and every per-channel coefficient is
+    spread to a (C*S,) row, so each pass over the data is one fast contiguous NumPy loop; the
+    forward is ``(x - mean) * (weight * invstd) + bias`` in three such passes.
     """
 
     def forward(
@@ -81,45 +105,61 @@ class BatchNorm(Function):
         eps,
         needs=(True, True, True),
     ):
-        self.needs = needs
         xp = get_array_module(x)
-        shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
-        self.axes = axes = (0,) + tuple(range(2, x.ndim))
-        self.training = training
-        self.weight = weight
-        self.shape = shape
+        self.needs, self.training, self.weight, self.x_shape = needs, training, weight, x.shape
+        n, c = x.shape[0], x.shape[1]
+        self.s = s = _prod(x.shape[2:])
+        X = x.reshape(n, c * s)
         if training:
-            xhat, invstd, mean, var = _normalize(x, axes, eps)
+            m = n * s
+            mean = _channel_sum(xp, X, c, s) / m
+            xc = X - _spread(xp, mean, s)
+            var = _channel_dot(xp, xc, xc, c, s) / m
             if running_mean is not None:
-                n = x.size // x.shape[1]
                 running_mean *= 1 - momentum
-                running_mean += momentum * mean.reshape(-1)
+                running_mean += momentum * mean
                 running_var *= 1 - momentum
-                running_var += (momentum * n / (n - 1)) * var.reshape(-1)
-            self.xhat, self.invstd = xhat, invstd
+                running_var += (momentum * m / (m - 1)) * var
         else:
-            invstd = (1 / xp.sqrt(running_var + eps)).reshape(shape)
-            self.invstd = invstd
-            self.x, self.mean = x, running_mean.reshape(shape)
-            xhat = (x - self.mean) * invstd
-        return _affine(
-            xhat,
-            None if weight is None else weight.reshape(shape),
-            None if bias is None else bias.reshape(shape),
-        )
+            mean, var = running_mean, running_var
+        self.invstd = invstd = 1 / xp.sqrt(var + eps)
+        scale = invstd if weight is None else weight * invstd
+        if training:
+            self.xc = xc
+            out = xc * _spread(xp, scale, s)
+            if bias is not None:
+                out += _spread(xp, bias, s)
+        else:
+            self.X, self.mean = X, mean
+            shift = -mean * scale if bias is None else bias - mean * scale
+            out = X * _spread(xp, scale, s)
+            out += _spread(xp, shift, s)
+        return out.reshape(x.shape)
 
     def backward(self, grad):
-        axes, shape = self.axes, self.shape
-        xhat = self.xhat if self.training else (self.x - self.mean) * self.invstd
-        gw = (grad * xhat).sum(axis=axes) if self.weight is not None and _wants(self, 1) else None
-        gb = grad.sum(axis=axes) if _wants(self, 2) else None
+        xp = get_array_module(grad)
+        n, s, invstd = grad.shape[0], self.s, self.invstd
+        c = invstd.shape[0]
+        G = grad.reshape(n, c * s)
+        if self.training:
+            xc = self.xc
+        else:  # rare (a backward through an eval-mode layer): rebuild x - mean here
+            xc = self.X - _spread(xp, self.mean, s)
+        want_w = self.weight is not None and _wants(self, 1)
+        sg = _channel_sum(xp, G, c, s) if _wants(self, 2) or self.training else None
+        sgc = _channel_dot(xp, G, xc, c, s) if want_w or self.training else None
+        gw = sgc * invstd if want_w else None
+        gb = sg if _wants(self, 2) else None
         gx = None
         if _wants(self, 0):
-            dxhat = grad if self.weight is None else grad * self.weight.reshape(shape)
+            a = invstd if self.weight is None else self.weight * invstd
+            gx = G * _spread(xp, a, s)
             if self.training:
-                gx = _input_grad(dxhat, xhat, self.invstd, axes)
-            else:
-                gx = dxhat * self.invstd
+                # dx = a * (g - mean(g) - xhat * mean(g * xhat)), with xhat = xc * invstd
+                m = n * s
+                gx -= xc * _spread(xp, a * (invstd * invstd) * (sgc / m), s)
+                gx -= _spread(xp, a * (sg / m), s)
+            gx = gx.reshape(self.x_shape)
         return gx, gw, gb
 
 
