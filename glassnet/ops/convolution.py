@@ -98,11 +98,14 @@ def im2col(x, g):
     xp = get_array_module(x)
     xb = _padded(x, g)
     sn, sc, sy, sx = xb.strides
-    view = xp.lib.stride_tricks.as_strided(
-        xb,
-        (g.C, g.kh, g.kw, g.N, g.Ho, g.Wo),
-        (sc, g.dh * sy, g.dw * sx, sn, g.sh * sy, g.sw * sx),
-    )
+    shape = (g.C, g.kh, g.kw, g.N, g.Ho, g.Wo)
+    strides = (sc, g.dh * sy, g.dw * sx, sn, g.sh * sy, g.sw * sx)
+    if xp.__name__ == "numpy" and xb.flags.c_contiguous:
+        # The ndarray constructor makes the same view ~7x faster than as_strided (which
+        # matters for small batches, where per-call overhead dominates).
+        view = xp.ndarray(shape, xb.dtype, xb, 0, strides)
+    else:
+        view = xp.lib.stride_tricks.as_strided(xb, shape, strides)
     return xp.ascontiguousarray(view).reshape(g.C * g.kh * g.kw, g.N * g.Ho * g.Wo)
 
 

@@ -22,23 +22,6 @@ from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 
 
-def _normalize(x, axes, eps):
-    """(xhat, invstd, mean, var) of ``x`` over ``axes``, the reduced axes kept as size 1."""
-    xp = get_array_module(x)
-    mean = x.mean(axis=axes, keepdims=True)
-    xc = x - mean
-    var = xp.mean(xc * xc, axis=axes, keepdims=True)
-    invstd = 1 / xp.sqrt(var + eps)
-    return xc * invstd, invstd, mean, var
-
-
-def _input_grad(dxhat, xhat, invstd, axes):
-    """The gradient through (x - mean) / std, given the gradient of xhat."""
-    mean_d = dxhat.mean(axis=axes, keepdims=True)
-    mean_dx = (dxhat * xhat).mean(axis=axes, keepdims=True)
-    return invstd * (dxhat - mean_d - xhat * mean_dx)
-
-
 def _affine(xhat, weight, bias):
     """``xhat * weight + bias`` (either may be None) as a new array: the output must not share
     memory with the saved ``xhat``, or an in-place op on the output would corrupt the backward."""
@@ -177,13 +160,19 @@ def _row_normalize(x, eps):
     return xc, invstd
 
 
-def _row_input_grad(dxhat, xhat, invstd):
-    """``_input_grad`` over the rows of 2-D arrays, with the same BLAS row sums."""
+def _row_input_grad(dxhat, xhat, invstd, own=False):
+    """The gradient through (x - mean) / std over the rows of 2-D arrays, given the gradient of
+    xhat: ``invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))``, row sums by BLAS.
+    ``own``: dxhat is a scratch array that may become the result."""
     xp = get_array_module(dxhat)
     d = dxhat.shape[1]
     mean_d = dxhat @ xp.ones(d, dtype=dxhat.dtype) / d
     mean_dx = xp.einsum("ij,ij->i", dxhat, xhat) / d
-    gx = dxhat - mean_d[:, None]
+    if own:
+        gx = dxhat
+        gx -= mean_d[:, None]
+    else:
+        gx = dxhat - mean_d[:, None]
     gx -= xhat * mean_dx[:, None]
     gx *= invstd
     return gx
@@ -211,42 +200,50 @@ class LayerNorm(Function):
         if self.weight is not None and _wants(self, 1):
             gw = xp.einsum("ij,ij->j", g, self.xhat).reshape(self.param_shape)
         if _wants(self, 2):
-            gb = g.sum(axis=0).reshape(self.param_shape)
+            gb = (xp.ones(g.shape[0], dtype=g.dtype) @ g).reshape(self.param_shape)
         if _wants(self, 0):
-            dxhat = g if self.weight is None else g * self.weight.reshape(-1)
-            gx = _row_input_grad(dxhat, self.xhat, self.invstd).reshape(self.x_shape)
+            own = self.weight is not None
+            dxhat = g * self.weight.reshape(-1) if own else g
+            gx = _row_input_grad(dxhat, self.xhat, self.invstd, own).reshape(self.x_shape)
         return gx, gw, gb
 
 
 class GroupNorm(Function):
     """Group norm of an (N, C, ...) array: each of ``groups`` channel groups normalised per
-    sample, then a per-channel weight and bias."""
+    sample, then a per-channel weight and bias (spread to (C*S,) rows, as in BatchNorm, so the
+    affine passes are contiguous)."""
 
     def forward(self, x, weight, bias, groups, eps, needs=(True, True, True)):
+        xp = get_array_module(x)
         self.needs = needs
         n, c = x.shape[0], x.shape[1]
+        self.s = s = _prod(x.shape[2:])
         xhat, invstd = _row_normalize(x.reshape(n * groups, -1), eps)
         self.xhat, self.invstd, self.weight, self.x_shape = xhat, invstd, weight, x.shape
-        self.cs = (n, c, -1)
-        out = _affine(
-            xhat.reshape(self.cs),
-            None if weight is None else weight[:, None],
-            None if bias is None else bias[:, None],
-        )
+        X = xhat.reshape(n, c * s)
+        if weight is None:
+            out = X.copy() if bias is None else X + _spread(xp, bias, s)
+        else:
+            out = X * _spread(xp, weight, s)
+            if bias is not None:
+                out += _spread(xp, bias, s)
         return out.reshape(x.shape)
 
     def backward(self, grad):
         xp = get_array_module(grad)
-        g = grad.reshape(self.cs)
+        n, s = grad.shape[0], self.s
+        c = grad.shape[1]
+        G = grad.reshape(n, c * s)
         gw = gb = gx = None
         if self.weight is not None and _wants(self, 1):
-            gw = xp.einsum("ncs,ncs->c", g, self.xhat.reshape(self.cs))
+            gw = _channel_dot(xp, G, self.xhat.reshape(n, c * s), c, s)
         if _wants(self, 2):
-            gb = g.sum(axis=(0, 2))
+            gb = _channel_sum(xp, G, c, s)
         if _wants(self, 0):
-            dxhat = g if self.weight is None else g * self.weight[:, None]
+            own = self.weight is not None
+            dxhat = G * _spread(xp, self.weight, s) if own else G
             dxhat = dxhat.reshape(self.xhat.shape)
-            gx = _row_input_grad(dxhat, self.xhat, self.invstd).reshape(self.x_shape)
+            gx = _row_input_grad(dxhat, self.xhat, self.invstd, own).reshape(self.x_shape)
         return gx, gw, gb
 
 

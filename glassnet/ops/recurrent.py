@@ -190,13 +190,16 @@ class _Sequence(Function):
 
 def _bias_grads(dgx, dgh, needed):
     """Column sums for b_ih and b_hh; one reduction when both see the same gradient (LSTM,
-    RNN), copied so the two .grad arrays never alias."""
-    gi = dgx.sum(0) if needed[0] is not None else None
+    RNN), copied so the two .grad arrays never alias. The sums are BLAS ``ones @ dG``, faster
+    than ``dG.sum(0)``."""
+    xp = get_array_module(dgx)
+    ones = xp.ones(dgx.shape[0], dtype=dgx.dtype)
+    gi = ones @ dgx if needed[0] is not None else None
     if needed[1] is None:
         return [gi, None]
     if dgh is not dgx:
-        return [gi, dgh.sum(0)]
-    return [gi, gi.copy() if gi is not None else dgh.sum(0)]
+        return [gi, ones @ dgh]
+    return [gi, gi.copy() if gi is not None else ones @ dgh]
 
 
 def _initial(h, n, B, H, order):

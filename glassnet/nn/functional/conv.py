@@ -30,6 +30,9 @@ def _where(op):
 
 
 def _tuple(value, n, name, op):
+    # Layers pass tuples of ints already: the common case returns at once (it runs per call).
+    if value.__class__ is tuple and len(value) == n and all(v.__class__ is int for v in value):
+        return value
     if isinstance(value, int):
         return (value,) * n
     value = tuple(int(v) for v in value)

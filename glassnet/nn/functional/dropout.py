@@ -57,7 +57,10 @@ def keep_mask(shape, p, like):
         return xp.zeros(shape, dtype=like.dtype)
     draw_dtype = like.dtype if like.dtype.itemsize >= 4 else "float32"
     u = grandom.rng(device_of(like)).random(shape, dtype=draw_dtype)
-    return (u >= p).astype(like.dtype) * like.dtype.type(1.0 / (1.0 - p))
+    scale = like.dtype.type(1.0 / (1.0 - p))
+    if u.dtype == like.dtype:  # the mask overwrites the draws: one pass, no second array
+        return xp.multiply(u >= p, scale, out=u)
+    return (u >= p).astype(like.dtype) * scale
 
 
 def _masked(input, mask_shape, p, inplace):

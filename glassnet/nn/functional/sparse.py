@@ -33,14 +33,15 @@ class EmbeddingLookup(Function):
 
     def forward(self, weight, indices, padding_idx, scale_grad_by_freq):
         xp = get_array_module(weight)
-        self.indices, self.num, self.padding_idx = indices, weight.shape[0], padding_idx
+        self.indices, self.padding_idx = indices, padding_idx
+        self.num, self.dim = weight.shape
         self.scale_grad_by_freq = scale_grad_by_freq
         return xp.take(weight, indices, axis=0)
 
     def backward(self, grad):
         xp = get_array_module(grad)
         ids = self.indices.reshape(-1)
-        rows = grad.reshape(ids.size, -1)
+        rows = grad.reshape(ids.size, self.dim)
         if self.scale_grad_by_freq:
             counts = xp.bincount(ids, minlength=self.num)
             rows = rows / counts[ids][:, None].astype(rows.dtype)
