@@ -23,7 +23,10 @@ from glassnet.errors import AutogradError, DTypeError, ShapeError
 class Tensor:
     """A multi-dimensional array with autograd. Make one with ``glassnet.tensor(...)``."""
 
-    # Class-level defaults keep creation cheap: an op's output only sets what differs.
+    # ``data`` and ``_version`` are set by every constructor, so they live in slots (a tensor
+    # without a graph then needs no instance dict at all); the rest are class-level defaults,
+    # so an op's output only sets what differs.
+    __slots__ = ("data", "_version", "__dict__", "__weakref__")
     grad = None
     grad_fn = None
     requires_grad = False

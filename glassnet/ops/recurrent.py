@@ -278,37 +278,37 @@ class LSTMSequence(_Sequence):
 
     def run_backward(self, xp, dext, dcext, ext, cext, cols, w, saved, plan, d, H):
         G, TC = saved
-        N = G.shape[0]
-        i, f, g, o = G[:, :H], G[:, H : 2 * H], G[:, 2 * H : 3 * H], G[:, 3 * H :]
-        # Everything but dh and dc is known before the loop: precompute it in a few big ops.
-        K = xp.empty((N, 3, H), G.dtype)
-        K0, K1, K2 = K[:, 0], K[:, 1], K[:, 2]
-        xp.subtract(1, i, out=K0)  # i (1 - i) g
-        K0 *= i
-        K0 *= g
-        xp.subtract(1, f, out=K1)  # f (1 - f) c_prev
-        K1 *= f
-        K1 *= cext[plan.prev_all[d], cols]
-        xp.multiply(g, g, out=K2)  # (1 - g^2) i
-        xp.subtract(1, K2, out=K2)
-        K2 *= i
-        Po = 1 - o  # o (1 - o) tanh(c)
-        Po *= o
-        Po *= TC
-        Q = TC * TC  # (1 - tanh(c)^2) o
-        xp.subtract(1, Q, out=Q)
-        Q *= o
+        H2, H3 = 2 * H, 3 * H
         dG = xp.empty_like(G)
-        dG3 = dG.reshape(N, 4, H)
         w_hh = w[1]
+        # The gate derivatives are formed step by step, on rows that are still in cache,
+        # rather than precomputed over the whole sequence: a dozen passes over (N, H) arrays
+        # cost several times more than the same work done in (B, H) pieces.
         for rows, prev, out in reversed(plan.steps[d]):
+            a = G[rows]
+            i, f, g, o = a[:, :H], a[:, H:H2], a[:, H2:H3], a[:, H3:]
+            tc = TC[rows]
             dh = dext[out, cols]
             dc = dcext[out, cols]
-            dc += dh * Q[rows]
-            xp.multiply(dc[:, None, :], K[rows], out=dG3[rows, :3])
-            xp.multiply(dh, Po[rows], out=dG3[rows, 3])
-            dext[prev, cols] += dG[rows] @ w_hh
-            dcext[prev, cols] += dc * f[rows]
+            t = tc * tc  # dc += dh * o * (1 - tanh(c)^2)
+            xp.subtract(1, t, out=t)
+            t *= o
+            t *= dh
+            dc += t
+            da = dG[rows]
+            xp.subtract(1, a, out=da)
+            da *= a  # s (1 - s): the sigmoid gates' slope
+            dg = da[:, H2:H3]
+            xp.multiply(g, g, out=dg)
+            xp.subtract(1, dg, out=dg)  # 1 - g^2: the cell gate's tanh slope
+            da[:, :H] *= g
+            da[:, H:H2] *= cext[prev, cols]
+            dg *= i
+            da[:, H3:] *= tc
+            da.reshape(-1, 4, H)[:, :3] *= dc[:, None, :]
+            da[:, H3:] *= dh
+            dext[prev, cols] += da @ w_hh
+            dcext[prev, cols] += dc * f
         return dG, dG
 
 
