@@ -31,7 +31,7 @@ def make(nn):
 
         def forward(self, x):
             t = x.shape[1]
-            mask = torch.ones(t, t, dtype=torch.bool).triu(1)
+            mask = torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1)
             h = self.token(x) + self.position(torch.arange(t, device=x.device))
             return self.head(self.norm(self.blocks(h, mask=mask, is_causal=True)))
 
