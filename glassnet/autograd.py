@@ -68,6 +68,10 @@ class Function:
     is_view = False
     saves_inputs = True
     saves_output = False
+    # Elementwise ops between two tensors whose callers leave the check that the shapes
+    # broadcast to NumPy, for speed: a failure is then explained with ``error_name``.
+    broadcasts = False
+    error_name = None
     # Rarely set, so they live on the class until a hook, retain_grad or release sets them.
     _hooks = None
     _retained = None
@@ -87,39 +91,45 @@ class Function:
         if backend._cupy is not None:  # without CuPy every array is on the CPU
             _check_devices(cls, args)
         fn = _new(cls)
-        # Every op runs through here, so one and two arguments (most ops) get unrolled paths
-        # that also record the graph without building intermediate lists.
+        # Every op runs through here, so one and two arguments without keywords (most ops) get
+        # unrolled paths that also record the graph without building intermediate lists.
         n = len(args)
-        if n == 2:
-            a, b = args
-            if isinstance(a, Tensor):
-                if isinstance(b, Tensor):
-                    out = fn.forward(a.data, b.data, **kwargs)
-                    track = a.requires_grad or b.requires_grad
-                else:
-                    out = fn.forward(a.data, b, **kwargs)
-                    track = a.requires_grad
-            elif isinstance(b, Tensor):
-                out = fn.forward(a, b.data, **kwargs)
-                track = b.requires_grad
-            else:
-                out = fn.forward(a, b, **kwargs)
-                track = False
-        elif n == 1 and isinstance(args[0], Tensor):
-            a = args[0]
-            out = fn.forward(a.data, **kwargs)
-            track = a.requires_grad
-        else:
-            arrays = []
-            track = False
-            for a in args:
+        try:
+            if kwargs:
+                out, track = _forward_general(fn, args, kwargs)
+                n = -1  # record through the general path too
+            elif n == 2:
+                a, b = args
                 if isinstance(a, Tensor):
-                    arrays.append(a.data)
-                    if a.requires_grad:
-                        track = True
+                    if isinstance(b, Tensor):
+                        out = fn.forward(a.data, b.data)
+                        track = a.requires_grad or b.requires_grad
+                    else:
+                        out = fn.forward(a.data, b)
+                        track = a.requires_grad
+                elif isinstance(b, Tensor):
+                    out = fn.forward(a, b.data)
+                    track = b.requires_grad
                 else:
-                    arrays.append(a)
-            out = fn.forward(*arrays, **kwargs)
+                    out = fn.forward(a, b)
+                    track = False
+            elif n == 1 and isinstance(args[0], Tensor):
+                a = args[0]
+                out = fn.forward(a.data)
+                track = a.requires_grad
+            elif n == 3:  # linear(x, w, b), reductions (x, dims, keepdim)
+                a, b, c = args
+                ta, tb, tc = isinstance(a, Tensor), isinstance(b, Tensor), isinstance(c, Tensor)
+                out = fn.forward(a.data if ta else a, b.data if tb else b, c.data if tc else c)
+                track = (
+                    (ta and a.requires_grad) or (tb and b.requires_grad) or (tc and c.requires_grad)
+                )
+            else:
+                out, track = _forward_general(fn, args, kwargs)
+        except ValueError:
+            if cls.broadcasts:  # callers leave the broadcasting check to NumPy: explain it
+                _check_broadcast(cls, args)
+            raise
         if out.__class__ is not _ndarray:
             out = backend.get_array_module(out).asarray(out)
         result = _new(Tensor)
@@ -134,11 +144,8 @@ class Function:
         # Record the graph: one node per input (None for constants), and the version of every
         # input tensor that backward reads, so it notices in-place changes made after this op.
         save = cls.saves_inputs
-        if n == 2 and (a.__class__ is Tensor or isinstance(a, Tensor)):
-            if a.requires_grad:
-                na = a.grad_fn or a
-            else:
-                na = None
+        if n == 2 and isinstance(a, Tensor):
+            na = (a.grad_fn or a) if a.requires_grad else None
             if isinstance(b, Tensor):
                 nb = (b.grad_fn or b) if b.requires_grad else None
                 if save:
@@ -155,7 +162,14 @@ class Function:
                     versions = ()
             fn._next = (na, nb)
         elif n == 1:
-            fn._next = ((a.grad_fn or a),)  # track implies a requires grad
+            fn._next = (a.grad_fn or a,)  # tracking, so a requires grad
+            if save:
+                va = a._version
+                versions = ((va, va[0]),)
+            else:
+                versions = ()
+        elif n == 3 and not tb and not tc:  # one tensor and two constants
+            fn._next = (a.grad_fn or a, None, None)
             if save:
                 va = a._version
                 versions = ((va, va[0]),)
@@ -203,6 +217,28 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()}>"
+
+
+def _forward_general(fn, args, kwargs):
+    """forward on any arguments: tensors become their arrays; also says whether to record."""
+    arrays = []
+    track = False
+    for a in args:
+        if isinstance(a, Tensor):
+            arrays.append(a.data)
+            if a.requires_grad:
+                track = True
+        else:
+            arrays.append(a)
+    return fn.forward(*arrays, **kwargs), track
+
+
+def _check_broadcast(cls, args):
+    from glassnet.ops._util import check_broadcast
+
+    shapes = [a.data.shape for a in args if isinstance(a, Tensor)]
+    if len(shapes) == 2:
+        check_broadcast(cls.error_name or cls.__name__.lower(), *shapes)
 
 
 def _first_tensor(args):

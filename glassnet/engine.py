@@ -96,7 +96,9 @@ def _root_gradients(outputs, grad_outputs):
                     f"shape {tuple(data.shape)}. Pass gradient= (same shape), or reduce with "
                     ".sum()/.mean() first."
                 )
-            g = backend.get_array_module(data).ones(data.shape, dtype=data.dtype)
+            xp = backend.get_array_module(data)
+            # array(1) is much cheaper than ones() for the usual 0-d loss
+            g = xp.array(1, dtype=data.dtype) if not data.ndim else xp.ones(data.shape, data.dtype)
         else:
             if isinstance(g, Tensor):
                 g = g.data

@@ -13,8 +13,12 @@ Sequential(
 
 from __future__ import annotations
 
+from glassnet import grad_mode
 from glassnet.nn.functional import activation as F
 from glassnet.nn.module import Module
+from glassnet.ops.elementwise import Relu as _Relu
+from glassnet.ops.elementwise import relu_array as _relu_array
+from glassnet.tensor import Tensor
 
 __all__ = [
     "ReLU",
@@ -51,7 +55,11 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.relu(input, self.inplace)
+        if self.inplace or not isinstance(input, Tensor):
+            return F.relu(input, self.inplace)
+        if input.requires_grad and grad_mode._enabled:
+            return _Relu.apply(input)
+        return Tensor._make(_relu_array(input.data))  # nothing to record: no graph node
 
     def extra_repr(self):
         return _inplace_repr(self.inplace)

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import math
 
-from glassnet import creation, dtypes
+from glassnet import backend, creation, dtypes, grad_mode
 from glassnet.errors import ShapeError
 from glassnet.nn import init
 from glassnet.nn.module import Module
 from glassnet.nn.parameter import Parameter
 from glassnet.ops.linear import Linear as _LinearFn
 from glassnet.ops.linear import bilinear as _bilinear
+from glassnet.ops.linear import linear_array as _linear_array
+from glassnet.tensor import Tensor
 
 __all__ = ["Identity", "Linear", "Bilinear"]
 
@@ -76,14 +78,27 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        shape = input.data.shape
+        x = input.data
+        shape = x.shape
         if not shape or shape[-1] != self.in_features:
             self._raise_shape(shape)
-        weight, bias = self._parameters["weight"], self._parameters["bias"]
-        if input.data.dtype != weight.data.dtype:
+        params = self._parameters
+        weight, bias = params["weight"], params["bias"]
+        w = weight.data
+        if x.dtype is not w.dtype and x.dtype != w.dtype:
             from glassnet.ops.linear import _check_dtypes
 
             _check_dtypes(self._error_label(), input, weight)
+        if backend._cupy is None and not (
+            grad_mode._enabled
+            and (
+                input.requires_grad
+                or weight.requires_grad
+                or (bias is not None and bias.requires_grad)
+            )
+        ):
+            # Nothing to record (inference, on the CPU): the same arithmetic, without a node.
+            return Tensor._make(_linear_array(x, w, None if bias is None else bias.data))
         return _LinearFn.apply(input, weight, bias)
 
     def _raise_shape(self, shape):

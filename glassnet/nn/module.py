@@ -30,9 +30,6 @@ from glassnet.nn.state_dict import IncompatibleKeys  # noqa: F401 - re-exported
 from glassnet.nn.state_dict import load_state_dict as _load_state_dict
 from glassnet.tensor import Tensor
 
-# Depth of nested Module calls: the outermost call names the failing layer by its path.
-_call_depth = 0
-
 
 class Module:
     """Base class for layers and models: subclass it, make layers in ``__init__``, write
@@ -56,20 +53,20 @@ class Module:
 
     # ---- calling ------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        global _call_depth
-        _call_depth += 1
-        try:
-            if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks:
-                return self._call_with_hooks(args, kwargs)
-            return self.forward(*args, **kwargs)
-        except GlassnetError as exc:
-            if not hasattr(exc, "glassnet_module"):
-                exc.glassnet_module = self
-            if _call_depth == 1:
+        # The hot path of every layer: no hooks, no bookkeeping on success.
+        if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks:
+            call = self._call_with_hooks
+        else:
+            try:
+                return self.forward(*args, **kwargs)
+            except GlassnetError as exc:
                 _name_failing_layer(self, exc)
+                raise
+        try:
+            return call(args, kwargs)
+        except GlassnetError as exc:
+            _name_failing_layer(self, exc)
             raise
-        finally:
-            _call_depth -= 1
 
     def _call_with_hooks(self, args, kwargs):
         for hook in list(self._forward_pre_hooks.values()):
@@ -459,11 +456,17 @@ def _check_name(kind, name, module, registry):
 
 
 def _name_failing_layer(root, exc):
-    """Prefix the error with the failing layer's path in the model, e.g. ``model.2 (Linear)``."""
+    """Prefix the error with the failing layer's path in the model, e.g. ``model.2 (Linear)``.
+
+    Every module call the error passes through calls this on its way out, innermost first:
+    the innermost records itself as the origin, and each outer one rewrites the original
+    message with the origin's path relative to itself, so the outermost call's naming stays.
+    """
     origin = getattr(exc, "glassnet_module", None)
-    if origin is None or getattr(exc, "glassnet_named", False):
+    if origin is None:
+        exc.glassnet_module = root
+        exc.glassnet_message = exc.args
         return
-    exc.glassnet_named = True
     if origin is root:  # a layer called on its own: its message already names it
         return
     path = None
@@ -473,12 +476,15 @@ def _name_failing_layer(root, exc):
             break
     summary = origin._error_label()
     where = f"{path} ({summary})" if path else summary
-    message = str(exc.args[0]) if exc.args else ""
+    original = getattr(exc, "glassnet_message", exc.args)
+    message = str(original[0]) if original else ""
     # "Linear(...): got ..." becomes "model.2 (Linear(...)): got ...", not named twice.
     if message.startswith(summary + ": "):
         message = message[len(summary) + 2 :]
     if not message.startswith(where):
-        exc.args = (f"{where}: {message}",) + tuple(exc.args[1:])
+        exc.args = (f"{where}: {message}",) + tuple(original[1:])
+    else:
+        exc.args = original
 
 
 __all__ = ["Module", "Parameter", "Buffer", "ShapeError"]

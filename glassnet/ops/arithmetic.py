@@ -22,47 +22,70 @@ from glassnet.tensor import Tensor
 
 
 class Add(Function):
+    broadcasts = True
     saves_inputs = False
 
+    alpha = 1
+
     def forward(self, a, b, alpha=1):
+        if alpha == 1:
+            return a + b
         self.alpha = alpha
-        return a + b if alpha == 1 else a + alpha * b
+        return a + alpha * b
 
     def backward(self, grad):
         return grad, (grad if self.alpha == 1 else grad * self.alpha)
 
 
 class Sub(Function):
+    broadcasts = True
     saves_inputs = False
 
+    alpha = 1
+
     def forward(self, a, b, alpha=1):
+        if alpha == 1:
+            return a - b
         self.alpha = alpha
-        return a - b if alpha == 1 else a - alpha * b
+        return a - alpha * b
 
     def backward(self, grad):
+        if self._next[1] is None:  # the subtrahend needs no gradient (a target, say)
+            return grad, None
         return grad, -grad if self.alpha == 1 else grad * -self.alpha
 
 
 class Mul(Function):
+    broadcasts = True
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return a * b
 
     def backward(self, grad):
-        return grad * self.b, grad * self.a
+        need_a, need_b = self._next
+        return (
+            None if need_a is None else grad * self.b,
+            None if need_b is None else grad * self.a,
+        )
 
 
 class Div(Function):
+    broadcasts = True
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return a / b
 
     def backward(self, grad):
         ga = grad / self.b
+        if self._next[1] is None:
+            return ga, None
         return ga, -ga * self.a / self.b
 
 
 class Pow(Function):
+    broadcasts = True
     saves_output = True
 
     def forward(self, a, b):
@@ -91,9 +114,13 @@ class Pow(Function):
                 return grad * (b * xp.power(a, b - 1)), None
         xp = get_array_module(grad)
         zero = xp.zeros((), dtype=grad.dtype)
+        need_a, need_b = self._next
+        ga = gb = None
         with _quiet(xp):
-            ga = grad * xp.where(b == 0, zero, b * xp.power(a, b - 1))
-            gb = grad * xp.where((a == 0) & (b >= 0), zero, self.out * xp.log(a))
+            if need_a is not None:
+                ga = grad * xp.where(b == 0, zero, b * xp.power(a, b - 1))
+            if need_b is not None:
+                gb = grad * xp.where((a == 0) & (b >= 0), zero, self.out * xp.log(a))
         return ga, gb
 
 
@@ -104,6 +131,7 @@ class RoundedDiv(Function):
     """
 
     saves_inputs = False
+    broadcasts, error_name = True, "div"
 
     def forward(self, a, b, mode):
         xp = get_array_module(a, b)
@@ -148,6 +176,8 @@ def _is_int(x):
 class Remainder(Function):
     """a - floor(a / b) * b with the sign of the divisor, as Python's % and torch.remainder."""
 
+    broadcasts = True
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return get_array_module(a, b).remainder(a, b)
@@ -186,19 +216,22 @@ class _quiet:  # noqa: N801 - used like a function: `with _quiet(xp):`
 
 
 # ---- the public functions ------------------------------------------------------------------
-def _operands(op, a, b):
-    """Make both operands arrays-or-tensors of the result dtype, checking broadcasting."""
-    # The common cases first, with no dtype arithmetic: two tensors of one dtype, and a float
-    # tensor with a Python float or int (NumPy keeps the tensor's dtype for those).
+def _fast_operands(op, a, b):
+    """``_operands`` for the arithmetic Functions (``broadcasts = True``): the common cases,
+    two tensors of one dtype and a float tensor with a Python number (NumPy keeps the tensor's
+    dtype for those), pass with no dtype arithmetic and no broadcasting check; shapes that do
+    not broadcast make NumPy fail in forward, and Function.apply then raises the ShapeError."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            da, db = a.data, b.data
-            if da.dtype is db.dtype:
-                if da.shape != db.shape:
-                    check_broadcast(op, da.shape, db.shape)
+            if a.data.dtype is b.data.dtype:
                 return a, b
         elif (b.__class__ is float or b.__class__ is int) and a.data.dtype.kind == "f":
             return a, b
+    return _operands(op, a, b)
+
+
+def _operands(op, a, b):
+    """Make both operands arrays-or-tensors of the result dtype, checking broadcasting."""
     if not isinstance(a, Tensor):
         if isinstance(b, Tensor):
             a, b, swapped = b, a, True
@@ -246,14 +279,14 @@ def _cast(t, dtype):
 
 def add(input, other, alpha=1):
     """input + alpha * other, broadcasting."""
-    a, b = _operands("add", input, other)
-    return Add.apply(a, b, alpha=alpha)
+    a, b = _fast_operands("add", input, other)
+    return Add.apply(a, b) if alpha == 1 else Add.apply(a, b, alpha)
 
 
 def sub(input, other, alpha=1):
     """input - alpha * other, broadcasting."""
-    a, b = _operands("sub", input, other)
-    return Sub.apply(a, b, alpha=alpha)
+    a, b = _fast_operands("sub", input, other)
+    return Sub.apply(a, b) if alpha == 1 else Sub.apply(a, b, alpha)
 
 
 def rsub(input, other, alpha=1):
@@ -264,7 +297,7 @@ def rsub(input, other, alpha=1):
 
 
 def mul(input, other):
-    a, b = _operands("mul", input, other)
+    a, b = _fast_operands("mul", input, other)
     return Mul.apply(a, b)
 
 
@@ -277,7 +310,7 @@ def div(input, other, rounding_mode=None):
     >>> glassnet.div(glassnet.tensor([7, -7]), 2, rounding_mode="floor")
     tensor([ 3, -4])
     """
-    a, b = _operands("div", input, other)
+    a, b = _fast_operands("div", input, other)
     dtype = (a if isinstance(a, Tensor) else b).data.dtype
     if rounding_mode is None:
         if dtype.kind != "f":  # true division of integers gives floats
@@ -326,7 +359,7 @@ def remainder(input, other):
     >>> glassnet.tensor([5, -5]) % 3
     tensor([2, 1])
     """
-    a, b = _operands("remainder", input, other)
+    a, b = _fast_operands("remainder", input, other)
     if (a if isinstance(a, Tensor) else b).data.dtype.kind != "f":
         _check_int_divisor("remainder", b)
     return Remainder.apply(a, b)
@@ -339,7 +372,7 @@ def pow(input, exponent):
 
         base = full_like(exponent, input, dtype=result_dtype(exponent, input))
         return Pow.apply(base, _cast(exponent, base.data.dtype))
-    a, b = _operands("pow", input, exponent)
+    a, b = _fast_operands("pow", input, exponent)
     if isinstance(b, int) and b < 0 and a.data.dtype.kind in "iu":
         raise ValueError("pow: integers to negative integer powers are not allowed")
     return Pow.apply(a, b)

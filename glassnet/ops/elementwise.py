@@ -177,7 +177,13 @@ class Tanh(Function):
         return self.out
 
     def backward(self, grad):
-        return (grad * (1 - self.out * self.out),)
+        # grad * (1 - out**2), in one buffer (a 0-d result is a NumPy scalar, with no buffer)
+        if self.out.ndim == 0:
+            return (grad * (1 - self.out * self.out),)
+        d = self.out * self.out
+        get_array_module(d).subtract(1, d, out=d)
+        d *= grad
+        return (d,)
 
 
 class Sigmoid(Function):
@@ -194,12 +200,17 @@ class Sigmoid(Function):
         return (grad * self.out * (1 - self.out),)
 
 
+def relu_array(a):
+    """max(a, 0) on an array, with a zero of a's own dtype: one pass, no -0.0, and float32
+    stays float32."""
+    return get_array_module(a).maximum(a, a.dtype.type(0))
+
+
 class Relu(Function):
     saves_output = True
 
     def forward(self, a):
-        # maximum with a zero of a's own dtype: one pass, no -0.0, float32 stays float32
-        self.out = get_array_module(a).maximum(a, a.dtype.type(0))
+        self.out = relu_array(a)
         return self.out
 
     def backward(self, grad):

@@ -27,7 +27,11 @@ class MatMul2D(Function):
         return a @ b
 
     def backward(self, grad):
-        return grad @ self.b.T, self.a.T @ grad
+        need_a, need_b = self._next
+        return (
+            None if need_a is None else grad @ self.b.T,
+            None if need_b is None else self.a.T @ grad,
+        )
 
 
 class MatMul(Function):

@@ -21,18 +21,24 @@ from glassnet.backend import get_array_module
 from glassnet.errors import DTypeError, ShapeError
 
 
+def linear_array(x, weight, bias=None):
+    """``x @ weight.T + bias`` on arrays: Linear's forward, and nn.Linear's path when no graph
+    is recorded (inference), which needs no Function at all."""
+    if x.ndim == 2:
+        out = x @ weight.T
+    else:
+        out = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + weight.shape[:1])
+    if bias is not None:
+        out += bias
+    return out
+
+
 class Linear(Function):
     """y = x @ W.T (+ b) over the last dim of x; W is (out_features, in_features)."""
 
     def forward(self, x, weight, bias=None):
         self.x, self.weight = x, weight
-        if x.ndim == 2:
-            out = x @ weight.T
-        else:
-            out = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + weight.shape[:1])
-        if bias is not None:
-            out += bias
-        return out
+        return linear_array(x, weight, bias)
 
     def backward(self, grad):
         x, weight = self.x, self.weight

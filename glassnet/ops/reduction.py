@@ -17,6 +17,7 @@ tensor([[0.2500, 0.2500],
 from __future__ import annotations
 
 import builtins
+import math
 from collections import namedtuple
 
 from glassnet import dtypes
@@ -66,7 +67,7 @@ def _expand(g, shape):
     """``g`` broadcast to ``shape``: small results are written out (cheaper to make than a
     numpy.broadcast_to view, and writeable), large ones stay a view (no memory)."""
     xp = get_array_module(g)
-    if _count(shape, None) > 65536:
+    if math.prod(shape) > 65536:
         return xp.broadcast_to(g, shape)
     out = xp.empty(shape, dtype=g.dtype)
     out[...] = g
