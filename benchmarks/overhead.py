@@ -6,8 +6,9 @@ everything, so this measures what glassnet adds around each NumPy call. The thre
 (A B C A B C ...) after a warm-up, so a busy machine slows all of them alike; medians over the
 rounds are printed as a Markdown table with the ratios glassnet/PyTorch and glassnet/NumPy.
 
-Run: ``python -m benchmarks.overhead`` (``--rounds 7 --steps 300`` by default), or with
-``--profile`` to see where glassnet's step spends its time.
+BLAS threads are set for NumPy (threadpoolctl) and PyTorch alike (``--threads``, 2 by default)
+and printed. Run: ``python -m benchmarks.overhead`` (``--rounds 7 --steps 300`` by default), or
+with ``--profile`` to see where glassnet's step spends its time.
 """
 
 from __future__ import annotations
@@ -160,10 +161,10 @@ def time_steps(model, steps):
     return (time.perf_counter() - start) / steps * 1e6
 
 
-def run(rounds=7, steps=300, warmup=300):
-    import torch
+def run(rounds=7, steps=300, warmup=300, threads=2):
+    from benchmarks.mlp import set_threads
 
-    torch.set_num_threads(2)
+    print(set_threads(threads))
     trajectories, compared = check_trajectories()
     weights = initial_weights()
     models = [GlassnetMLP(weights), TorchMLP(weights), NumpyMLP(weights)]
@@ -211,12 +212,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--threads", type=int, default=2, help="BLAS threads for all peers")
     parser.add_argument("--profile", action="store_true", help="cProfile glassnet's step instead")
     args = parser.parse_args(argv)
     if args.profile:
         profile()
     else:
-        run(args.rounds, args.steps)
+        run(args.rounds, args.steps, threads=args.threads)
 
 
 if __name__ == "__main__":

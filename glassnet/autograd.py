@@ -72,11 +72,10 @@ class Function:
     # broadcast to NumPy, for speed: a failure is then explained with ``error_name``.
     broadcasts = False
     error_name = None
-    # Rarely set, so they live on the class until a hook, retain_grad or release sets them.
+    # Rarely set, so they live on the class until a hook or retain_grad sets them.
     _hooks = None
     _retained = None
     _extras = False  # True once a hook or retain_grad is set: the engine then looks at both
-    _freed = False
     _is_node = True  # a graph node, where a leaf Tensor has False
 
     def forward(self, *args, **kwargs):
@@ -204,7 +203,7 @@ class Function:
     def release(self):
         """Drop what forward saved (after a backward without retain_graph)."""
         self.__dict__.clear()
-        self._freed = True
+        self._saved_versions = None  # how the engine tells a released node
 
     def name(self):
         """The name PyTorch prints for this node, such as ``MulBackward0``."""

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import heapq
 
+import numpy as np
+
 from glassnet import backend, grad_mode
 from glassnet.errors import AutogradError
 from glassnet.tensor import Tensor
+
+_ndarray = np.ndarray  # a type check only: the arrays themselves come from the ops
 
 
 def sum_to_shape(g, shape):
@@ -151,12 +155,13 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
     try:
         while heap:
             fn = pop(heap)[1]
-            if fn._freed:
+            saved = fn._saved_versions
+            if saved is None:  # released by an earlier backward
                 _raise_freed()
             g = pop_grad(fn)
             if extras or fn._extras:
                 g = _node_extras(fn, g, capture)
-            for counter, expected in fn._saved_versions:
+            for counter, expected in saved:
                 if counter[0] != expected:
                     _raise_modified(fn, counter, expected)
             input_grads = fn.backward(g)
@@ -185,7 +190,7 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
             if not retain_graph:
                 # release(), inlined: drop what forward saved
                 fn.__dict__.clear()
-                fn._freed = True
+                fn._saved_versions = None
     finally:
         grad_mode._enabled = enabled
 
@@ -230,8 +235,9 @@ def _fit(g, shape, dtype):
 def _accumulate(t, g):
     grad = t.grad
     if grad is None:
-        # Gradients may be read-only broadcast views or views of other arrays: own a copy.
-        if g.base is not None or not backend.is_writeable(g):
+        # Gradients may be read-only broadcast views or views of other arrays: own a copy. (A
+        # NumPy array that owns its memory is one an op just made, so writeable.)
+        if g.base is not None or (g.__class__ is not _ndarray and not backend.is_writeable(g)):
             g = g.copy()
         t.grad = Tensor._make(g)
     else:

@@ -32,7 +32,7 @@ class _GradModeContext:
         _enabled = self.mode
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
         global _enabled
         _enabled = self._previous
         return False
@@ -79,7 +79,7 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
         global _enabled
         _enabled = self._previous
         return False

@@ -19,6 +19,8 @@ import numpy as np
 from glassnet import backend, dtypes, grad_mode
 from glassnet.errors import AutogradError, DTypeError, ShapeError
 
+_new = object.__new__
+
 
 class Tensor:
     """A multi-dimensional array with autograd. Make one with ``glassnet.tensor(...)``."""
@@ -54,7 +56,7 @@ class Tensor:
     @classmethod
     def _make(cls, array):
         """Wrap an array without checks or copies (the hot path of every op)."""
-        t = object.__new__(cls)
+        t = _new(cls)
         t.data = array
         t._version = [0]
         return t
@@ -196,34 +198,30 @@ class Tensor:
             self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)
         ):
             return self._inplace_tracked(op, args)
-        if ufunc is not None and len(args) == 1 and self._ufunc_into(ufunc, args[0]):
-            return self
+        if ufunc is not None and len(args) == 1:
+            # With no dtype promotion and no broadcasting of self: the ufunc writes in place.
+            data, other = self.data, args[0]
+            if data.dtype.kind == "f":
+                if isinstance(other, Tensor):
+                    other = other.data
+                    fits = (
+                        other.dtype is data.dtype
+                        and other.ndim <= data.ndim
+                        and other.__class__ is data.__class__
+                    )
+                else:
+                    fits = other.__class__ is float or other.__class__ is int
+                if fits:
+                    try:
+                        getattr(backend.get_array_module(data), ufunc)(data, other, out=data)
+                    except ValueError:  # does not broadcast to self's shape, or read-only:
+                        pass  # the general path below raises the explanatory error
+                    else:
+                        self._version[0] += 1
+                        return self
         # Nothing to record (grad mode is off, or nothing requires grad): compute and write.
         self._write(op(self, *args).data)
         return self
-
-    def _ufunc_into(self, ufunc, other):
-        """``ufunc(self, other, out=self)`` when no dtype promotion or broadcasting of self is
-        involved; False (nothing done) otherwise, so the general path decides."""
-        data = self.data
-        if data.dtype.kind != "f":
-            return False
-        if isinstance(other, Tensor):
-            other = other.data
-            if (
-                other.dtype is not data.dtype
-                or other.ndim > data.ndim
-                or other.__class__ is not data.__class__
-            ):
-                return False
-        elif other.__class__ is not float and other.__class__ is not int:
-            return False
-        try:
-            getattr(backend.get_array_module(data), ufunc)(data, other, out=data)
-        except ValueError:  # other does not broadcast to self's shape, or self is read-only:
-            return False  # the general path raises the explanatory error
-        self._version[0] += 1
-        return True
 
     def _inplace_tracked(self, op, args):
         if self.grad_fn is None and self.requires_grad:
@@ -354,6 +352,14 @@ class Tensor:
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
     __str__ = __repr__
+
+
+def wrap(array):
+    """``Tensor._make`` as a plain function, a little cheaper on the hottest paths."""
+    t = _new(Tensor)
+    t.data = array
+    t._version = [0]
+    return t
 
 
 def _dtype_name(dtype):

@@ -19,6 +19,7 @@ from glassnet.nn.module import Module
 from glassnet.ops.elementwise import Relu as _Relu
 from glassnet.ops.elementwise import relu_array as _relu_array
 from glassnet.tensor import Tensor
+from glassnet.tensor import wrap as _wrap
 
 __all__ = [
     "ReLU",
@@ -57,9 +58,9 @@ class ReLU(Module):
     def forward(self, input):
         if self.inplace or not isinstance(input, Tensor):
             return F.relu(input, self.inplace)
-        if input.requires_grad and grad_mode._enabled:
+        if grad_mode._enabled and input.requires_grad:
             return _Relu.apply(input)
-        return Tensor._make(_relu_array(input.data))  # nothing to record: no graph node
+        return _wrap(_relu_array(input.data))  # nothing to record: no graph node
 
     def extra_repr(self):
         return _inplace_repr(self.inplace)

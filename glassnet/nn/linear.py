@@ -24,7 +24,7 @@ from glassnet.nn.parameter import Parameter
 from glassnet.ops.linear import Linear as _LinearFn
 from glassnet.ops.linear import bilinear as _bilinear
 from glassnet.ops.linear import linear_array as _linear_array
-from glassnet.tensor import Tensor
+from glassnet.tensor import wrap as _wrap
 
 __all__ = ["Identity", "Linear", "Bilinear"]
 
@@ -79,12 +79,12 @@ class Linear(Module):
 
     def forward(self, input):
         x = input.data
-        shape = x.shape
-        if not shape or shape[-1] != self.in_features:
-            self._raise_shape(shape)
         params = self._parameters
         weight, bias = params["weight"], params["bias"]
         w = weight.data
+        shape = x.shape
+        if not shape or shape[-1] != w.shape[1]:
+            self._raise_shape(shape)
         if x.dtype is not w.dtype and x.dtype != w.dtype:
             from glassnet.ops.linear import _check_dtypes
 
@@ -98,7 +98,7 @@ class Linear(Module):
             )
         ):
             # Nothing to record (inference, on the CPU): the same arithmetic, without a node.
-            return Tensor._make(_linear_array(x, w, None if bias is None else bias.data))
+            return _wrap(_linear_array(x, w, None if bias is None else bias.data))
         return _LinearFn.apply(input, weight, bias)
 
     def _raise_shape(self, shape):

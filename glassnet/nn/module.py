@@ -30,6 +30,14 @@ from glassnet.nn.state_dict import IncompatibleKeys  # noqa: F401 - re-exported
 from glassnet.nn.state_dict import load_state_dict as _load_state_dict
 from glassnet.tensor import Tensor
 
+# False until some module registers a forward/backward hook: until then no call looks for them.
+_hooks_registered = False
+
+
+def _note_hooks():
+    global _hooks_registered
+    _hooks_registered = True
+
 
 class Module:
     """Base class for layers and models: subclass it, make layers in ``__init__``, write
@@ -53,8 +61,12 @@ class Module:
 
     # ---- calling ------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        # The hot path of every layer: no hooks, no bookkeeping on success.
-        if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks:
+        # The hot path of every layer: no hooks, no bookkeeping on success. (A Module's
+        # attributes are slow to read, because of __getattr__, so the three hook registries are
+        # only looked at once some module has registered a hook.)
+        if _hooks_registered and (
+            self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+        ):
             call = self._call_with_hooks
         else:
             try:
@@ -398,15 +410,18 @@ class Module:
     # ---- hooks ----------------------------------------------------------------------------------
     def register_forward_hook(self, hook):
         """``hook(module, inputs, output)`` after each forward; may return a new output."""
+        _note_hooks()
         return _add_hook(self._forward_hooks, hook)
 
     def register_forward_pre_hook(self, hook):
         """``hook(module, inputs)`` before each forward; may return new inputs."""
+        _note_hooks()
         return _add_hook(self._forward_pre_hooks, hook)
 
     def register_full_backward_hook(self, hook):
         """``hook(module, grad_input, grad_output)`` once the gradients with respect to this
         module's inputs are computed (grad_input holds None for inputs without grad)."""
+        _note_hooks()
         return _add_hook(self._backward_hooks, hook)
 
     # ---- printing -------------------------------------------------------------------------------

@@ -219,6 +219,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     tensor([[1.5000],
             [4.0000]])
     """
+    if dtype is None and dim is None and input.data.dtype.kind == "f":  # the hot path: loss
+        return Mean.apply(input, None, keepdim)
     if dtype is not None:
         input = _cast(input, dtype)
     elif input.data.dtype.kind != "f":

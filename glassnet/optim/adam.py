@@ -68,16 +68,27 @@ class Adam(Optimizer):
             else:
                 grad = grad + wd * param
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (grad - m) * (1 - beta1)
+        # One scratch buffer and in-place ufuncs: the same arithmetic as the textbook lines
+        # m += (g - m)(1 - beta1); v = beta2 v + (1 - beta2) g^2; p -= lr/bias1 m / denom,
+        # without a temporary array per operation.
+        tmp = xp.subtract(grad, m)
+        tmp *= 1 - beta1
+        m += tmp
+        xp.multiply(grad, 1 - beta2, out=tmp)
+        tmp *= grad
         v *= beta2
-        v += (1 - beta2) * grad * grad
+        v += tmp
         bias1 = 1 - beta1**t
         bias2_sqrt = math.sqrt(1 - beta2**t)
         if group["amsgrad"]:
             xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
-        denom = xp.sqrt(v) / bias2_sqrt + eps
-        param -= (lr / bias1) * m / denom
+        denom = xp.sqrt(v, out=tmp)
+        denom /= bias2_sqrt
+        denom += eps
+        step = xp.divide(m, denom, out=tmp)
+        step *= lr / bias1
+        param -= step
 
 
 class AdamW(Adam):

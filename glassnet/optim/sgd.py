@@ -57,6 +57,10 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = grad.copy()
             else:
                 buf *= momentum
-                buf += (1 - group["dampening"]) * grad
+                dampening = group["dampening"]
+                if dampening:
+                    buf += (1 - dampening) * grad
+                else:
+                    buf += grad
             grad = grad + momentum * buf if group["nesterov"] else buf
         param -= group["lr"] * grad
