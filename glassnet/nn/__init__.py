@@ -27,12 +27,7 @@ _LAYER_MODULES = [
 ]
 
 for _name in _LAYER_MODULES:
-    try:
-        _module = _importlib.import_module(f"glassnet.nn.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"glassnet.nn.{_name}":
-            raise
-        continue
+    _module = _importlib.import_module(f"glassnet.nn.{_name}")
     for _public in getattr(_module, "__all__", ()):
         globals()[_public] = getattr(_module, _public)
 

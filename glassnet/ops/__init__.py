@@ -27,13 +27,7 @@ MODULES = [
     "sorting",
 ]
 
-_loaded = []
-for _name in MODULES:
-    try:
-        _loaded.append(importlib.import_module(f"glassnet.ops.{_name}"))
-    except ModuleNotFoundError as _exc:  # a module not written yet must not break the rest
-        if _exc.name != f"glassnet.ops.{_name}":
-            raise
+_loaded = [importlib.import_module(f"glassnet.ops.{_name}") for _name in MODULES]
 
 for _module in _loaded:
     for _method, _func in getattr(_module, "TENSOR_METHODS", {}).items():

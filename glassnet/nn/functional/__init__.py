@@ -15,17 +15,11 @@ _FUNCTIONAL_MODULES = [
     "sparse",
     "vision",
     "distance",
-    "recurrent",
     "attention",
     "loss",
 ]
 
 for _name in _FUNCTIONAL_MODULES:
-    try:
-        _module = _importlib.import_module(f"glassnet.nn.functional.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"glassnet.nn.functional.{_name}":
-            raise
-        continue
+    _module = _importlib.import_module(f"glassnet.nn.functional.{_name}")
     for _public in getattr(_module, "__all__", ()):
         globals()[_public] = getattr(_module, _public)
