@@ -4,8 +4,7 @@ Each layer file lists its public classes in ``__all__``; they are gathered here 
 ``glassnet.nn.Linear`` and ``from glassnet import nn`` work as in PyTorch.
 """
 
-import importlib as _importlib
-
+from glassnet._exports import gather as _gather
 from glassnet.nn.module import Module
 from glassnet.nn.parameter import Buffer, Parameter
 
@@ -26,9 +25,6 @@ _LAYER_MODULES = [
     "loss",
 ]
 
-for _name in _LAYER_MODULES:
-    _module = _importlib.import_module(f"glassnet.nn.{_name}")
-    for _public in getattr(_module, "__all__", ()):
-        globals()[_public] = getattr(_module, _public)
+_gather("glassnet.nn", _LAYER_MODULES, globals())
 
 from glassnet.nn import functional, init, utils  # noqa: E402

@@ -3,7 +3,7 @@
 One file per topic; each lists its functions in ``__all__`` and they are gathered here.
 """
 
-import importlib as _importlib
+from glassnet._exports import gather as _gather
 
 _FUNCTIONAL_MODULES = [
     "activation",
@@ -19,7 +19,4 @@ _FUNCTIONAL_MODULES = [
     "loss",
 ]
 
-for _name in _FUNCTIONAL_MODULES:
-    _module = _importlib.import_module(f"glassnet.nn.functional.{_name}")
-    for _public in getattr(_module, "__all__", ()):
-        globals()[_public] = getattr(_module, _public)
+_gather("glassnet.nn.functional", _FUNCTIONAL_MODULES, globals())
