@@ -76,6 +76,10 @@ TRANSPOSE2D = [
     ((2, 4, 4, 4), (4, 2, 3, 3), True, dict(dilation=2, output_padding=1)),
     ((2, 4, 4, 4), (4, 1, 4, 4), True, dict(stride=2, padding=1, groups=4)),
     ((4, 3, 3), (4, 2, 3, 3), True, dict(stride=2)),  # unbatched
+    # 16+ output channels per group: the forward is a full convolution
+    ((2, 4, 5, 4), (4, 16, 3, 3), True, dict(padding=1)),
+    ((2, 4, 5, 5), (4, 16, 3, 3), False, dict(groups=2, dilation=2)),
+    ((2, 4, 4, 4), (4, 16, 3, 3), True, dict(dilation=2, output_padding=1)),
 ]
 
 
@@ -158,6 +162,123 @@ def test_conv_transpose_output_size():
         torch.nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1),
     )
     check_layer(g, t, [(1, 3, 4, 4)], forward=lambda layer, x: layer(x, output_size=(8, 8)))
+
+
+# Layers with >= 16 input channels per group take the full-convolution backward (input and
+# weight gradients from one pass over the shifted output gradient); the others keep columns.
+WIDE_CONV = [
+    ((3, 16, 6, 5), (8, 16, 3, 3), True, dict(padding=1)),
+    ((3, 32, 6, 6), (6, 16, 3, 3), True, dict(groups=2, padding=1)),
+    ((3, 16, 7, 6), (5, 16, 4, 2), False, dict(padding="same")),  # asymmetric
+    ((3, 16, 9, 8), (4, 16, 3, 3), True, dict(dilation=2, padding=(1, 2))),
+    ((3, 16, 6, 6), (4, 16, 3, 3), True, dict(padding=3)),  # pad past the kernel: columns
+    ((3, 16, 9, 8), (4, 16, 3, 3), True, dict(stride=(2, 1), padding=1)),  # strided: columns
+    ((3, 16, 9), (4, 16, 3), True, dict(padding=1)),  # 1-D
+]
+
+
+@pytest.mark.parametrize("per_block", [1, 2, None])
+@pytest.mark.parametrize("x_shape,w_shape,has_bias,kwargs", WIDE_CONV)
+@pytest.mark.filterwarnings("ignore:Using padding")
+def test_conv_blocked_paths(monkeypatch, per_block, x_shape, w_shape, has_bias, kwargs):
+    """Column blocks of 1 or 2 images (2 leaves a partial last block) or all at once."""
+    from glassnet.ops import conv_columns
+
+    if per_block is not None:
+        monkeypatch.setattr(
+            conv_columns, "_images_per_block", lambda x, g, rows: min(per_block, g.N)
+        )
+    fn_g, fn_t = (F.conv2d, TF.conv2d) if len(w_shape) == 4 else (F.conv1d, TF.conv1d)
+    g, t = _conv_fns(fn_g, fn_t, has_bias, kwargs)
+    shapes = [x_shape, w_shape] + ([(w_shape[0],)] if has_bias else [])
+    check_op(shapes, g, t, finite_diff=False)
+
+
+@pytest.mark.parametrize("cin,kwargs", [(16, dict(padding=1)), (3, {}), (16, dict(stride=2))])
+def test_conv_empty_batch(cin, kwargs):
+    """No images: an empty output, and zero weight and bias gradients, as in PyTorch."""
+    x = glassnet.zeros(0, cin, 5, 5, requires_grad=True)
+    w = glassnet.ones(4, cin, 3, 3, requires_grad=True)
+    b = glassnet.ones(4, requires_grad=True)
+    out = F.conv2d(x, w, b, **kwargs)
+    expected = TF.conv2d(torch.zeros(0, cin, 5, 5), torch.ones(4, cin, 3, 3), **kwargs)
+    assert tuple(out.shape) == tuple(expected.shape)
+    out.sum().backward()
+    assert tuple(x.grad.shape) == (0, cin, 5, 5)
+    assert not w.grad.numpy().any() and not b.grad.numpy().any()
+
+
+@pytest.mark.parametrize("wanted", ["w", "b", "xb"])
+def test_conv_backward_some_inputs(wanted):
+    """Only some inputs need a gradient (a first layer, a frozen weight): those are made."""
+    rng = np.random.default_rng(0)
+    arrays = [
+        rng.standard_normal((2, 16, 5, 5)).astype(np.float32),
+        rng.standard_normal((4, 16, 3, 3)).astype(np.float32),
+        rng.standard_normal(4).astype(np.float32),
+    ]
+    flags = ["x" in wanted, "w" in wanted, "b" in wanted]
+    g_in = [glassnet.tensor(a, requires_grad=f) for a, f in zip(arrays, flags)]
+    t_in = [torch.tensor(a, requires_grad=f) for a, f in zip(arrays, flags)]
+    F.conv2d(*g_in, padding=1).square().sum().backward()
+    TF.conv2d(*t_in, padding=1).square().sum().backward()
+    for g, t, f in zip(g_in, t_in, flags):
+        if f:
+            np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-3)
+        else:
+            assert g.grad is None
+
+
+# One image takes its own forward path (a single column matrix, no blocks).
+SINGLE_IMAGE = [
+    ((1, 3, 7, 6), (4, 3, 3, 3), True, dict(padding=1)),
+    ((1, 16, 9, 8), (4, 16, 3, 2), True, dict(stride=(2, 1), dilation=(1, 2), padding=(1, 0))),
+    ((1, 3, 5, 5), (4, 3, 1, 1), False, {}),
+    ((1, 3, 7, 7), (4, 3, 1, 3), True, dict(stride=2, padding=(0, 1))),
+    ((1, 16, 6, 5), (5, 16, 4, 2), False, dict(padding="same")),
+]
+
+
+@pytest.mark.parametrize("x_shape,w_shape,has_bias,kwargs", SINGLE_IMAGE)
+@pytest.mark.filterwarnings("ignore:Using padding")
+def test_conv2d_single_image(x_shape, w_shape, has_bias, kwargs):
+    g, t = _conv_fns(F.conv2d, TF.conv2d, has_bias, kwargs)
+    shapes = [x_shape, w_shape] + ([(w_shape[0],)] if has_bias else [])
+    check_op(shapes, g, t, finite_diff=False)
+
+
+@pytest.mark.parametrize(
+    "make,shapes",
+    [
+        (lambda m: m.Conv2d(3, 4, 3, padding=1), [(2, 3, 6, 5), (2, 3, 6, 5), (1, 3, 7, 7)]),
+        (lambda m: m.Conv2d(16, 4, 3, stride=2, groups=2), [(3, 16, 7, 7), (16, 9, 9)]),
+        (lambda m: m.Conv1d(3, 4, 3, padding="same"), [(2, 3, 9), (3, 9), (3, 9)]),
+    ],
+)
+def test_layer_inference_plan(make, shapes):
+    """Gradient-free calls take the layer's cached plan: right for each new shape, and the
+    same shape again, as PyTorch."""
+    torch.manual_seed(0)
+    t_layer = make(torch.nn)
+    g_layer = make(nn)
+    g_layer.load_state_dict({k: v.numpy() for k, v in t_layer.state_dict().items()})
+    rng = np.random.default_rng(0)
+    for shape in shapes:
+        x = rng.standard_normal(shape).astype(np.float32)
+        with glassnet.no_grad():
+            out = g_layer(glassnet.tensor(x))
+        with torch.no_grad():
+            expected = t_layer(torch.tensor(x))
+        assert out.grad_fn is None
+        np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_layer_inference_plan_checks_new_shapes():
+    conv = nn.Conv2d(3, 4, 3)
+    with glassnet.no_grad():
+        conv(glassnet.ones(1, 3, 5, 5))
+        with pytest.raises(ShapeError, match="3 channels"):
+            conv(glassnet.ones(1, 2, 5, 5))
 
 
 def test_lenet_like_step_matches_torch():

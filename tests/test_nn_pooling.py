@@ -185,6 +185,37 @@ def test_layers_float32(device):
         check_layer(make(nn), make(torch.nn), [shape], dtype="float32", device=device)
 
 
+@pytest.mark.parametrize(
+    "make,shapes",
+    [
+        (lambda m: m.MaxPool2d(2), [(2, 3, 6, 6), (2, 3, 6, 6), (3, 7, 7)]),
+        (lambda m: m.MaxPool2d(3, stride=2, padding=1, ceil_mode=True), [(2, 3, 9, 8)]),
+        (lambda m: m.MaxPool2d(3, stride=1, dilation=2), [(1, 2, 8, 8)]),
+        (lambda m: m.MaxPool1d(3, stride=2, padding=1), [(2, 3, 9), (3, 10)]),
+    ],
+)
+def test_max_pool_layer_inference_plan(make, shapes):
+    """Gradient-free calls take the layer's cached plan: right for each new shape and the same
+    shape again, as PyTorch (NaN included)."""
+    g_layer, t_layer = make(nn), make(torch.nn)
+    rng = np.random.default_rng(0)
+    for shape in shapes:
+        x = rng.standard_normal(shape)
+        x.flat[1] = np.nan
+        with glassnet.no_grad():
+            out = g_layer(glassnet.tensor(x))
+        assert out.grad_fn is None
+        np.testing.assert_array_equal(out.numpy(), t_layer(torch.tensor(x)).numpy())
+
+
+def test_max_pool_layer_inference_plan_checks_new_shapes():
+    pool = nn.MaxPool2d(3)
+    with glassnet.no_grad():
+        pool(glassnet.ones(1, 1, 6, 6))
+        with pytest.raises(ShapeError, match="too small"):
+            pool(glassnet.ones(1, 1, 2, 2))
+
+
 def test_max_pool_layer_return_indices():
     g, t = nn.MaxPool2d(2, return_indices=True), torch.nn.MaxPool2d(2, return_indices=True)
     check_layer(g, t, [(2, 3, 4, 6)])

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import math
 
-from glassnet import creation, dtypes
+from glassnet import backend, creation, dtypes, grad_mode
 from glassnet.nn import init
-from glassnet.nn.functional.conv import _conv, _conv_transpose, conv_padding
+from glassnet.nn.functional.conv import _conv, _conv_transpose, conv_args, conv_padding
 from glassnet.nn.functional.vision import pad as _pad
 from glassnet.nn.module import Module
 from glassnet.nn.parameter import Parameter
+from glassnet.ops.convolution import ConvPlan
+from glassnet.tensor import wrap as _wrap
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
@@ -133,9 +135,25 @@ class _ConvNd(Module):
 class _Conv(_ConvNd):
     """Conv1d/Conv2d: convolution with any of the padding modes."""
 
+    _plan = None  # (key, ConvPlan) of the last gradient-free call
+
     def forward(self, input):
         weight, bias = self._parameters["weight"], self._parameters["bias"]
         padding = self.padding
+        if (
+            backend._cupy is None
+            and not (
+                grad_mode._enabled
+                and (
+                    input.requires_grad
+                    or weight.requires_grad
+                    or (bias is not None and bias.requires_grad)
+                )
+            )
+            and self.padding_mode == "zeros"
+        ):
+            # Nothing to record (inference, on the CPU): the same arithmetic, without a node.
+            return _wrap(self._infer(input, weight, bias))
         if self.padding_mode != "zeros":
             # Pad explicitly with the chosen mode, then convolve without padding.
             pads = conv_padding(padding, self.kernel_size, self.stride, self.dilation, "")
@@ -145,6 +163,23 @@ class _Conv(_ConvNd):
         return _conv(
             input, weight, bias, self.stride, padding, self.dilation, self.groups, self._nd, None
         )
+
+    def _infer(self, input, weight, bias):
+        """The output array of a gradient-free call; its shape plan is kept from the last call
+        (checked then), so a repeated input shape (batch-1 inference) skips that work."""
+        x, w = input.data, weight.data
+        key = (
+            x.shape, x.dtype, w.shape, w.dtype, self.stride, self.padding, self.dilation,
+            self.groups,
+        )  # fmt: skip
+        cached = self._plan
+        if cached is None or cached[0] != key:
+            stride, pads, dilation = conv_args(
+                input, weight, self.stride, self.padding, self.dilation, self.groups, self._nd, None
+            )
+            plan = ConvPlan(x.shape, w.shape, stride, pads, dilation, self.groups)
+            self._plan = cached = (key, plan)
+        return cached[1].run(x, w, None if bias is None else bias.data)
 
 
 class Conv1d(_Conv):

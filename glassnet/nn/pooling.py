@@ -12,8 +12,12 @@ glassnet.Size([1, 3, 4, 4])
 
 from __future__ import annotations
 
+from glassnet import backend, grad_mode
 from glassnet.nn import functional as F
+from glassnet.nn.functional.pooling import _pool_args
 from glassnet.nn.module import Module
+from glassnet.ops.pooling import MaxPoolPlan
+from glassnet.tensor import wrap as _wrap
 
 __all__ = [
     "MaxPool1d",
@@ -41,7 +45,16 @@ class _MaxPoolNd(Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
 
+    _plan = None  # (key, MaxPoolPlan) of the last gradient-free call
+
     def forward(self, input):
+        if (
+            backend._cupy is None
+            and not self.return_indices
+            and not (grad_mode._enabled and input.requires_grad)
+        ):
+            # Nothing to record (inference, on the CPU): the same arithmetic, without a node.
+            return _wrap(self._infer(input))
         return self._pool(
             input,
             self.kernel_size,
@@ -51,6 +64,24 @@ class _MaxPoolNd(Module):
             self.ceil_mode,
             self.return_indices,
         )
+
+    def _infer(self, input):
+        """The output array of a gradient-free call; the shape plan is kept from the last call
+        (checked then), so a repeated input shape (batch-1 inference) skips that work."""
+        x = input.data
+        key = (
+            x.shape, x.dtype, self.kernel_size, self.stride, self.padding, self.dilation,
+            self.ceil_mode,
+        )  # fmt: skip
+        cached = self._plan
+        if cached is None or cached[0] != key:
+            nd = 1 if self._pool is F.max_pool1d else 2
+            kernel, stride, padding, dilation = _pool_args(
+                f"max_pool{nd}d", input, nd, *key[2:6], self.ceil_mode
+            )
+            plan = MaxPoolPlan(x.shape, kernel, stride, padding, dilation, self.ceil_mode)
+            self._plan = cached = (key, plan)
+        return cached[1].run(x)
 
     def extra_repr(self):
         return (

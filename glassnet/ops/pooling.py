@@ -113,6 +113,46 @@ def _fill_low(dtype, xp):
     return -xp.inf if dtype.kind == "f" else xp.iinfo(dtype).min
 
 
+def _running_max(w, xb):
+    """The max over each window of the padded input: one ``maximum`` per kernel offset."""
+    xp = get_array_module(xb)
+    views = w.offsets(xb)
+    best = next(views).copy()
+    for view in views:
+        xp.maximum(best, view, out=best)
+    return best
+
+
+class MaxPoolPlan:
+    """The shape-only part of a max pool call (already checked by the caller), kept by a layer
+    for gradient-free calls (inference) so a repeated input shape skips that work."""
+
+    __slots__ = ("w", "nd", "unbatched", "x4_shape")
+
+    def __init__(self, x_shape, kernel, stride, padding, dilation, ceil_mode):
+        nd = self.nd = len(kernel)
+        self.unbatched = len(x_shape) == nd + 1
+        x4 = (1, *x_shape) if self.unbatched else tuple(x_shape)
+        if nd == 1:
+            x4 = (x4[0], x4[1], 1, x4[2])
+            kernel, stride, padding, dilation = (
+                (1, *kernel),
+                (1, *stride),
+                (0, *padding),
+                (1, *dilation),
+            )
+        self.x4_shape = x4
+        self.w = _Windows(x4, kernel, stride, padding, dilation, ceil_mode)
+
+    def run(self, x):
+        """The pooled array, with no graph recorded."""
+        xp = get_array_module(x)
+        best = _running_max(self.w, self.w.padded(x.reshape(self.x4_shape), _fill_low(x.dtype, xp)))
+        if self.nd == 1:
+            best = best[:, :, 0, :]
+        return best[0] if self.unbatched else best
+
+
 class MaxPool(Function):
     """max_pool1d/2d. ``indices_out``, a list, receives PyTorch's flat input indices.
 
@@ -135,10 +175,7 @@ class MaxPool(Function):
             )
         w = _Windows(x4.shape, kernel, stride, padding, dilation, ceil_mode)
         xb = w.padded(x4, _fill_low(x.dtype, xp))
-        views = w.offsets(xb)
-        best = next(views).copy()
-        for view in views:
-            xp.maximum(best, view, out=best)
+        best = _running_max(w, xb)
         self.w, self.xb, self.best = w, xb, best
         if indices_out is not None:
             arg = xp.zeros(best.shape, dtype=xp.int64)

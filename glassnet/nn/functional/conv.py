@@ -119,7 +119,9 @@ def _flat_pads(pads):
     return tuple(p for pair in pads for p in pair)
 
 
-def _conv(x, weight, bias, stride, padding, dilation, groups, nd, op):
+def conv_args(x, weight, stride, padding, dilation, groups, nd, op):
+    """Check a convolution call (raising an error a person can act on) and return its
+    (stride, flat padding, dilation) as Convolution takes them."""
     check_conv_input(op, x, weight, nd, groups)
     kernel = tuple(weight.data.shape[2:])
     stride = _tuple(stride, nd, "stride", op)
@@ -130,8 +132,13 @@ def _conv(x, weight, bias, stride, padding, dilation, groups, nd, op):
         raise ShapeError(
             f"{_where(op)}out_channels {weight.data.shape[0]} must be divisible by groups={groups}"
         )
+    return stride, _flat_pads(pads), dilation
+
+
+def _conv(x, weight, bias, stride, padding, dilation, groups, nd, op):
+    stride, pads, dilation = conv_args(x, weight, stride, padding, dilation, groups, nd, op)
     return Convolution.apply(
-        x, weight, bias, stride=stride, padding=_flat_pads(pads), dilation=dilation, groups=groups
+        x, weight, bias, stride=stride, padding=pads, dilation=dilation, groups=groups
     )
 
 
