@@ -249,6 +249,68 @@ def test_mha_is_causal_with_causal_mask(need_weights, with_kpm):
     check_layer(g, t, [(N, L, E)], forward=forward)
 
 
+def _self_masks(kind):
+    """(attn_mask, key_padding_mask) for self-attention over L positions."""
+    if kind == "none":
+        return None, None
+    if kind == "bool2d":
+        return _bool_mask((L, L), seed=10, true_means_masked=True), None
+    if kind == "float3d":
+        return _float_mask((N * H, L, L), seed=11), None
+    if kind == "kpm_bool":
+        return None, _bool_mask((N, L), seed=12, true_means_masked=True)
+    return _float_mask((L, L), seed=13), _bool_mask((N, L), seed=14, true_means_masked=True)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("kind", ["none", "bool2d", "float3d", "kpm_bool", "both"])
+def test_mha_packed_self_attention_matches_torch(kind, batch_first, dtype, device):
+    """Self-attention without weights runs one fused op from the packed q/k/v projection."""
+    attn, kpm = _self_masks(kind)
+    cast = lambda m: m if m is None or m.dtype == bool else m.astype(dtype)
+    attn, kpm = cast(attn), cast(kpm)
+
+    def forward(m, x):
+        lib = _lib(x)
+        dev = dict(device=device) if lib is glassnet else {}
+        am = None if attn is None else lib.tensor(attn, **dev)
+        km = None if kpm is None else lib.tensor(kpm, **dev)
+        return m(x, x, x, attn_mask=am, key_padding_mask=km, need_weights=False)
+
+    g, t = _mha_pair(batch_first=batch_first)
+    shape = (N, L, E) if batch_first else (L, N, E)
+    check_layer(g, t, [shape], dtype=dtype, device=device, forward=forward)
+
+
+def test_mha_packed_self_attention_unbatched():
+    g, t = _mha_pair()
+    check_layer(g, t, [(L, E)], forward=lambda m, x: m(x, x, x, need_weights=False))
+
+
+def test_mha_packed_self_attention_dropout_matches_composed_path():
+    """With dropout, the fused self-attention path draws the same mask as the general path
+    (cross-attention on an equal copy of the input) and gives the same output and gradients."""
+    g = nn.MultiheadAttention(E, H, dropout=0.3, batch_first=True).double()
+    x = glassnet.randn(N, 9, E, dtype=glassnet.float64, requires_grad=True)
+    grads = []
+    outs = []
+    for fused in (True, False):
+        glassnet.manual_seed(5)
+        g.zero_grad()
+        x.grad = None
+        kv = x if fused else x * 1.0  # not the same tensor: the general path
+        out = g(x, kv, kv, need_weights=False)[0]
+        (out * glassnet.arange(out.numel(), dtype=out.dtype).reshape(out.shape)).sum().backward()
+        outs.append(out.detach().numpy())
+        grads.append([x.grad.numpy()] + [p.grad.numpy().copy() for p in g.parameters()])
+    plain = g.eval()(x, x, x, need_weights=False)[0].detach().numpy()
+    assert not np.allclose(outs[0], plain)  # dropout did drop some weights
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-12, atol=1e-12)
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
 def test_mha_unbatched_input():
     g, t = _mha_pair()
     check_layer(g, t, [(L, E), (S, E), (S, E)])

@@ -250,3 +250,24 @@ def test_inplace_change_of_output_keeps_the_backward_right(norm):
     (y * glassnet.tensor(w)).sum().backward()
     (ty * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("frozen", ["weight", "input"])
+def test_layernorm_gradients_when_weight_or_input_is_frozen(frozen):
+    """LayerNorm's backward skips what nobody needs; what it does compute matches PyTorch."""
+    (a,) = make_inputs([(5, 3, 8)])
+    w = np.random.default_rng(2).uniform(0.5, 1.5, size=8)
+    b = np.random.default_rng(3).normal(size=8)
+    out_w = np.random.default_rng(4).normal(size=(5, 3, 8))
+    grads = []
+    for lib in (glassnet, torch):
+        x = lib.tensor(a, requires_grad=frozen != "input")
+        weight = lib.tensor(w, requires_grad=frozen != "weight")
+        bias = lib.tensor(b, requires_grad=True)
+        y = lib.nn.functional.layer_norm(x, (8,), weight, bias)
+        (y * lib.tensor(out_w)).sum().backward()
+        grads.append([None if t.grad is None else t.grad.numpy() for t in (x, weight, bias)])
+    for got, want in zip(*grads):
+        assert (got is None) == (want is None)
+        if want is not None:
+            np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)

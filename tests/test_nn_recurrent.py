@@ -135,6 +135,25 @@ def test_packed_sequence(mode, bidirectional, enforce_sorted, device):
         assert not np.any(padded[b, n:])
 
 
+@pytest.mark.parametrize("packed", [False, True])
+def test_long_lstm_sequences_match_torch(packed):
+    """Longer sequences, padded and packed with very different lengths, through two
+    bidirectional layers."""
+    lengths = [21, 17, 9, 2]
+    g, t = make_pair("LSTM", num_layers=2, bidirectional=True, batch_first=True)
+    h_shape = (4, len(lengths), H)
+
+    def forward(layer, x, h, c):
+        if not packed:
+            return layer(x, (h, c))
+        lib = grnn if isinstance(layer, nn.Module) else torch.nn.utils.rnn
+        seq = lib.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        out, state = layer(seq, (h, c))
+        return lib.pad_packed_sequence(out, batch_first=True, total_length=21)[0], state
+
+    check_layer(g, t, [(len(lengths), 21, IN), h_shape, h_shape], forward=forward)
+
+
 def test_packed_full_length_equals_padded():
     lstm = nn.LSTM(IN, H, num_layers=2, bidirectional=True).double()
     x = glassnet.tensor(make_inputs([(T, B, IN)])[0])
@@ -294,3 +313,70 @@ def test_frozen_input_and_weights_get_no_gradient():
     (out.sum() + h.sum()).backward()
     assert x.grad is None and gru.weight_ih_l0.grad is None
     assert gru.weight_hh_l0.grad is not None and gru.bias_ih_l1.grad is not None
+
+
+class _EmbeddedRNN:
+    """An Embedding then a recurrent layer, in glassnet (through forward_from_embedding) and
+    in PyTorch (composed), as twin modules with the same state_dict keys."""
+
+    @staticmethod
+    def pair(mode, vocab, **kw):
+        class G(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.embedding = nn.Embedding(vocab, IN)
+                self.rnn = make_pair(mode, **kw)[0]
+
+            def forward(self, tokens, *state):
+                hx = None if not state else (tuple(state) if mode == "LSTM" else state[0])
+                return self.rnn.forward_from_embedding(self.embedding, tokens, hx)
+
+        class T(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.embedding = torch.nn.Embedding(vocab, IN)
+                self.rnn = make_pair(mode, **kw)[1]
+
+            def forward(self, tokens, *state):
+                hx = None if not state else (tuple(state) if mode == "LSTM" else state[0])
+                return self.rnn(self.embedding(tokens), hx)
+
+        return G(), T()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("mode,bidirectional", [("LSTM", False), ("LSTM", True), ("GRU", True)])
+def test_forward_from_embedding_matches_torch(mode, bidirectional, batch_first, dtype):
+    """With a small vocabulary the lookup is folded into the first layer; the outputs, states
+    and every gradient (the table's included) match PyTorch's composed layers."""
+    from glassnet.nn.recurrent import _table_is_smaller
+
+    vocab, (b, t) = 3, (B, 7)
+    g, tm = _EmbeddedRNN.pair(
+        mode, vocab, num_layers=2, bidirectional=bidirectional, batch_first=batch_first
+    )
+    ids = np.random.default_rng(5).integers(0, vocab, size=(b, t) if batch_first else (t, b))
+    assert _table_is_smaller(g.embedding, glassnet.tensor(ids), g.rnn)  # the folded path
+    h_shape = ((4 if bidirectional else 2), b, H)
+    h0 = np.random.default_rng(6).normal(size=h_shape)
+    state = [h0, h0 * 0.5] if mode == "LSTM" else [h0]
+    check_layer(g, tm, None, inputs=[ids, *state], dtype=dtype)
+
+
+def test_forward_from_embedding_falls_back_to_the_lookup():
+    """Where folding would not pay off or would change semantics, the plain lookup runs."""
+    from glassnet.nn.recurrent import _table_is_smaller
+
+    lstm = nn.LSTM(IN, H)
+    ids = glassnet.tensor(np.random.default_rng(7).integers(0, 3, size=(T, B)))
+    assert _table_is_smaller(nn.Embedding(3, IN), ids, lstm)
+    assert not _table_is_smaller(nn.Embedding(3, IN, padding_idx=0), ids, lstm)
+    assert not _table_is_smaller(nn.Embedding(3, IN, max_norm=1.0), ids, lstm)
+    assert not _table_is_smaller(nn.Embedding(40, IN), ids, lstm)  # more rows than ids
+    assert not _table_is_smaller(nn.Embedding(3, IN), ids[:, 0], lstm)  # unbatched
+    emb = nn.Embedding(3, IN, padding_idx=1)
+    out, _ = lstm.forward_from_embedding(emb, ids)
+    np.testing.assert_array_equal(out.detach().numpy(), lstm(emb(ids))[0].detach().numpy())
+    with pytest.raises((IndexError, ValueError)):
+        lstm.forward_from_embedding(nn.Embedding(3, IN), ids + 3)  # out of range: lookup's error

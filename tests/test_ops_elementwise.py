@@ -277,3 +277,62 @@ def test_broadcast_error_names_op_and_shapes(op, device):
 def test_unsupported_operand_type(device):
     with pytest.raises(TypeError, match="unsupported operand"):
         glassnet.ones(2, device=device) + "a"
+
+
+def _wide_float32():
+    """float32 points over [-12, 12] (erf's tails included), plus zeros, tiny values and the
+    clamping edges of the rational erf."""
+    grid = np.linspace(-12, 12, 200_001, dtype=np.float32)
+    edges = np.array([0.0, -0.0, 1e-30, -1e-30, 4.0, -4.0, 5.657, -5.657, 3.9999, 80.0, -80.0])
+    return np.concatenate([grid, edges.astype(np.float32)])
+
+
+def test_erf_float32_wide_range_matches_torch():
+    """float32 erf is a rational approximation (max abs error 4.5e-7); gradients are exact."""
+    x = _wide_float32()
+    gx = glassnet.tensor(x, requires_grad=True)
+    tx = torch.tensor(x, requires_grad=True)
+    gy, ty = gx.erf(), torch.erf(tx)
+    assert gy.dtype == glassnet.float32
+    np.testing.assert_allclose(gy.detach().numpy(), ty.detach().numpy(), rtol=0, atol=5e-7)
+    tiny = np.abs(x) < 1e-3  # near 0 the error is relative too
+    np.testing.assert_allclose(
+        gy.detach().numpy()[tiny], ty.detach().numpy()[tiny], rtol=5e-7, atol=0
+    )
+    w = np.random.default_rng(0).standard_normal(x.shape).astype(np.float32)
+    (gy * glassnet.tensor(w)).sum().backward()
+    (ty * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_erf_float32_special_values():
+    special = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0], dtype=np.float32)
+    got = glassnet.tensor(special).erf().numpy()
+    np.testing.assert_array_equal(got, torch.erf(torch.tensor(special)).numpy())
+    assert np.signbit(got[4])
+    half = glassnet.tensor(np.array([1.0, -2.0], dtype=np.float16)).erf()
+    assert half.dtype == glassnet.float16
+    np.testing.assert_allclose(half.numpy(), [0.8427, -0.9953], rtol=1e-3)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gelu_helpers_match_torch(dtype):
+    """gelu_array / gelu_grad_array (the fused GELU forward and backward) against F.gelu."""
+    from glassnet.ops.elementwise import gelu_array, gelu_grad_array
+
+    x = _wide_float32().astype(dtype)
+    tx = torch.tensor(x, requires_grad=True)
+    ty = torch.nn.functional.gelu(tx)
+    w = np.random.default_rng(1).standard_normal(x.shape).astype(dtype)
+    ty.backward(torch.tensor(w))
+    out, cdf = gelu_array(x)
+    assert out.dtype == x.dtype and cdf.dtype == x.dtype
+    grad = gelu_grad_array(w, x, cdf)
+    # float32: Phi's abs error 2.5e-7 becomes |x| times that in x * Phi(x) (up to 1e-6 at the
+    # tails, where PyTorch's own float32 1 + erf rounds to 0)
+    tol = dict(rtol=1e-6, atol=1e-6) if dtype == "float32" else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out, ty.detach().numpy(), **tol)
+    np.testing.assert_allclose(grad, tx.grad.numpy(), **tol)
+    with np.errstate(invalid="ignore"):  # -inf * 0 in GELU's output, as in PyTorch
+        ends = gelu_array(np.array([-np.inf, np.inf, -1e30, 1e30], dtype=dtype))[1]
+    np.testing.assert_array_equal(ends, [0.0, 1.0, 0.0, 1.0])  # Phi saturates exactly

@@ -20,8 +20,10 @@ import math
 import numbers
 import warnings
 
+from glassnet.backend import get_array_module
 from glassnet.errors import ShapeError
 from glassnet.nn import init
+from glassnet.nn import module as _module
 from glassnet.nn.functional.dropout import keep_mask
 from glassnet.nn.module import Module
 from glassnet.nn.recurrent_cell import (
@@ -124,10 +126,30 @@ class RNNBase(Module):
         """A no-op kept for PyTorch compatibility (the weights are never fragmented here)."""
 
     def forward(self, input, hx=None):
+        return self._run(input, hx)
+
+    def forward_from_embedding(self, embedding, tokens, hx=None):
+        """``self(embedding(tokens), hx)``: the same outputs and gradients. When the table has
+        fewer rows than ``tokens`` has entries (a character-level model, say), the first layer
+        projects the table's rows once and picks the projected rows, rather than projecting
+        every looked-up row, and its gradients are summed per token before the matmuls.
+
+        >>> import glassnet
+        >>> from glassnet import nn
+        >>> emb, lstm = nn.Embedding(5, 4), nn.LSTM(4, 3, batch_first=True)
+        >>> out, _ = lstm.forward_from_embedding(emb, glassnet.randint(0, 5, (2, 7)))
+        >>> out.shape
+        glassnet.Size([2, 7, 3])
+        """
+        if not _table_is_smaller(embedding, tokens, self):
+            return self(embedding(tokens), hx)
+        return self._run(embedding.weight, hx, tokens)
+
+    def _run(self, input, hx, tokens=None):
         L, H = self.num_layers, self.hidden_size
         D = 2 if self.bidirectional else 1
         weights = self._flat_weights
-        packed = isinstance(input, PackedSequence)
+        packed = tokens is None and isinstance(input, PackedSequence)
         if packed:
             x = input.data
             sizes = tuple(input.batch_sizes.tolist())
@@ -144,7 +166,7 @@ class RNNBase(Module):
             out_shape, h_shape = (x.data.shape[0], D * H), (L * D, B, H)
         else:
             x = input
-            shape = tuple(x.data.shape)
+            shape = tuple(x.data.shape) if tokens is None else (*tokens.shape, x.shape[-1])
             if len(shape) not in (2, 3) or 0 in shape[:-1]:
                 layout = "(batch, seq, features)" if self.batch_first else "(seq, batch, features)"
                 raise ShapeError(
@@ -191,6 +213,7 @@ class RNNBase(Module):
             dropout_masks=masks,
             nonlinearity=getattr(self, "nonlinearity", None),
             sorted_indices=None if order is None else order.data,
+            tokens=None if tokens is None else tokens.data,
         )
         N = sum(sizes)
         n_ext, n_state = (B + N) * D * H, L * D * B * H
@@ -217,6 +240,33 @@ class RNNBase(Module):
         if self.bidirectional is not False:
             s += f", bidirectional={self.bidirectional}"
         return s
+
+
+def _table_is_smaller(embedding, tokens, layer):
+    """Whether ``forward_from_embedding`` may fold the lookup into the first layer: a plain
+    lookup (no padding_idx, max_norm, frequency scaling, sparse gradient or hooks) of valid,
+    batched ids into a table with fewer rows than there are ids and no more rows than columns
+    (so the per-token sums of the backward cost less than the matmuls they replace)."""
+    if (
+        embedding.padding_idx is not None
+        or embedding.max_norm is not None
+        or embedding.scale_grad_by_freq
+        or embedding.sparse
+        or tokens.ndim != 2
+        or tokens.data.dtype.kind not in "iu"
+        or embedding.weight.data.dtype != layer._flat_weights[0].data.dtype
+        or get_array_module(tokens.data) is not get_array_module(embedding.weight.data)
+    ):
+        return False
+    if _module._hooks_registered and any(
+        m._forward_pre_hooks or m._forward_hooks or m._backward_hooks for m in (embedding, layer)
+    ):
+        return False
+    rows = embedding.num_embeddings
+    if not (rows < tokens.numel() and rows <= embedding.embedding_dim):
+        return False
+    ids = tokens.data
+    return ids.size > 0 and int(ids.min()) >= 0 and int(ids.max()) < rows
 
 
 class RNN(RNNBase):

@@ -116,11 +116,10 @@ def _softmax_rows(s, keep, safe):
     return s
 
 
-def _scores_backward(fn, dp, own=False):
-    """Gradients of q, k and bias from the gradient of the probabilities (``own``: dp is a
-    scratch array that may be overwritten)."""
+def _softmax_grad(dp, p, own):
+    """The gradient of the scores from that of the probabilities: ``p * (dp - sum(dp * p))``
+    over the last axis (``own``: dp is a scratch array that becomes the result)."""
     xp = get_array_module(dp)
-    p = fn.p
     rows = xp.einsum("...j,...j->...", dp, p)[..., None]
     if own:
         dp -= rows
@@ -128,6 +127,14 @@ def _scores_backward(fn, dp, own=False):
     else:
         ds = dp - rows
     ds *= p
+    return ds
+
+
+def _scores_backward(fn, dp, own=False):
+    """Gradients of q, k and bias from the gradient of the probabilities (``own``: dp is a
+    scratch array that may be overwritten)."""
+    xp = get_array_module(dp)
+    ds = _softmax_grad(dp, fn.p, own)
     scale = ds.dtype.type(fn.scale)
     k = xp.repeat(fn.k, fn.groups, axis=-3) if fn.groups > 1 else fn.k
     dq = None
@@ -177,6 +184,69 @@ class ScaledDotProductAttention(Function):
             dp *= self.drop
         dq, dk, dbias = _scores_backward(self, dp, own=True)
         return dq, dk, dv, dbias
+
+
+def _split_heads(qkv, heads):
+    """q, k and v of a packed (N, L, 3E) projection as (N, heads, L, E // heads) views: BLAS
+    reads such strided matrices directly, so the heads are never copied out."""
+    n, length, e3 = qkv.shape
+    per_head = qkv.reshape(n, length, 3, heads, e3 // (3 * heads))
+    return tuple(per_head[:, :, i].transpose(0, 2, 1, 3) for i in range(3))
+
+
+def _matmul_into(a, b, out):
+    """``out[...] = a @ b``; NumPy writes into the (strided) view itself."""
+    xp = get_array_module(a)
+    if xp is np:
+        xp.matmul(a, b, out=out)
+    else:
+        out[...] = xp.matmul(a, b)
+    return out
+
+
+class PackedSelfAttention(Function):
+    """Multi-head self-attention from the packed input projection ``qkv`` = x @ W_in^T + b_in,
+    (N, L, 3E), to the heads' concatenated outputs (N, L, E), before the output projection.
+
+    The same computation as splitting qkv into q, k and v, reshaping each to (N, heads, L, D),
+    running ``ScaledDotProductAttention`` and transposing the result back; done as one op, the
+    heads are strided views of qkv, the output is written in (N, L, E) order and the gradient
+    of qkv is one array, with no per-head copies and no three-way split in the graph. ``bias``:
+    an additive mask broadcastable to (N, heads, L, L), or None; ``drop``: the dropout
+    keep-mask (scaled by 1/(1-p)), or None."""
+
+    def forward(self, qkv, bias, causal, scale, drop, safe, heads):
+        xp = get_array_module(qkv)
+        n, length, e3 = qkv.shape
+        self.qkv, self.heads, self.scale, self.drop = qkv, heads, scale, drop
+        q, k, v = _split_heads(qkv, heads)
+        self.p = _probabilities(q, k, bias, causal, scale, safe, 1)
+        pd = self.p if drop is None else self.p * drop
+        out = xp.empty((n, length, heads, e3 // (3 * heads)), dtype=qkv.dtype)
+        _matmul_into(pd, v, out.transpose(0, 2, 1, 3))
+        return out.reshape(n, length, e3 // 3)
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        n, length, e3 = self.qkv.shape
+        heads = self.heads
+        q, k, v = _split_heads(self.qkv, heads)
+        g = grad.reshape(n, length, heads, e3 // (3 * heads)).transpose(0, 2, 1, 3)
+        dqkv = xp.empty(self.qkv.shape, dtype=grad.dtype)
+        dq, dk, dv = _split_heads(dqkv, heads)
+        pd = self.p if self.drop is None else self.p * self.drop
+        _matmul_into(xp.swapaxes(pd, -1, -2), g, dv)
+        dp = xp.matmul(g, xp.swapaxes(v, -1, -2))
+        if self.drop is not None:
+            dp *= self.drop
+        ds = _softmax_grad(dp, self.p, True)
+        scale = ds.dtype.type(self.scale)
+        _matmul_into(ds, k, dq)
+        _matmul_into(xp.swapaxes(ds, -1, -2), q, dk)
+        dqk = dqkv.reshape(n, length, 3, e3 // 3)[:, :, :2]  # the q and k thirds
+        dqk *= scale
+        need_bias = self._next[1] is not None
+        return dqkv, (ds if need_bias else None)
 
 
 class AttentionWeights(Function):

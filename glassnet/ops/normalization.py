@@ -196,15 +196,32 @@ class LayerNorm(Function):
     def backward(self, grad):
         xp = get_array_module(grad)
         g = grad.reshape(self.xhat.shape)
+        xhat, invstd = self.xhat, self.invstd
+        w = None if self.weight is None else self.weight.reshape(-1)
         gw = gb = gx = None
-        if self.weight is not None and _wants(self, 1):
-            gw = xp.einsum("ij,ij->j", g, self.xhat).reshape(self.param_shape)
+        ones = xp.ones(g.shape[0], dtype=g.dtype)
+        want_x, want_w = _wants(self, 0), w is not None and _wants(self, 1)
+        if w is not None and (want_w or want_x):
+            # g * xhat serves twice: its column sums are gw, and its rows dotted with w are
+            # the row sums of dxhat * xhat that dx needs (BLAS, no second product array)
+            gxh = g * xhat
+            if want_w:
+                gw = (ones @ gxh).reshape(self.param_shape)
         if _wants(self, 2):
-            gb = (xp.ones(g.shape[0], dtype=g.dtype) @ g).reshape(self.param_shape)
-        if _wants(self, 0):
-            own = self.weight is not None
-            dxhat = g * self.weight.reshape(-1) if own else g
-            gx = _row_input_grad(dxhat, self.xhat, self.invstd, own).reshape(self.x_shape)
+            gb = (ones @ g).reshape(self.param_shape)
+        if want_x:
+            if w is None:
+                gx = _row_input_grad(g, xhat, invstd)
+            else:
+                d = g.shape[1]
+                mean_dx, mean_d = gxh @ w, g @ w  # row means of dxhat * xhat and dxhat, * d
+                mean_dx /= d
+                mean_d /= d
+                gx = g * w
+                gx -= mean_d[:, None]
+                gx -= xp.multiply(xhat, mean_dx[:, None], out=gxh)
+                gx *= invstd
+            gx = gx.reshape(self.x_shape)
         return gx, gw, gb
 
 

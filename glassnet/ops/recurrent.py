@@ -67,6 +67,7 @@ class _Sequence(Function):
         dropout_masks=None,
         sorted_indices=None,
         nonlinearity="tanh",
+        tokens=None,
     ):
         xp = get_array_module(x)
         L, D = num_layers, 2 if bidirectional else 1
@@ -75,7 +76,9 @@ class _Sequence(Function):
         plan = plan_for(sizes).on(xp)
         B, N, DH = plan.B, plan.N, D * H
         self.x_shape, self.batch_first, self.sizes = x.shape, batch_first, sizes
-        if batch_first:
+        if tokens is not None:  # x is an embedding table, the input its rows at `tokens`
+            X = _Embedded(x, tokens.T if batch_first else tokens)
+        elif batch_first:
             X = xp.ascontiguousarray(x.swapaxes(0, 1)).reshape(N, x.shape[-1])
         else:
             X = x.reshape(N, x.shape[-1])
@@ -149,7 +152,8 @@ class _Sequence(Function):
                 dprev[:B] = 0
                 dX = dprev[B:]
             else:
-                dX = xp.empty(X.shape, grad.dtype) if nxt[0] is not None else None
+                shape = X.table.shape if isinstance(X, _Embedded) else X.shape
+                dX = xp.empty(shape, grad.dtype) if nxt[0] is not None else None
             for d in range(D):
                 k, cols = layer * D + d, slice(d * H, (d + 1) * H)
                 w = weights[k * P : (k + 1) * P]
@@ -160,17 +164,21 @@ class _Sequence(Function):
                     xp, dext, dcext, ext, cext, cols, w, saved[d], plan, d, H
                 )
                 base = 3 + k * P
+                if isinstance(X, _Embedded):  # gradients through the table's rows
+                    dgx_in, X_in = X.row_sums(dgx), X.table
+                else:
+                    dgx_in, X_in = dgx, X
                 if nxt[base] is not None:
-                    wgrads[k * P] = dgx.T @ X
+                    wgrads[k * P] = dgx_in.T @ X_in
                 if nxt[base + 1] is not None:
                     wgrads[k * P + 1] = dgh.T @ ext[plan.prev_all[d], cols]
                 if P == 4:
                     wgrads[k * P + 2 : k * P + 4] = _bias_grads(dgx, dgh, nxt[base + 2 : base + 4])
                 if dX is not None:
                     if d == 0:
-                        xp.matmul(dgx, w[0], out=dX)
+                        xp.matmul(dgx_in, w[0], out=dX)
                     else:
-                        dX += dgx @ w[0]
+                        dX += dgx_in @ w[0]
                 if dh0 is not None:
                     dh0[k] = dext[:B, cols]
                 if dc0 is not None:
@@ -181,11 +189,35 @@ class _Sequence(Function):
                 dext = dprev
             else:
                 dx = dX
-        if dx is not None:
+        if dx is not None and not isinstance(self.layers[0][0], _Embedded):
             if self.batch_first:
                 dx = dx.reshape(len(self.sizes), -1, dx.shape[-1]).swapaxes(0, 1)
             dx = dx.reshape(self.x_shape)
         return (dx, _restore(dh0, self), _restore(dc0, self), *wgrads)
+
+
+class _Embedded:
+    """A first layer's input that is an embedding lookup, ``table[ids]``, kept as the table
+    and the ids: when the table has fewer rows than the sequence has positions, the input
+    projection ``table[ids] @ W^T`` is cheaper as ``(table @ W^T)[ids]``, and its gradients
+    need only the per-id sums of the gate gradients (``row_sums``), not the looked-up rows."""
+
+    def __init__(self, table, ids):
+        self.table, self.ids = table, ids.reshape(-1)  # ids time-major, as the packed rows
+
+    def row_sums(self, g):
+        """The rows of ``g`` (one per position) summed per id: a one-hot matrix product."""
+        xp = get_array_module(g)
+        one_hot = xp.zeros((self.table.shape[0], self.ids.shape[0]), dtype=g.dtype)
+        one_hot[self.ids, xp.arange(self.ids.shape[0])] = 1
+        return one_hot @ g
+
+
+def _project(X, w_ih):
+    """The input projection ``X @ w_ih^T`` of every time step."""
+    if isinstance(X, _Embedded):
+        return get_array_module(w_ih).take(X.table @ w_ih.T, X.ids, axis=0)
+    return X @ w_ih.T
 
 
 def _bias_grads(dgx, dgh, needed):
@@ -222,7 +254,7 @@ class RNNSequence(_Sequence):
     """Elman RNN: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu)."""
 
     def run(self, xp, X, ext, cext, cols, w, steps, H):
-        G = X @ w[0].T
+        G = _project(X, w[0])
         if len(w) == 4:
             G += w[2] + w[3]
         whhT, relu = w[1].T, self.nonlinearity == "relu"
@@ -253,7 +285,7 @@ class LSTMSequence(_Sequence):
     has_cell = True
 
     def run(self, xp, X, ext, cext, cols, w, steps, H):
-        G = X @ w[0].T
+        G = _project(X, w[0])
         if len(w) == 4:
             G += w[2] + w[3]
         whhT, H2, H3 = w[1].T, 2 * H, 3 * H
@@ -317,7 +349,7 @@ class GRUSequence(_Sequence):
     h' = (1 - z)*n + z*h."""
 
     def run(self, xp, X, ext, cext, cols, w, steps, H):
-        G = X @ w[0].T
+        G = _project(X, w[0])
         H2 = 2 * H
         bias = len(w) == 4
         if bias:

@@ -19,7 +19,7 @@ import math
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.ops import softmax as _softmax_ops
-from glassnet.ops.elementwise import erf_array
+from glassnet.ops.elementwise import gelu_array, gelu_grad_array
 from glassnet.ops.elementwise import relu as _relu
 from glassnet.ops.elementwise import sigmoid as _sigmoid
 from glassnet.ops.elementwise import tanh as _tanh
@@ -92,18 +92,16 @@ class Gelu(Function):
         if approximate == "tanh":
             self.t = xp.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a * a * a))
             return 0.5 * a * (1 + self.t)
-        self.cdf = 0.5 * (1 + erf_array(a * (1 / math.sqrt(2))))
-        return a * self.cdf
+        out, self.cdf = gelu_array(a)
+        return out
 
     def backward(self, grad):
-        xp = get_array_module(grad)
         a = self.a
         if self.approximate == "tanh":
             t = self.t
             inner = math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * a * a)
             return grad * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * inner), None
-        pdf = xp.exp(-0.5 * a * a) * (1 / math.sqrt(2 * math.pi))
-        return grad * (self.cdf + a * pdf), None
+        return gelu_grad_array(grad, a, self.cdf), None
 
 
 class Silu(Function):

@@ -20,7 +20,11 @@ import numpy as np
 from glassnet.backend import get_array_module
 from glassnet.errors import DeviceError, DTypeError, ShapeError
 from glassnet.nn.functional.dropout import dropout, keep_mask
-from glassnet.ops.attention import AttentionWeights, ScaledDotProductAttention
+from glassnet.ops.attention import (
+    AttentionWeights,
+    PackedSelfAttention,
+    ScaledDotProductAttention,
+)
 from glassnet.ops.linalg import matmul
 from glassnet.ops.linear import linear
 from glassnet.ops.shape_join import cat
@@ -161,6 +165,21 @@ def mha_batch_first(
         if mask is not None:
             mask = _shaped_attn_mask(label, mask, n, heads, length, source)
 
+    if not training:
+        dropout_p = 0.0
+    scale = 1.0 / math.sqrt(head_dim)
+    if self_attn and not separate and bias_k is None and not add_zero_attn and not need_weights:
+        # The common case (a transformer layer): one fused op takes it from the packed q/k/v
+        # projection to the heads' joined outputs
+        qkv = linear(query, in_proj_weight, in_proj_bias)
+        if kpm is not None:
+            kpm = kpm.reshape(n, 1, 1, source)
+            mask = kpm if mask is None else mask + kpm
+        drop = None
+        if dropout_p > 0.0:
+            drop = keep_mask((n, heads, length, source), dropout_p, query.data)
+        out = PackedSelfAttention.apply(qkv, mask, bool(is_causal), scale, drop, True, heads)
+        return _out_projection(out, out_proj_weight, out_proj_bias, batched, batch_first_out), None
     q, k, v = _in_projection(
         query,
         key,
@@ -191,9 +210,6 @@ def mha_batch_first(
     if kpm is not None:
         kpm = kpm.reshape(n, 1, 1, kpm.shape[-1])
         mask = kpm if mask is None else mask + kpm
-    if not training:
-        dropout_p = 0.0
-    scale = 1.0 / math.sqrt(head_dim)
     if need_weights:
         probs = AttentionWeights.apply(
             q, k, mask, False, scale, False, needs=(_grad(q), _grad(k), _grad(mask))
@@ -218,16 +234,20 @@ def mha_batch_first(
             needs=(_grad(q), _grad(k), _grad(v), _grad(mask)),
         )
     out = out.transpose(1, 2).reshape(n, length, embed_dim)
-    out = linear(out, out_proj_weight, out_proj_bias)
-    if not batched:
-        out = out.squeeze(0)
-    elif not batch_first_out:
-        out = out.transpose(0, 1)
+    out = _out_projection(out, out_proj_weight, out_proj_bias, batched, batch_first_out)
     if not need_weights:
         return out, None
     if average_attn_weights:
         probs = probs.mean(dim=1)
     return out, (probs if batched else probs.squeeze(0))
+
+
+def _out_projection(out, weight, bias, batched, batch_first_out):
+    """The output projection of the heads' (N, L, E) outputs, back in the input's layout."""
+    out = linear(out, weight, bias)
+    if not batched:
+        return out.squeeze(0)
+    return out if batch_first_out else out.transpose(0, 1)
 
 
 def _shaped_attn_mask(label, mask, n, heads, length, source):
