@@ -218,6 +218,72 @@ class Function:
         return f"<{self.name()}>"
 
 
+def apply_pair(cls, a, b):
+    """``cls.apply(a, b)`` for two Tensors, the commonest call (arithmetic, matmul), with less
+    Python: the same result, graph and checks. Not for view ops (``is_view``)."""
+    if backend._cupy is not None:
+        _check_devices(cls, (a, b))
+    fn = _new(cls)
+    try:
+        out = fn.forward(a.data, b.data)
+    except ValueError:
+        if cls.broadcasts:
+            _check_broadcast(cls, (a, b))
+        raise
+    if out.__class__ is not _ndarray:
+        out = backend.get_array_module(out).asarray(out)
+    result = _new(Tensor)
+    result.data = out
+    result._version = version = [0]
+    need_a, need_b = a.requires_grad, b.requires_grad
+    if not (need_a or need_b) or not grad_mode._enabled or out.dtype.kind != "f":
+        return result
+    fn._next = ((a.grad_fn or a) if need_a else None, (b.grad_fn or b) if need_b else None)
+    if cls.saves_inputs:
+        va, vb = a._version, b._version
+        versions = ((va, va[0]), (vb, vb[0]))
+        if cls.saves_output:
+            versions += ((version, 0),)
+    else:
+        versions = ((version, 0),) if cls.saves_output else ()
+    fn._saved_versions = versions
+    fn._seq = next(_sequence)
+    fn._out_shape = out.shape
+    fn._out_dtype = out.dtype
+    result.grad_fn = fn
+    result.requires_grad = True
+    return result
+
+
+def apply_constant(cls, a, b):
+    """``cls.apply(a, b)`` for a Tensor and a constant (``x * 0.5``, ``x ** 2``), with less
+    Python: the same result, graph and checks. Not for view ops (``is_view``)."""
+    fn = _new(cls)
+    out = fn.forward(a.data, b)
+    if out.__class__ is not _ndarray:
+        out = backend.get_array_module(out).asarray(out)
+    result = _new(Tensor)
+    result.data = out
+    result._version = version = [0]
+    if not a.requires_grad or not grad_mode._enabled or out.dtype.kind != "f":
+        return result
+    fn._next = (a.grad_fn or a, None)
+    if cls.saves_inputs:
+        va = a._version
+        versions = ((va, va[0]),)
+        if cls.saves_output:
+            versions += ((version, 0),)
+    else:
+        versions = ((version, 0),) if cls.saves_output else ()
+    fn._saved_versions = versions
+    fn._seq = next(_sequence)
+    fn._out_shape = out.shape
+    fn._out_dtype = out.dtype
+    result.grad_fn = fn
+    result.requires_grad = True
+    return result
+
+
 def _forward_general(fn, args, kwargs):
     """forward on any arguments: tensors become their arrays; also says whether to record."""
     arrays = []

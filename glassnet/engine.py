@@ -16,6 +16,8 @@ from glassnet.errors import AutogradError
 from glassnet.tensor import Tensor
 
 _ndarray = np.ndarray  # a type check only: the arrays themselves come from the ops
+_new = object.__new__
+_add_reduce = np.add.reduce
 
 
 def sum_to_shape(g, shape):
@@ -27,8 +29,12 @@ def sum_to_shape(g, shape):
     >>> sum_to_shape(np.ones((2, 3)), (2, 1)).shape
     (2, 1)
     """
-    if g.shape == shape:
+    gshape = g.shape
+    if gshape == shape:
         return g
+    if gshape[1:] == shape and g.__class__ is _ndarray:  # a bias: summed over the batch only
+        # numpy.add.reduce is what ndarray.sum runs, without its Python-level wrapper
+        return _add_reduce(g, 0)
     xp = backend.get_array_module(g)
     if g.size < _prod(shape):
         # An op returned a smaller gradient meant to be broadcast: materialise it (writable,
@@ -127,6 +133,10 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
     have sent their gradients. Only nodes that receive a gradient are visited, and the walk is
     a loop, not recursion, so graphs 100,000 ops deep are fine.
 
+    Most of a graph is a chain (each node sends its gradient to one node): when nothing else is
+    waiting and a node feeds exactly one node, that node runs next without passing through the
+    heap or the dict of pending gradients.
+
     ``capture`` maps nodes (a Function, or a leaf Tensor) to lists: for ``autograd.grad`` the
     gradients reaching those nodes are collected there instead of being accumulated into
     ``.grad``.
@@ -135,30 +145,35 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
     grads = {}  # Function -> the sum of the gradients it has received so far
     leaf_grads = {}  # leaf Tensor -> the sum of its gradients
     heap = []
-    for out, g in zip(outputs, roots):
-        node = out.grad_fn
-        if node is None:
-            leaf_grads[out] = leaf_grads[out] + g if out in leaf_grads else g
-        elif node in grads:
-            grads[node] = grads[node] + g
-        else:
-            grads[node] = g
-            heap.append((node._seq, node))
-    if len(heap) > 1:
-        heapq.heapify(heap)
+    fn = None  # the next node to run, when it is known without the heap
+    if len(roots) == 1 and outputs[0].grad_fn is not None:  # the usual loss.backward()
+        fn, g = outputs[0].grad_fn, roots[0]
+    else:
+        for out, g in zip(outputs, roots):
+            node = out.grad_fn
+            if node is None:
+                leaf_grads[out] = leaf_grads[out] + g if out in leaf_grads else g
+            elif node in grads:
+                grads[node] = grads[node] + g
+            else:
+                grads[node] = g
+                heap.append((node._seq, node))
+        if len(heap) > 1:
+            heapq.heapify(heap)
 
     pop, push = heapq.heappop, heapq.heappush
-    pop_grad, get_grad, get_leaf = grads.pop, grads.get, leaf_grads.get
+    get_grad, get_leaf = grads.get, leaf_grads.get
     extras = capture is not None
     enabled = grad_mode._enabled
     grad_mode._enabled = False  # backward formulas run on arrays; nothing to record
     try:
-        while heap:
-            fn = pop(heap)[1]
+        while fn is not None or heap:
+            if fn is None:
+                fn = pop(heap)[1]
+                g = grads.pop(fn)
             saved = fn._saved_versions
             if saved is None:  # released by an earlier backward
                 _raise_freed()
-            g = pop_grad(fn)
             if extras or fn._extras:
                 g = _node_extras(fn, g, capture)
             for counter, expected in saved:
@@ -169,12 +184,27 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
                 input_grads = (
                     tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
                 )
+            # ``chain``: the one node that received a gradient while no other node waits.
+            chain = None
+            alone = not heap
             for parent, ig in zip(fn._next, input_grads):
                 if parent is None or ig is None:
                     continue
                 if parent._is_node:
                     if ig.shape != parent._out_shape or ig.dtype is not parent._out_dtype:
                         ig = _fit(ig, parent._out_shape, parent._out_dtype)
+                    if alone:
+                        if chain is None:
+                            chain, chain_g = parent, ig
+                            continue
+                        if parent is chain:  # the same node twice (x * x)
+                            chain_g = chain_g + ig
+                            continue
+                        # A second node: both go through the heap after all.
+                        alone = False
+                        grads[chain] = chain_g
+                        push(heap, (chain._seq, chain))
+                        chain = None
                     prev = get_grad(parent)
                     if prev is None:
                         grads[parent] = ig
@@ -191,6 +221,9 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
                 # release(), inlined: drop what forward saved
                 fn.__dict__.clear()
                 fn._saved_versions = None
+            fn = chain
+            if chain is not None:
+                g = chain_g
     finally:
         grad_mode._enabled = enabled
 
@@ -204,10 +237,19 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
             if leaf in capture:
                 capture[leaf].append(g)
             continue
-        if id(g) in given:
+        key = id(g)
+        if key in given:
             g = g.copy()
-        given.add(id(g))
-        _accumulate(leaf, g)
+            key = id(g)
+        given.add(key)
+        if leaf.grad is None and g.__class__ is _ndarray and g.base is None:
+            # _accumulate's commonest case, inlined: a new array the op made (so writeable)
+            t = _new(Tensor)
+            t.data = g
+            t._version = [0]
+            leaf.grad = t
+        else:
+            _accumulate(leaf, g)
 
 
 def _node_extras(fn, g, capture):

@@ -213,7 +213,8 @@ class Tensor:
                     fits = other.__class__ is float or other.__class__ is int
                 if fits:
                     try:
-                        getattr(backend.get_array_module(data), ufunc)(data, other, out=data)
+                        xp = np if data.__class__ is np.ndarray else backend.get_array_module(data)
+                        getattr(xp, ufunc)(data, other, out=data)
                     except ValueError:  # does not broadcast to self's shape, or read-only:
                         pass  # the general path below raises the explanatory error
                     else:

@@ -472,3 +472,35 @@ def test_in_place_change_of_a_saved_output_raises_at_backward():
     y.mul_(3)
     y.sum().backward()
     assert x.grad.tolist() == [3.0, 3.0]
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        # a chain of non-leaf nodes, each feeding one node (the engine's heap-free path)
+        lambda lib, x, w: (((x * 2.0 + 1.0) * w).tanh() ** 2).sum(),
+        # a non-leaf node feeding the same node twice (y * y), then a chain again
+        lambda lib, x, w: ((x * w) * (x * w) - 3.0).sum(),
+        # a diamond: y feeds two nodes that meet again, then a chain below it
+        lambda lib, x, w: (((x + w) * 2.0).tanh() + (x + w) ** 2).mean() * 3.0,
+        # a chain that ends in a node whose both inputs are non-leaves
+        lambda lib, x, w: ((x * 2.0) @ (w * 3.0).reshape(3, 1)).sum(),
+    ],
+)
+def test_engine_chains_and_branches_match_torch(fn):
+    grads_match(fn, [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], [0.3, -0.2, 0.9])
+
+
+def test_fast_arithmetic_paths_record_versions():
+    # x * c and x * y save their inputs: in-place changes after them must still raise
+    x = glassnet.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1.0
+    z = y * x
+    y.add_(1)
+    with pytest.raises(AutogradError, match="modified by an inplace operation"):
+        z.sum().backward()
+    a = x * 1.0
+    b = a * 3.0
+    a.mul_(2)
+    with pytest.raises(AutogradError, match="modified by an inplace operation"):
+        b.sum().backward()

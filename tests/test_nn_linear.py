@@ -107,6 +107,47 @@ def test_sequential_layer(device):
     check_layer(g, t, [(5, 4)], device=device)
 
 
+def test_sequential_inference_path_matches_torch(device):
+    # Under no_grad a ReLU after a Linear works in the Linear's new output array; the result
+    # must match PyTorch, the input must stay untouched, and a forward hook (which could keep
+    # the intermediate output) must see the values the ordinary path gives.
+    rng = np.random.default_rng(0)
+    t = torch.nn.Sequential(
+        torch.nn.Linear(6, 8),
+        torch.nn.ReLU(),
+        torch.nn.ReLU(),
+        torch.nn.Linear(8, 3),
+        torch.nn.ReLU(),
+    )
+    g = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.ReLU(), nn.Linear(8, 3), nn.ReLU())
+    g.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
+    g.to(device)
+    for shape in [(1, 6), (5, 6), (2, 3, 6), (6,)]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        gx = glassnet.tensor(x, device=device)
+        with glassnet.no_grad():
+            out = g(gx)
+        with torch.no_grad():
+            want = t(torch.from_numpy(x))
+        assert_close(out, want, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(glassnet.tensor(gx).numpy(), x)
+    seen = []
+    handle = g[0].register_forward_hook(lambda m, i, o: seen.append(o))
+    x = glassnet.tensor(rng.standard_normal((4, 6)).astype(np.float32), device=device)
+    with glassnet.no_grad():
+        g(x)
+    handle.remove()
+    assert (seen[0].numpy() < 0).any()  # the hooked Linear output kept its negative values
+
+    class Doubling(nn.ReLU):  # a subclass that changes forward is not worked in place
+        def forward(self, input):
+            return input * 2
+
+    g2 = nn.Sequential(g[0], Doubling())
+    with glassnet.no_grad():
+        assert_close(g2(x), g[0](x) * 2)
+
+
 def test_sequential_ordered_dict_and_indexing():
     g = nn.Sequential(
         OrderedDict([("fc", nn.Linear(2, 3)), ("act", nn.Tanh()), ("out", nn.Linear(3, 1))])

@@ -14,6 +14,7 @@ Sequential(
 from __future__ import annotations
 
 from glassnet import grad_mode
+from glassnet.backend import get_array_module
 from glassnet.nn.functional import activation as F
 from glassnet.nn.module import Module
 from glassnet.ops.elementwise import Relu as _Relu
@@ -51,9 +52,15 @@ class ReLU(Module):
     True
     """
 
+    _in_place_after_fresh = True
+
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
+
+    def _apply_in_place(self, array):
+        """max(array, 0) written into ``array`` (Sequential's inference path)."""
+        get_array_module(array).maximum(array, array.dtype.type(0), out=array)
 
     def forward(self, input):
         if self.inplace or not isinstance(input, Tensor):

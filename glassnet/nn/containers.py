@@ -18,7 +18,9 @@ from __future__ import annotations
 import operator
 from collections import OrderedDict
 
+from glassnet import grad_mode
 from glassnet.errors import ShapeError
+from glassnet.nn import module as _module
 from glassnet.nn.module import Module
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "Flatten", "Unflatten"]
@@ -75,8 +77,24 @@ class Sequential(_Indexed):
 
     def forward(self, input):
         """Feed ``input`` through every layer in order."""
+        if not grad_mode._enabled and not _module._hooks_registered:
+            return self._forward_no_graph(input)
         for module in self._modules.values():
             input = module(input)
+        return input
+
+    def _forward_no_graph(self, input):
+        # Without a graph (inference) and without hooks that could see intermediate outputs, a
+        # layer that returns a new array only this loop holds (Linear) may hand it to a
+        # following ReLU, which then works in that memory: one buffer and one call less.
+        fresh = False
+        for module in self._modules.values():
+            if fresh and module._in_place_after_fresh:
+                module._apply_in_place(input.data)
+                fresh = False
+                continue
+            input = module(input)
+            fresh = module._fresh_output_without_graph
         return input
 
     def __getitem__(self, idx):

@@ -44,6 +44,18 @@ class Module:
     ``forward``."""
 
     training: bool
+    # Sequential's inference path (no graph, no hooks): a layer whose output is then a new
+    # array nobody else holds, and a layer that can work in such an array's memory.
+    _fresh_output_without_graph = False
+    _in_place_after_fresh = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Those promises hold for the class that makes them, not for its subclasses, which may
+        # override forward.
+        for name in ("_fresh_output_without_graph", "_in_place_after_fresh"):
+            if name not in cls.__dict__:
+                setattr(cls, name, False)
 
     def __init__(self):
         object.__setattr__(self, "training", True)

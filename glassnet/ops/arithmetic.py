@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as _np
 
-from glassnet.autograd import Function
+from glassnet.autograd import Function, apply_constant, apply_pair
 from glassnet.backend import get_array_module
 from glassnet.ops._util import check_broadcast, result_dtype
 from glassnet.tensor import Tensor
@@ -277,14 +277,34 @@ def _cast(t, dtype):
     return to_dtype(t, dtype)
 
 
+def _fast_apply(cls, a, b):
+    """``cls.apply`` on ``_fast_operands``' common cases (two tensors of one dtype, a float
+    tensor and a Python number) without its generic argument handling; None otherwise."""
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            if a.data.dtype is b.data.dtype:
+                return apply_pair(cls, a, b)
+        elif (b.__class__ is float or b.__class__ is int) and a.data.dtype.kind == "f":
+            return apply_constant(cls, a, b)
+    return None
+
+
 def add(input, other, alpha=1):
     """input + alpha * other, broadcasting."""
+    if alpha == 1:
+        out = _fast_apply(Add, input, other)
+        if out is not None:
+            return out
     a, b = _fast_operands("add", input, other)
     return Add.apply(a, b) if alpha == 1 else Add.apply(a, b, alpha)
 
 
 def sub(input, other, alpha=1):
     """input - alpha * other, broadcasting."""
+    if alpha == 1:
+        out = _fast_apply(Sub, input, other)
+        if out is not None:
+            return out
     a, b = _fast_operands("sub", input, other)
     return Sub.apply(a, b) if alpha == 1 else Sub.apply(a, b, alpha)
 
@@ -297,6 +317,9 @@ def rsub(input, other, alpha=1):
 
 
 def mul(input, other):
+    out = _fast_apply(Mul, input, other)
+    if out is not None:
+        return out
     a, b = _fast_operands("mul", input, other)
     return Mul.apply(a, b)
 
@@ -372,6 +395,10 @@ def pow(input, exponent):
 
         base = full_like(exponent, input, dtype=result_dtype(exponent, input))
         return Pow.apply(base, _cast(exponent, base.data.dtype))
+    if exponent.__class__ is int and exponent >= 0 or exponent.__class__ is float:
+        out = _fast_apply(Pow, input, exponent)
+        if out is not None:
+            return out
     a, b = _fast_operands("pow", input, exponent)
     if isinstance(b, int) and b < 0 and a.data.dtype.kind in "iu":
         raise ValueError("pow: integers to negative integer powers are not allowed")

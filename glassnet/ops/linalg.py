@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import string
 
-from glassnet.autograd import Function
+from glassnet.autograd import Function, apply_pair
 from glassnet.backend import get_array_module
 from glassnet.errors import DTypeError, ShapeError
 
@@ -151,7 +151,7 @@ def matmul(input, other):
         and a.dtype.kind == "f"
         and type(a) is type(b)
     ):
-        return MatMul2D.apply(input, other)
+        return apply_pair(MatMul2D, input, other)
     _check_matmul("matmul", input, other)
     if a.ndim == 1 and b.ndim == 1:
         return Dot.apply(input, other)

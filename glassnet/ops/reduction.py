@@ -20,6 +20,8 @@ import builtins
 import math
 from collections import namedtuple
 
+import numpy as _np
+
 from glassnet import dtypes
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
@@ -27,6 +29,9 @@ from glassnet.errors import DTypeError
 from glassnet.ops._util import normalize_dim, normalize_dims
 from glassnet.ops.arithmetic import _quiet
 from glassnet.tensor import Tensor
+
+_ndarray = _np.ndarray  # NumPy-only fast paths check for it; the math uses xp
+_add_reduce = _np.add.reduce
 
 # What ``x.max(dim)`` returns, like torch.return_types.max: a tuple with named fields.
 max_result = namedtuple("max", ["values", "indices"])
@@ -93,10 +98,13 @@ class Mean(Function):
     def forward(self, a, axes, keepdims):
         self.in_shape, self.axes, self.keepdims = a.shape, axes, keepdims
         self.n = n = _count(a.shape, axes)
-        # sum / n is the same float math as numpy's mean, without its Python-level overhead.
-        return (
-            a.sum(axis=axes, keepdims=keepdims) / n if n else a.mean(axis=axes, keepdims=keepdims)
-        )
+        if not n:
+            return a.mean(axis=axes, keepdims=keepdims)
+        # sum / n is the same float math as numpy's mean, without its Python-level overhead
+        # (and numpy.add.reduce is what ndarray.sum runs, without its wrapper).
+        if axes is None and not keepdims and a.__class__ is _ndarray:
+            return _add_reduce(a, None) / n
+        return a.sum(axis=axes, keepdims=keepdims) / n
 
     def backward(self, grad):
         if self.axes is not None:
