@@ -11,7 +11,8 @@ Threads: BLAS (OpenBLAS/MKL via threadpoolctl, and the *_NUM_THREADS variables s
 is imported) and PyTorch (``torch.set_num_threads``) both use ``--threads`` (2 by default).
 
 Run: ``python -m benchmarks.run`` (everything), ``--quick`` (short), ``--only lenet,mlp``,
-``--no-scaling``, ``--no-memory``. Results go to ``benchmarks/results/<machine>.json``.
+``--no-scaling``, ``--no-memory``. Results go to ``benchmarks/results/<machine>.json`` (the
+thread count and clock join the name when not the defaults).
 """
 
 from __future__ import annotations
@@ -113,9 +114,16 @@ def machine():
     }
 
 
-def machine_slug(info):
+def machine_slug(info, clock="wall"):
+    """The results file's name: the CPU and its cores, plus the thread count and clock when
+    they are not the defaults (2 threads, wall clock), so different settings never merge."""
     words = "".join(c if c.isalnum() else "-" for c in info["cpu"].lower()).split("-")
-    return "-".join(w for w in words if w) + f"-{info['cores']}cpu"
+    slug = "-".join(w for w in words if w) + f"-{info['cores']}cpu"
+    if info["threads"] != 2:
+        slug += f"-{info['threads']}thread"
+    if clock != "wall":
+        slug += f"-{clock}clock"
+    return slug
 
 
 def limit_threads(n):
@@ -341,22 +349,29 @@ def main(argv=None):
             "log(time) on log(size)\n"
         )
         print(scaling_table(scaling))
-    path = args.output or os.path.join(RESULTS, machine_slug(info) + ".json")
+    path = args.output or os.path.join(RESULTS, machine_slug(info, args.clock) + ".json")
     old = {}
     if os.path.exists(path):
         with open(path) as f:
             old = json.load(f)
-        if old.get("machine", {}).get("cpu") != info["cpu"]:
-            old = {}  # never mix machines
+        previous = old.get("machine", {})
+        if (previous.get("cpu"), previous.get("threads"), old.get("clock")) != (
+            info["cpu"],
+            info["threads"],
+            args.clock,
+        ):
+            old = {}  # never mix machines or settings
     old.setdefault("results", {}).update(results)
     old.setdefault("scaling", {}).update(scaling)
     old["machine"] = info
     old["quick"] = args.quick
     old["clock"] = args.clock
     old["time"] = time.strftime("%Y-%m-%d %H:%M:%S")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    partial = path + ".partial"  # written whole, then renamed: never a half-written file
+    with open(partial, "w") as f:
         json.dump(old, f, indent=1)
+    os.replace(partial, path)
     print(f"\nwrote {os.path.relpath(path)}")
 
 

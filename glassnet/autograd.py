@@ -159,16 +159,16 @@ class Function:
                     versions = ((va, va[0]),)
                 else:
                     versions = ()
-            fn._next = (na, nb)
+            nexts = (na, nb)
         elif n == 1:
-            fn._next = (a.grad_fn or a,)  # tracking, so a requires grad
+            nexts = (a.grad_fn or a,)  # tracking, so a requires grad
             if save:
                 va = a._version
                 versions = ((va, va[0]),)
             else:
                 versions = ()
         elif n == 3 and not tb and not tc:  # one tensor and two constants
-            fn._next = (a.grad_fn or a, None, None)
+            nexts = (a.grad_fn or a, None, None)
             if save:
                 va = a._version
                 versions = ((va, va[0]),)
@@ -185,20 +185,11 @@ class Function:
                         versions.append((v, v[0]))
                 else:
                     nodes.append(None)
-            fn._next = tuple(nodes)
+            nexts = tuple(nodes)
             versions = tuple(versions)
-        if cls.saves_output:
-            v = result._version
-            versions += ((v, v[0]),)
-        fn._saved_versions = versions
-        fn._seq = next(_sequence)
-        fn._out_shape = out.shape
-        fn._out_dtype = out.dtype
-        result.grad_fn = fn
-        result.requires_grad = True
         if cls.is_view:
             result._base = base
-        return result
+        return _record(cls, fn, result, nexts, versions)
 
     def release(self):
         """Drop what forward saved (after a backward without retain_graph)."""
@@ -234,25 +225,15 @@ def apply_pair(cls, a, b):
         out = backend.get_array_module(out).asarray(out)
     result = _new(Tensor)
     result.data = out
-    result._version = version = [0]
+    result._version = [0]
     need_a, need_b = a.requires_grad, b.requires_grad
     if not (need_a or need_b) or not grad_mode._enabled or out.dtype.kind != "f":
         return result
-    fn._next = ((a.grad_fn or a) if need_a else None, (b.grad_fn or b) if need_b else None)
+    nexts = ((a.grad_fn or a) if need_a else None, (b.grad_fn or b) if need_b else None)
     if cls.saves_inputs:
         va, vb = a._version, b._version
-        versions = ((va, va[0]), (vb, vb[0]))
-        if cls.saves_output:
-            versions += ((version, 0),)
-    else:
-        versions = ((version, 0),) if cls.saves_output else ()
-    fn._saved_versions = versions
-    fn._seq = next(_sequence)
-    fn._out_shape = out.shape
-    fn._out_dtype = out.dtype
-    result.grad_fn = fn
-    result.requires_grad = True
-    return result
+        return _record(cls, fn, result, nexts, ((va, va[0]), (vb, vb[0])))
+    return _record(cls, fn, result, nexts, ())
 
 
 def apply_constant(cls, a, b):
@@ -264,18 +245,22 @@ def apply_constant(cls, a, b):
         out = backend.get_array_module(out).asarray(out)
     result = _new(Tensor)
     result.data = out
-    result._version = version = [0]
+    result._version = [0]
     if not a.requires_grad or not grad_mode._enabled or out.dtype.kind != "f":
         return result
-    fn._next = (a.grad_fn or a, None)
-    if cls.saves_inputs:
-        va = a._version
-        versions = ((va, va[0]),)
-        if cls.saves_output:
-            versions += ((version, 0),)
-    else:
-        versions = ((version, 0),) if cls.saves_output else ()
-    fn._saved_versions = versions
+    versions = ((a._version, a._version[0]),) if cls.saves_inputs else ()
+    return _record(cls, fn, result, (a.grad_fn or a, None), versions)
+
+
+def _record(cls, fn, result, nexts, input_versions):
+    """Make ``fn`` the graph node of ``result`` (the fast paths' shared ending): its parents
+    ``nexts`` and the version counters its backward will check."""
+    out = result.data
+    if cls.saves_output:
+        version = result._version  # a view shares its base's counter, already counting
+        input_versions += ((version, version[0]),)
+    fn._next = nexts
+    fn._saved_versions = input_versions
     fn._seq = next(_sequence)
     fn._out_shape = out.shape
     fn._out_dtype = out.dtype

@@ -206,13 +206,16 @@ def _masks(kind):
     raise AssertionError(kind)
 
 
+def _cast_masks(masks, dtype):
+    """Float masks in the test's dtype; boolean masks (and None) as they are."""
+    return tuple(m if m is None or m.dtype == bool else m.astype(dtype) for m in masks)
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("need_weights", [True, False])
 @pytest.mark.parametrize("kind", ["bool2d", "float3d", "kpm_bool", "kpm_float", "both"])
 def test_mha_masks_match_torch(kind, need_weights, dtype, device):
-    attn, kpm = _masks(kind)
-    cast = lambda m: m if m is None or m.dtype == bool else m.astype(dtype)
-    attn, kpm = cast(attn), cast(kpm)
+    attn, kpm = _cast_masks(_masks(kind), dtype)
 
     def forward(m, q, k, v):
         lib = glassnet if isinstance(q, glassnet.Tensor) else torch
@@ -267,9 +270,7 @@ def _self_masks(kind):
 @pytest.mark.parametrize("kind", ["none", "bool2d", "float3d", "kpm_bool", "both"])
 def test_mha_packed_self_attention_matches_torch(kind, batch_first, dtype, device):
     """Self-attention without weights runs one fused op from the packed q/k/v projection."""
-    attn, kpm = _self_masks(kind)
-    cast = lambda m: m if m is None or m.dtype == bool else m.astype(dtype)
-    attn, kpm = cast(attn), cast(kpm)
+    attn, kpm = _cast_masks(_self_masks(kind), dtype)
 
     def forward(m, x):
         lib = _lib(x)
