@@ -107,10 +107,12 @@ def test_sequential_layer(device):
     check_layer(g, t, [(5, 4)], device=device)
 
 
-def test_sequential_inference_path_matches_torch(device):
+def test_sequential_inference_path_matches_torch(device, monkeypatch):
     # Under no_grad a ReLU after a Linear works in the Linear's new output array; the result
     # must match PyTorch, the input must stay untouched, and a forward hook (which could keep
-    # the intermediate output) must see the values the ordinary path gives.
+    # the intermediate output) must see the values the ordinary path gives. The path is taken
+    # only while no module in the process has registered a hook, so the test resets that flag.
+    monkeypatch.setattr(nn.module, "_hooks_registered", False)
     rng = np.random.default_rng(0)
     t = torch.nn.Sequential(
         torch.nn.Linear(6, 8),
@@ -139,6 +141,8 @@ def test_sequential_inference_path_matches_torch(device):
     handle.remove()
     assert (seen[0].numpy() < 0).any()  # the hooked Linear output kept its negative values
 
+    monkeypatch.setattr(nn.module, "_hooks_registered", False)  # the hook above is removed
+
     class Doubling(nn.ReLU):  # a subclass that changes forward is not worked in place
         def forward(self, input):
             return input * 2
@@ -146,6 +150,14 @@ def test_sequential_inference_path_matches_torch(device):
     g2 = nn.Sequential(g[0], Doubling())
     with glassnet.no_grad():
         assert_close(g2(x), g[0](x) * 2)
+
+    # A forward replaced on the instance may return its input: the ReLU must not write into it.
+    passthrough = nn.Linear(6, 6)
+    passthrough.forward = lambda tensor: tensor
+    kept = x.numpy().copy()
+    with glassnet.no_grad():
+        assert_close(nn.Sequential(passthrough, nn.ReLU())(x), np.maximum(kept, 0))
+    np.testing.assert_array_equal(x.numpy(), kept)
 
 
 def test_sequential_ordered_dict_and_indexing():

@@ -94,7 +94,8 @@ class Sequential(_Indexed):
                 fresh = False
                 continue
             input = module(input)
-            fresh = module._fresh_output_without_graph
+            # (a forward replaced on the instance makes no such promise)
+            fresh = module._fresh_output_without_graph and "forward" not in module.__dict__
         return input
 
     def __getitem__(self, idx):
