@@ -318,7 +318,7 @@ def test_erf_float32_special_values():
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_gelu_helpers_match_torch(dtype):
     """gelu_array / gelu_grad_array (the fused GELU forward and backward) against F.gelu."""
-    from glassnet.ops.elementwise import gelu_array, gelu_grad_array
+    from glassnet.ops.erf import gelu_array, gelu_grad_array
 
     x = _wide_float32().astype(dtype)
     tx = torch.tensor(x, requires_grad=True)

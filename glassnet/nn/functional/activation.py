@@ -19,10 +19,10 @@ import math
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.ops import softmax as _softmax_ops
-from glassnet.ops.elementwise import gelu_array, gelu_grad_array
 from glassnet.ops.elementwise import relu as _relu
 from glassnet.ops.elementwise import sigmoid as _sigmoid
 from glassnet.ops.elementwise import tanh as _tanh
+from glassnet.ops.erf import gelu_array, gelu_grad_array
 
 __all__ = [
     "relu",
