@@ -121,8 +121,10 @@ class TinygradPeer:
             if flat:
                 out, yb = out.reshape(-1, out.shape[-1]), yb.reshape(-1)
             loss = out.sparse_categorical_crossentropy(yb).backward()
-            opt.step()
-            return loss.realize()
+            # Realize the loss together with the update: realized after opt.step(), the lazy
+            # loss would be recomputed from the new weights (one step late, an extra forward).
+            Tensor.realize(loss, *opt.schedule_step())
+            return loss
 
         self.train = train
 
