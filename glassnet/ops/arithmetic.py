@@ -291,22 +291,21 @@ def _fast_apply(cls, a, b):
 
 def add(input, other, alpha=1):
     """input + alpha * other, broadcasting."""
-    if alpha == 1:
-        out = _fast_apply(Add, input, other)
-        if out is not None:
-            return out
-    a, b = _fast_operands("add", input, other)
-    return Add.apply(a, b) if alpha == 1 else Add.apply(a, b, alpha)
+    return _scaled_second(Add, "add", input, other, alpha)
 
 
 def sub(input, other, alpha=1):
     """input - alpha * other, broadcasting."""
+    return _scaled_second(Sub, "sub", input, other, alpha)
+
+
+def _scaled_second(cls, name, input, other, alpha):
     if alpha == 1:
-        out = _fast_apply(Sub, input, other)
+        out = _fast_apply(cls, input, other)
         if out is not None:
             return out
-    a, b = _fast_operands("sub", input, other)
-    return Sub.apply(a, b) if alpha == 1 else Sub.apply(a, b, alpha)
+    a, b = _fast_operands(name, input, other)
+    return cls.apply(a, b) if alpha == 1 else cls.apply(a, b, alpha)
 
 
 def rsub(input, other, alpha=1):
