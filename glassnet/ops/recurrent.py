@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 
 from glassnet.autograd import Function
-from glassnet.backend import get_array_module, is_writeable
+from glassnet.backend import add_rows, get_array_module, is_writeable
 from glassnet.ops.packing import plan_for
 
 __all__ = []
@@ -206,11 +206,11 @@ class _Embedded:
         self.table, self.ids = table, ids.reshape(-1)  # ids time-major, as the packed rows
 
     def row_sums(self, g):
-        """The rows of ``g`` (one per position) summed per id: a one-hot matrix product."""
+        """The rows of ``g`` (one per position) summed per id."""
         xp = get_array_module(g)
-        one_hot = xp.zeros((self.table.shape[0], self.ids.shape[0]), dtype=g.dtype)
-        one_hot[self.ids, xp.arange(self.ids.shape[0])] = 1
-        return one_hot @ g
+        out = xp.zeros((self.table.shape[0], g.shape[1]), dtype=g.dtype)
+        add_rows(xp, out, self.ids, g)
+        return out
 
 
 def _project(X, w_ih):

@@ -46,35 +46,10 @@ class EmbeddingLookup(Function):
             counts = xp.bincount(ids, minlength=self.num)
             rows = rows / counts[ids][:, None].astype(rows.dtype)
         out = xp.zeros((self.num, rows.shape[1]), dtype=grad.dtype)
-        _add_rows(xp, out, ids, rows)
+        backend.add_rows(xp, out, ids, rows)
         if self.padding_idx is not None:
             out[self.padding_idx] = 0
         return out, None
-
-
-def _add_rows(xp, out, ids, rows):
-    """out[ids] += rows, repeated ids adding up."""
-    if ids.size == 0:
-        return
-    if not hasattr(xp.add, "reduceat"):
-        backend.scatter_add(xp, out, ids, rows)
-        return
-    # Sorting the ids and summing each run of equal ids is several times faster on the CPU than
-    # np.add.at's element-by-element scatter.
-    order = xp.argsort(ids, kind="stable")
-    sorted_ids = ids[order]
-    first = xp.ones(1, dtype=bool)
-    starts = xp.flatnonzero(xp.concatenate((first, sorted_ids[1:] != sorted_ids[:-1])))
-    picked = xp.take(rows, order, axis=0)
-    if starts.size * 1024 < rows.size:
-        # Few distinct ids (a small vocabulary): one contiguous sum per run beats reduceat,
-        # whose axis-0 loop is slow, as long as the Python loop stays short.
-        bounds = starts.tolist() + [ids.size]
-        add = xp.add.reduce
-        for j, a, b in zip(sorted_ids[starts].tolist(), bounds, bounds[1:]):
-            add(picked[a:b], axis=0, out=out[j])
-    else:
-        out[sorted_ids[starts]] = xp.add.reduceat(picked, starts, axis=0)
 
 
 def _check_indices(input, num):
