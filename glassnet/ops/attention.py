@@ -102,6 +102,8 @@ def _softmax_matrices(s, keep):
 def _softmax_rows(s, keep, safe):
     """The textbook softmax, shifted by each row's maximum, in place."""
     xp = get_array_module(s)
+    if s.shape[-1] == 0:  # no keys: empty probabilities (attention then gives zeros, as PyTorch)
+        return s
     if keep is not None:
         s[..., keep == 0] = -np.inf
     m = s.max(axis=-1, keepdims=True)

@@ -261,7 +261,7 @@ class ClassLoss(Function):
         w = None if weight is None else weight.reshape(wshape)
         if from_logits:
             peak = x.max(axis=1, keepdims=True)
-            if n_classes > 1 and peak.max() <= 1:
+            if n_classes > 1 and peak.size and peak.max() <= 1:
                 _warn_if_probabilities(xp, x)
             scores = x - peak
             self.e = xp.exp(scores)

@@ -25,6 +25,9 @@ class Softmax(Function):
 
     def forward(self, a, axis):
         xp = get_array_module(a)
+        if a.shape[axis] == 0:  # softmax over nothing is empty (a max over it has no identity)
+            self.out, self.axis = a.copy(), axis
+            return self.out
         e = xp.exp(a - a.max(axis=axis, keepdims=True))
         e /= e.sum(axis=axis, keepdims=True)
         self.out, self.axis = e, axis
@@ -41,6 +44,9 @@ class LogSoftmax(Function):
 
     def forward(self, a, axis):
         xp = get_array_module(a)
+        if a.shape[axis] == 0:
+            self.out, self.axis = a.copy(), axis
+            return self.out
         shifted = a - a.max(axis=axis, keepdims=True)
         shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         self.out, self.axis = shifted, axis
