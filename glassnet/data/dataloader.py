@@ -185,7 +185,7 @@ def _tensor_dataset_getitem():
 
 def _take(t, idx):
     if isinstance(t, Tensor):
-        return Tensor._make(t.data[get_array_module(t.data).asarray(idx)])
+        return Tensor._make(t._data[get_array_module(t._data).asarray(idx)])
     return Tensor._make(np.asarray(t)[idx])
 
 

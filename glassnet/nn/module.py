@@ -199,7 +199,7 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign {type(tensor).__name__} as buffer '{name}'")
         if isinstance(tensor, Buffer):
-            tensor = Tensor._make(tensor.data)
+            tensor = Tensor._make(tensor._data)
         self.__dict__.pop(name, None)
         self._buffers[name] = tensor
         if persistent:
@@ -339,7 +339,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad._data[...] = 0
 
     # ---- moving ---------------------------------------------------------------------------------
     def _convert(self, fn):
@@ -347,9 +347,9 @@ class Module:
             for registry in (module._parameters, module._buffers):
                 for t in registry.values():
                     if t is not None:
-                        t.data = fn(t.data)
+                        t._data = fn(t._data)
                         if t.grad is not None:
-                            t.grad.data = fn(t.grad.data)
+                            t.grad._data = fn(t.grad._data)
         return self
 
     def to(self, *args, dtype=None, device=None, non_blocking=False):
