@@ -53,7 +53,14 @@ from glassnet.dtypes import (
     uint8,
 )
 from glassnet.errors import AutogradError, DeviceError, DTypeError, GlassnetError, ShapeError
-from glassnet.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from glassnet.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from glassnet.random import Generator, get_rng_state, initial_seed, manual_seed, set_rng_state
 from glassnet.tensor import Device, Size, Tensor
 

@@ -401,6 +401,20 @@ class Tensor:
 
     __str__ = __repr__
 
+    def __format__(self, format_spec):
+        # As PyTorch: a 0-d tensor formats as its Python number (f"{loss:.4f}"); any other
+        # tensor only with an empty spec (its str), else TypeError.
+        if self._data.ndim == 0 and type(self) is Tensor:
+            return backend.to_numpy(self._data).item().__format__(format_spec)
+        if format_spec:
+            raise TypeError(
+                f"unsupported format string passed to Tensor.__format__: {format_spec!r} on a "
+                f"tensor of shape {tuple(self._data.shape)}; a format spec needs a 0-d tensor "
+                "(loss.item() or t.sum()), or format the elements: [f'{v:.4f}' for v in "
+                "t.tolist()]"
+            )
+        return str(self)
+
 
 def wrap(array):
     """``Tensor._make`` as a plain function, a little cheaper on the hottest paths."""
