@@ -20,6 +20,7 @@ import numpy as np
 
 from glassnet import backend, dtypes, grad_mode
 from glassnet.errors import AutogradError, DTypeError, ShapeError
+from glassnet.tensor_meta import Device, Size  # noqa: F401 - glassnet.tensor.Size as before
 
 _new = object.__new__
 
@@ -378,42 +379,12 @@ class Tensor:
         return iter(self.unbind(0))
 
     def __repr__(self):
-        from glassnet._tensor_str import format_tensor
-
-        data = self._data
-        body = format_tensor(backend.to_numpy(data))
-        extras = []
-        if backend.is_cuda_array(data):
-            extras.append("device='cuda:0'")
-        dtype = data.dtype
-        if data.size == 0:
-            if data.shape != (0,):
-                extras.append(f"size={tuple(data.shape)}")
-            if dtype != dtypes.get_default_dtype():
-                extras.append(f"dtype=glassnet.{_dtype_name(dtype)}")
-        elif dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
-            extras.append(f"dtype=glassnet.{_dtype_name(dtype)}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        return _tensor_str.tensor_repr(self)
 
     __str__ = __repr__
 
     def __format__(self, format_spec):
-        # As PyTorch: a 0-d tensor formats as its Python number (f"{loss:.4f}"); any other
-        # tensor only with an empty spec (its str), else TypeError.
-        if self._data.ndim == 0 and type(self) is Tensor:
-            return backend.to_numpy(self._data).item().__format__(format_spec)
-        if format_spec:
-            raise TypeError(
-                f"unsupported format string passed to Tensor.__format__: {format_spec!r} on a "
-                f"tensor of shape {tuple(self._data.shape)}; a format spec needs a 0-d tensor "
-                "(loss.item() or t.sum()), or format the elements: [f'{v:.4f}' for v in "
-                "t.tolist()]"
-            )
-        return str(self)
+        return _tensor_str.tensor_format(self, format_spec)
 
 
 def wrap(array):
@@ -422,34 +393,6 @@ def wrap(array):
     t._data = array
     t._version = [0]
     return t
-
-
-def _dtype_name(dtype):
-    return "bool" if dtype == dtypes.bool_ else str(dtype)
-
-
-class Size(tuple):
-    """A shape, printed like PyTorch's ``torch.Size([2, 3])`` and compared like a tuple."""
-
-    def __repr__(self):
-        return f"glassnet.Size({list(self)})"
-
-    def numel(self):
-        n = 1
-        for s in self:
-            n *= s
-        return n
-
-
-class Device(str):
-    """'cpu' or 'cuda': compares equal to the string, and has ``.type`` like torch.device."""
-
-    @property
-    def type(self):
-        return str(self)
-
-    def __repr__(self):
-        return f"device(type='{self}')"
 
 
 class _HookHandle:
@@ -464,4 +407,5 @@ class _HookHandle:
 
 
 # The engine needs Tensor, so it is imported once Tensor exists (backward() calls it).
+from glassnet import _tensor_str  # noqa: E402
 from glassnet import engine as _engine  # noqa: E402
