@@ -8,8 +8,15 @@
 tensor([-36.])
 """
 
-from glassnet import autograd, dtypes, ops
+from glassnet import accelerator, autograd, backends, cuda, dtypes, ops
 from glassnet.backend import cuda_available
+from glassnet.backends import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
 from glassnet.creation import (
     arange,
     as_tensor,
@@ -53,7 +60,14 @@ from glassnet.dtypes import (
     uint8,
 )
 from glassnet.errors import AutogradError, DeviceError, DTypeError, GlassnetError, ShapeError
-from glassnet.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from glassnet.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from glassnet.random import Generator, get_rng_state, initial_seed, manual_seed, set_rng_state
 from glassnet.tensor import Device, Size, Tensor
 
@@ -70,12 +84,6 @@ def device(name):
     return Device(normalize_device(name))
 
 
-class cuda:  # noqa: N801 - mirrors torch.cuda
-    """``glassnet.cuda.is_available()``, as in PyTorch."""
-
-    is_available = staticmethod(cuda_available)
-
-
 __version__ = "0.1.0"
 
 # The layers above the core; imported last because they build on everything before.
@@ -83,7 +91,7 @@ from glassnet import nn, optim  # noqa: E402
 from glassnet.serialization import load, save  # noqa: E402
 from glassnet.train import fit, summary  # noqa: E402
 
-_LAZY_SUBPACKAGES = {"data", "datasets", "models", "train", "recipes", "report"}
+_LAZY_SUBPACKAGES = {"data", "datasets", "models", "train", "recipes", "report", "utils"}
 
 
 def __getattr__(name):

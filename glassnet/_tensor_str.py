@@ -20,6 +20,8 @@ import math
 
 import numpy as np
 
+from glassnet import backend, dtypes
+
 PRECISION = 4
 THRESHOLD = 1000
 EDGEITEMS = 3
@@ -123,3 +125,46 @@ def format_tensor(values: np.ndarray, prefix: str = "tensor(", indent: int = 7) 
     summarize = values.size > THRESHOLD
     fmt = _Formatter(_summary(values) if summarize else values)
     return _body(values, indent, summarize, fmt)
+
+
+def tensor_repr(t):
+    """``repr(tensor)``: the values, then what differs from the defaults (device, dtype, grad)."""
+    data = t._data
+    body = format_tensor(backend.to_numpy(data))
+    extras = []
+    if backend.is_cuda_array(data):
+        extras.append("device='cuda:0'")
+    dtype = data.dtype
+    if data.size == 0:
+        if data.shape != (0,):
+            extras.append(f"size={tuple(data.shape)}")
+        if dtype != dtypes.get_default_dtype():
+            extras.append(f"dtype=glassnet.{_dtype_name(dtype)}")
+    elif dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
+        extras.append(f"dtype=glassnet.{_dtype_name(dtype)}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t.requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+
+def tensor_format(t, format_spec):
+    """``format(tensor, spec)``, as PyTorch: a 0-d tensor formats as its Python number
+    (``f"{loss:.4f}"``); any other tensor only with an empty spec (its str), else TypeError."""
+    from glassnet.tensor import Tensor  # (tensor.py imports this module)
+
+    if t._data.ndim == 0 and type(t) is Tensor:
+        return backend.to_numpy(t._data).item().__format__(format_spec)
+    if format_spec:
+        raise TypeError(
+            f"unsupported format string passed to Tensor.__format__: {format_spec!r} on a "
+            f"tensor of shape {tuple(t._data.shape)}; a format spec needs a 0-d tensor "
+            "(loss.item() or t.sum()), or format the elements: [f'{v:.4f}' for v in "
+            "t.tolist()]"
+        )
+    return str(t)
+
+
+def _dtype_name(dtype):
+    return "bool" if dtype == dtypes.bool_ else str(dtype)

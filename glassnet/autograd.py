@@ -101,25 +101,25 @@ class Function:
                 a, b = args
                 if isinstance(a, Tensor):
                     if isinstance(b, Tensor):
-                        out = fn.forward(a.data, b.data)
+                        out = fn.forward(a._data, b._data)
                         track = a.requires_grad or b.requires_grad
                     else:
-                        out = fn.forward(a.data, b)
+                        out = fn.forward(a._data, b)
                         track = a.requires_grad
                 elif isinstance(b, Tensor):
-                    out = fn.forward(a, b.data)
+                    out = fn.forward(a, b._data)
                     track = b.requires_grad
                 else:
                     out = fn.forward(a, b)
                     track = False
             elif n == 1 and isinstance(args[0], Tensor):
                 a = args[0]
-                out = fn.forward(a.data)
+                out = fn.forward(a._data)
                 track = a.requires_grad
             elif n == 3:  # linear(x, w, b), reductions (x, dims, keepdim)
                 a, b, c = args
                 ta, tb, tc = isinstance(a, Tensor), isinstance(b, Tensor), isinstance(c, Tensor)
-                out = fn.forward(a.data if ta else a, b.data if tb else b, c.data if tc else c)
+                out = fn.forward(a._data if ta else a, b._data if tb else b, c._data if tc else c)
                 track = (
                     (ta and a.requires_grad) or (tb and b.requires_grad) or (tc and c.requires_grad)
                 )
@@ -132,7 +132,7 @@ class Function:
         if out.__class__ is not _ndarray:
             out = backend.get_array_module(out).asarray(out)
         result = _new(Tensor)
-        result.data = out
+        result._data = out
         if cls.is_view:
             base = _first_tensor(args)
             result._version = base._version
@@ -216,7 +216,7 @@ def apply_pair(cls, a, b):
         _check_devices(cls, (a, b))
     fn = _new(cls)
     try:
-        out = fn.forward(a.data, b.data)
+        out = fn.forward(a._data, b._data)
     except ValueError:
         if cls.broadcasts:
             _check_broadcast(cls, (a, b))
@@ -224,7 +224,7 @@ def apply_pair(cls, a, b):
     if out.__class__ is not _ndarray:
         out = backend.get_array_module(out).asarray(out)
     result = _new(Tensor)
-    result.data = out
+    result._data = out
     result._version = [0]
     need_a, need_b = a.requires_grad, b.requires_grad
     if not (need_a or need_b) or not grad_mode._enabled or out.dtype.kind != "f":
@@ -240,11 +240,11 @@ def apply_constant(cls, a, b):
     """``cls.apply(a, b)`` for a Tensor and a constant (``x * 0.5``, ``x ** 2``), with less
     Python: the same result, graph and checks. Not for view ops (``is_view``)."""
     fn = _new(cls)
-    out = fn.forward(a.data, b)
+    out = fn.forward(a._data, b)
     if out.__class__ is not _ndarray:
         out = backend.get_array_module(out).asarray(out)
     result = _new(Tensor)
-    result.data = out
+    result._data = out
     result._version = [0]
     if not a.requires_grad or not grad_mode._enabled or out.dtype.kind != "f":
         return result
@@ -255,7 +255,7 @@ def apply_constant(cls, a, b):
 def _record(cls, fn, result, nexts, input_versions):
     """Make ``fn`` the graph node of ``result`` (the fast paths' shared ending): its parents
     ``nexts`` and the version counters its backward will check."""
-    out = result.data
+    out = result._data
     if cls.saves_output:
         version = result._version  # a view shares its base's counter, already counting
         input_versions += ((version, version[0]),)
@@ -275,7 +275,7 @@ def _forward_general(fn, args, kwargs):
     track = False
     for a in args:
         if isinstance(a, Tensor):
-            arrays.append(a.data)
+            arrays.append(a._data)
             if a.requires_grad:
                 track = True
         else:
@@ -286,7 +286,7 @@ def _forward_general(fn, args, kwargs):
 def _check_broadcast(cls, args):
     from glassnet.ops._util import check_broadcast
 
-    shapes = [a.data.shape for a in args if isinstance(a, Tensor)]
+    shapes = [a._data.shape for a in args if isinstance(a, Tensor)]
     if len(shapes) == 2:
         check_broadcast(cls.error_name or cls.__name__.lower(), *shapes)
 
@@ -302,7 +302,7 @@ def _check_devices(cls, args):
     first = None
     for a in args:
         if isinstance(a, Tensor):
-            kind = type(a.data)
+            kind = type(a._data)
             if first is None:
                 first = kind
             elif kind is not first:
@@ -310,7 +310,7 @@ def _check_devices(cls, args):
 
 
 def _raise_device_mismatch(cls, args):
-    devices = [backend.device_of(a.data) for a in args if isinstance(a, Tensor)]
+    devices = [backend.device_of(a._data) for a in args if isinstance(a, Tensor)]
     other = [d for d in devices if d != devices[0]][0]
     raise DeviceError(
         f"{cls.__name__.lower()}: expected all tensors to be on the same device, but found at "
@@ -340,7 +340,7 @@ def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
     results = grad(tensors, inputs, grad_tensors, retain_graph=retain_graph, allow_unused=True)
     for t, g in zip(inputs, results):
         if g is not None:
-            _accumulate(t, g.data)
+            _accumulate(t, g._data)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=False):

@@ -38,7 +38,7 @@ def _finish(array, requires_grad):
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (a list, a number, a NumPy array or a tensor)."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat(data)):
         data = [_as_plain(d) for d in data]
     dtype = dtypes.as_dtype(dtype)
@@ -60,7 +60,7 @@ def _flat(data):
 
 def _as_plain(d):
     if isinstance(d, Tensor):
-        return backend.to_numpy(d.data)
+        return backend.to_numpy(d._data)
     if isinstance(d, (list, tuple)):
         return [_as_plain(x) for x in d]
     return d
@@ -332,12 +332,12 @@ def bernoulli(probs, generator=None):
     """1 with probability ``probs`` (a tensor), else 0."""
     g = grandom.rng(probs.device, generator)
     draw = g.random(tuple(probs.shape), dtype=dtypes.float32)
-    return Tensor._make((draw < probs.data).astype(probs.dtype))
+    return Tensor._make((draw < probs._data).astype(probs.dtype))
 
 
 def multinomial(probs, num_samples, replacement=False, generator=None):
     """Indices sampled from the rows of ``probs`` (unnormalised weights), as torch.multinomial."""
-    p = backend.to_numpy(probs.data).astype(np.float64)
+    p = backend.to_numpy(probs._data).astype(np.float64)
     squeeze = p.ndim == 1
     p = p.reshape(-1, p.shape[-1])
     g = grandom.rng("cpu", generator)

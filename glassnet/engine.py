@@ -82,7 +82,7 @@ def _run_hooks(hooks, g):
     for hook in list(hooks):
         out = hook(Tensor._make(g))
         if out is not None:
-            g = out.data if isinstance(out, Tensor) else out
+            g = out._data if isinstance(out, Tensor) else out
     return g
 
 
@@ -98,7 +98,7 @@ def _root_gradients(outputs, grad_outputs):
                 "without requires_grad=True)."
             )
         g = None if grad_outputs is None else grad_outputs[i]
-        data = out.data
+        data = out._data
         if g is None:
             if data.size != 1:
                 raise AutogradError(
@@ -111,7 +111,7 @@ def _root_gradients(outputs, grad_outputs):
             g = xp.array(1, dtype=data.dtype) if not data.ndim else xp.ones(data.shape, data.dtype)
         else:
             if isinstance(g, Tensor):
-                g = g.data
+                g = g._data
             else:
                 g = backend.get_array_module(data).asarray(g, dtype=data.dtype)
             if g.shape != data.shape:
@@ -212,7 +212,7 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
                     else:
                         grads[parent] = prev + ig
                 else:
-                    data = parent.data
+                    data = parent._data
                     if ig.shape != data.shape or ig.dtype is not data.dtype:
                         ig = _fit(ig, data.shape, data.dtype)
                     prev = get_leaf(parent)
@@ -245,7 +245,7 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
         if leaf.grad is None and g.__class__ is _ndarray and g.base is None:
             # _accumulate's commonest case, inlined: a new array the op made (so writeable)
             t = _new(Tensor)
-            t.data = g
+            t._data = g
             t._version = [0]
             leaf.grad = t
         else:
@@ -283,4 +283,4 @@ def _accumulate(t, g):
             g = g.copy()
         t.grad = Tensor._make(g)
     else:
-        grad.data = grad.data + g
+        grad._data = grad._data + g

@@ -1,7 +1,16 @@
 """glassnet's exceptions: each one names the op or layer, what it got, and the likely fix.
 
-They subclass the built-in exceptions a Python user already catches, so
-``except ValueError`` still works around a ``ShapeError``.
+Each is also the built-in exception a PyTorch user catches for the same mistake (PyTorch raises
+``RuntimeError`` for shapes that do not fit and for most dtype clashes), and the one a Python
+user would guess (``ValueError`` for a bad shape, ``TypeError`` for a bad dtype), so both
+``except RuntimeError`` and ``except ValueError`` catch a ``ShapeError``.
+
+>>> import glassnet
+>>> try:
+...     glassnet.ones(2, 3) @ glassnet.ones(2, 3)
+... except RuntimeError as e:
+...     print(type(e).__name__)
+ShapeError
 """
 
 
@@ -9,11 +18,11 @@ class GlassnetError(Exception):
     """Base class of every error glassnet raises on purpose."""
 
 
-class ShapeError(GlassnetError, ValueError):
+class ShapeError(GlassnetError, RuntimeError, ValueError):
     """Shapes that do not fit together (matmul inner sizes, broadcasting, a layer's input)."""
 
 
-class DTypeError(GlassnetError, TypeError):
+class DTypeError(GlassnetError, TypeError, RuntimeError):
     """A dtype the op cannot take (integer targets where floats are needed, and so on)."""
 
 

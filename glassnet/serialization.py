@@ -70,7 +70,7 @@ def save(obj, path) -> None:
 def _pack(obj, prefix, tensors):
     if isinstance(obj, Tensor) or isinstance(obj, np.ndarray) or backend.is_cuda_array(obj):
         key = prefix or "tensor"
-        array = obj.data if isinstance(obj, Tensor) else obj
+        array = obj._data if isinstance(obj, Tensor) else obj
         tensors[key] = backend.to_numpy(array)
         return {"__tensor__": key}
     if isinstance(obj, dict):

@@ -1,9 +1,11 @@
 """Tensor: an n-dimensional array that remembers how it was made, so gradients can flow back.
 
-``data`` is a NumPy array (CPU) or a CuPy array (GPU). A tensor made by an op on tensors that
-require grad gets a ``grad_fn``: the Function that made it, which knows its inputs and how to
-send a gradient back to them. Arithmetic, reductions and the other ops are attached as methods by
-``glassnet.ops`` (one function serves ``glassnet.add(a, b)`` and ``a.add(b)``).
+The values live in ``_data``, a NumPy array (CPU) or a CuPy array (GPU): the name every op
+inside glassnet reads. ``.data`` is PyTorch's: a Tensor sharing that memory, without history
+(for ``p.data.mul_(0.9)``); ``.numpy()`` gives the array to a user. A tensor made by an op on
+tensors that require grad gets a ``grad_fn``: the Function that made it, which knows its inputs
+and how to send a gradient back to them. Arithmetic, reductions and the other ops are attached
+as methods by ``glassnet.ops`` (one function serves ``glassnet.add(a, b)`` and ``a.add(b)``).
 
 >>> import glassnet
 >>> x = glassnet.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -18,6 +20,7 @@ import numpy as np
 
 from glassnet import backend, dtypes, grad_mode
 from glassnet.errors import AutogradError, DTypeError, ShapeError
+from glassnet.tensor_meta import Device, Size  # noqa: F401 - glassnet.tensor.Size as before
 
 _new = object.__new__
 
@@ -25,10 +28,11 @@ _new = object.__new__
 class Tensor:
     """A multi-dimensional array with autograd. Make one with ``glassnet.tensor(...)``."""
 
-    # ``data`` and ``_version`` are set by every constructor, so they live in slots (a tensor
-    # without a graph then needs no instance dict at all); the rest are class-level defaults,
-    # so an op's output only sets what differs.
-    __slots__ = ("data", "_version", "__dict__", "__weakref__")
+    # ``_data`` (the array) and ``_version`` are set by every constructor, so they live in slots
+    # (a tensor without a graph then needs no instance dict at all, and reading them is a plain
+    # slot access on every op's hot path); the rest are class-level defaults, so an op's output
+    # only sets what differs.
+    __slots__ = ("_data", "_version", "__dict__", "__weakref__")
     grad = None
     grad_fn = None
     requires_grad = False
@@ -40,7 +44,7 @@ class Tensor:
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         dtype = dtypes.as_dtype(dtype)
         if backend.is_cuda_array(data):
             array = data if dtype is None else data.astype(dtype, copy=False)
@@ -48,7 +52,7 @@ class Tensor:
             array = np.asarray(data, dtype=dtype if dtype is not None else dtypes.infer_dtype(data))
         if device is not None:
             array = backend.to_device(array, backend.normalize_device(device))
-        self.data = array
+        self._data = array
         self._version = [0]
         if requires_grad:
             self.requires_grad_(True)
@@ -57,54 +61,98 @@ class Tensor:
     def _make(cls, array):
         """Wrap an array without checks or copies (the hot path of every op)."""
         t = _new(cls)
-        t.data = array
+        t._data = array
         t._version = [0]
         return t
 
     # ---- properties -------------------------------------------------------------------
     @property
+    def data(self):
+        """This tensor's memory as a new Tensor without history, as ``torch.Tensor.data``.
+
+        Changes made through it reach this tensor, autograd does not see them (no grad_fn, no
+        version bump: the old way to update parameters, ``p.data.add_(p.grad, alpha=-lr)``).
+        Assigning ``t.data = other`` makes ``t`` use ``other``'s memory, shape and dtype.
+
+        >>> import glassnet
+        >>> w = glassnet.nn.Parameter(glassnet.ones(2))
+        >>> w.data.mul_(0.5)
+        tensor([0.5000, 0.5000])
+        >>> w
+        Parameter containing:
+        tensor([0.5000, 0.5000], requires_grad=True)
+        """
+        t = _new(Tensor)
+        t._data = self._data
+        t._version = [0]  # not this tensor's counter: in-place changes stay invisible to autograd
+        return t
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"Variable data has to be a tensor, but got {type(value).__name__}; "
+                "wrap it first: t.data = glassnet.as_tensor(value)."
+            )
+        array = value._data
+        if self.requires_grad and array.dtype.kind != "f":
+            raise AutogradError(
+                "data set to a tensor that requires gradients must be floating point, got "
+                f"{array.dtype}; convert it with .float() first."
+            )
+        self._data = array
+
+    @property
     def shape(self):
-        return Size(self.data.shape)
+        return Size(self._data.shape)
 
     def size(self, dim=None):
-        return Size(self.data.shape) if dim is None else self.data.shape[dim]
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self):
-        return int(self.data.size)
+        return int(self._data.size)
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self):
-        return Device(backend.device_of(self.data))
+        return Device(backend.device_of(self._data))
 
     @property
     def is_cuda(self):
-        return backend.is_cuda_array(self.data)
+        return backend.is_cuda_array(self._data)
+
+    @property
+    def is_cpu(self):
+        return not backend.is_cuda_array(self._data)
+
+    # glassnet's devices are the CPU and NVIDIA GPUs, so these are False, as PyTorch's are on
+    # a machine without Apple's GPU (mps), an Intel GPU (xpu) or meta tensors.
+    is_mps = is_xpu = is_meta = False
 
     @property
     def is_leaf(self):
         return self.grad_fn is None
 
     def is_floating_point(self):
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def element_size(self):
-        return self.data.itemsize
+        return self._data.itemsize
 
     @property
     def _version_value(self):
@@ -113,7 +161,7 @@ class Tensor:
     # ---- autograd ---------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
         """Mark a leaf tensor as a parameter to learn (gradients accumulate in ``.grad``)."""
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise AutogradError(
                 f"only tensors of floating point dtype can require gradients, got {self.dtype}; "
                 "convert with .float() first."
@@ -170,7 +218,7 @@ class Tensor:
 
     def detach(self):
         """The same data, cut off from the graph (shares memory, as in PyTorch)."""
-        t = Tensor._make(self.data)
+        t = Tensor._make(self._data)
         t._version = self._version
         return t
 
@@ -185,7 +233,7 @@ class Tensor:
     def _inplace(self, op, *args, ufunc=None):
         """Apply ``op(self, *args)`` in place, keeping autograd correct.
 
-        Without a graph to record, the result is written into ``self.data``. With one, the op is
+        Without a graph to record, the result is written into ``self._data``. With one, the op is
         recorded on a copy of the old value and this tensor takes the new ``grad_fn``, as
         PyTorch does; what autograd cannot make correct raises instead of giving wrong grads.
 
@@ -200,10 +248,10 @@ class Tensor:
             return self._inplace_tracked(op, args)
         if ufunc is not None and len(args) == 1:
             # With no dtype promotion and no broadcasting of self: the ufunc writes in place.
-            data, other = self.data, args[0]
+            data, other = self._data, args[0]
             if data.dtype.kind == "f":
                 if isinstance(other, Tensor):
-                    other = other.data
+                    other = other._data
                     fits = (
                         other.dtype is data.dtype
                         and other.ndim <= data.ndim
@@ -221,7 +269,7 @@ class Tensor:
                         self._version[0] += 1
                         return self
         # Nothing to record (grad mode is off, or nothing requires grad): compute and write.
-        self._write(op(self, *args).data)
+        self._write(op(self, *args)._data)
         return self
 
     def _inplace_tracked(self, op, args):
@@ -237,10 +285,10 @@ class Tensor:
                 "use the out-of-place op (for example `y = x * 2` instead of `x[0].mul_(2)`)."
             )
         # The op may save its input for backward, and self's memory is about to change.
-        old = Tensor._make(self.data.copy())
+        old = Tensor._make(self._data.copy())
         old.grad_fn, old.requires_grad = self.grad_fn, self.requires_grad
         out = op(old, *args)
-        self._write(out.data)
+        self._write(out._data)
         self.grad_fn, self.requires_grad = out.grad_fn, out.requires_grad
         if self._retains_grad and out.grad_fn is not None:
             import weakref
@@ -251,7 +299,7 @@ class Tensor:
 
     def _write(self, array):
         """Copy ``array`` into this tensor's memory (views see it) and bump its version."""
-        data = self.data
+        data = self._data
         if array.shape != data.shape:
             raise ShapeError(
                 f"in-place operation: result of shape {tuple(array.shape)} cannot be written "
@@ -285,19 +333,19 @@ class Tensor:
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self._data)
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ShapeError(
-                f"item(): a Tensor with {self.data.size} elements (shape "
-                f"{tuple(self.data.shape)}) cannot be converted to a Python number; index one "
+                f"item(): a Tensor with {self._data.size} elements (shape "
+                f"{tuple(self._data.shape)}) cannot be converted to a Python number; index one "
                 "element first or reduce with .sum()/.mean()."
             )
-        return backend.to_numpy(self.data).reshape(()).item()
+        return backend.to_numpy(self._data).reshape(()).item()
 
     def tolist(self):
-        return backend.to_numpy(self.data).tolist()
+        return backend.to_numpy(self._data).tolist()
 
     def __float__(self):
         return float(self.item())
@@ -306,89 +354,45 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with {self.data.size} values is ambiguous; "
+                f"Boolean value of Tensor with {self._data.size} values is ambiguous; "
                 "use .any() or .all()."
             )
         return bool(self.item())
 
     def __array__(self, dtype=None, copy=None):
-        a = backend.to_numpy(self.data)
+        a = backend.to_numpy(self._data)
         return a if dtype is None else a.astype(dtype)
 
     # By identity (== is elementwise, as in PyTorch); the C slot keeps dict lookups fast.
     __hash__ = object.__hash__
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
     def __repr__(self):
-        from glassnet._tensor_str import format_tensor
-
-        data = self.data
-        body = format_tensor(backend.to_numpy(data))
-        extras = []
-        if backend.is_cuda_array(data):
-            extras.append("device='cuda:0'")
-        dtype = data.dtype
-        if data.size == 0:
-            if data.shape != (0,):
-                extras.append(f"size={tuple(data.shape)}")
-            if dtype != dtypes.get_default_dtype():
-                extras.append(f"dtype=glassnet.{_dtype_name(dtype)}")
-        elif dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
-            extras.append(f"dtype=glassnet.{_dtype_name(dtype)}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        return _tensor_str.tensor_repr(self)
 
     __str__ = __repr__
+
+    def __format__(self, format_spec):
+        return _tensor_str.tensor_format(self, format_spec)
 
 
 def wrap(array):
     """``Tensor._make`` as a plain function, a little cheaper on the hottest paths."""
     t = _new(Tensor)
-    t.data = array
+    t._data = array
     t._version = [0]
     return t
-
-
-def _dtype_name(dtype):
-    return "bool" if dtype == dtypes.bool_ else str(dtype)
-
-
-class Size(tuple):
-    """A shape, printed like PyTorch's ``torch.Size([2, 3])`` and compared like a tuple."""
-
-    def __repr__(self):
-        return f"glassnet.Size({list(self)})"
-
-    def numel(self):
-        n = 1
-        for s in self:
-            n *= s
-        return n
-
-
-class Device(str):
-    """'cpu' or 'cuda': compares equal to the string, and has ``.type`` like torch.device."""
-
-    @property
-    def type(self):
-        return str(self)
-
-    def __repr__(self):
-        return f"device(type='{self}')"
 
 
 class _HookHandle:
@@ -403,4 +407,5 @@ class _HookHandle:
 
 
 # The engine needs Tensor, so it is imported once Tensor exists (backward() calls it).
+from glassnet import _tensor_str  # noqa: E402
 from glassnet import engine as _engine  # noqa: E402

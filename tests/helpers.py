@@ -77,7 +77,7 @@ def to_torch(arrays, requires_grad=True):
 
 def numpy_of(t):
     if isinstance(t, glassnet.Tensor):
-        return glassnet.backend.to_numpy(t.detach().data)
+        return glassnet.backend.to_numpy(t.detach()._data)
     if isinstance(t, torch.Tensor):
         return t.detach().numpy()
     return np.asarray(t)

@@ -105,14 +105,14 @@ def test_sdpa_dropout_scales_kept_weights(device):
     k = glassnet.zeros(4, s, 8, device=device)
     v = glassnet.eye(s, device=device).expand(4, s, s).requires_grad_()
     out = F.scaled_dot_product_attention(q, k, v, dropout_p=0.25)
-    w = glassnet.backend.to_numpy(out.detach().data)  # out = dropped weights @ I
+    w = glassnet.backend.to_numpy(out.detach()._data)  # out = dropped weights @ I
     dropped = w == 0
     assert abs(dropped.mean() - 0.25) < 0.02
     np.testing.assert_allclose(w[~dropped], 1 / s / 0.75, rtol=1e-5)
     out.sum().backward()
     # d(sum)/dv[j] = sum over queries of the kept, scaled weights of key j
     np.testing.assert_allclose(
-        glassnet.backend.to_numpy(v.grad.data)[:, :, 0], w.sum(axis=1), rtol=1e-5
+        glassnet.backend.to_numpy(v.grad._data)[:, :, 0], w.sum(axis=1), rtol=1e-5
     )
 
 

@@ -11,7 +11,7 @@ from tests.helpers import check_layer, check_op
 
 
 def _np(t):
-    return glassnet.backend.to_numpy(t.detach().data)
+    return glassnet.backend.to_numpy(t.detach()._data)
 
 
 # ---- dropout ---------------------------------------------------------------------------------

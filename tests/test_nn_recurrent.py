@@ -129,7 +129,7 @@ def test_packed_sequence(mode, bidirectional, enforce_sorted, device):
     padded = (
         out[0].detach().numpy()
         if device == "cpu"
-        else glassnet.backend.to_numpy(out[0].detach().data)
+        else glassnet.backend.to_numpy(out[0].detach()._data)
     )
     for b, n in enumerate(lengths):  # outputs beyond a sequence's length are exactly zero
         assert not np.any(padded[b, n:])

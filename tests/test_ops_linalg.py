@@ -193,12 +193,12 @@ def test_softmax_dtype_argument(name, device):
     want = getattr(tx, name)(1, dtype=torch.float64)
     assert out.dtype == glassnet.float64
     np.testing.assert_allclose(
-        glassnet.backend.to_numpy(out.detach().data), want.detach().numpy(), rtol=1e-12
+        glassnet.backend.to_numpy(out.detach()._data), want.detach().numpy(), rtol=1e-12
     )
     (out * out).sum().backward()
     (want * want).sum().backward()
     assert x.grad.dtype == glassnet.float32
-    np.testing.assert_allclose(glassnet.backend.to_numpy(x.grad.data), tx.grad.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(glassnet.backend.to_numpy(x.grad._data), tx.grad.numpy(), rtol=1e-5)
     with pytest.raises(glassnet.DTypeError, match=name):
         getattr(glassnet.tensor([1, 2], device=device), name)(0)
     ints = glassnet.tensor([1, 2], device=device)

@@ -19,7 +19,7 @@ def assert_same(g, t, exact=True):
     assert isinstance(g, glassnet.Tensor)
     assert tuple(g.shape) == tuple(t.shape), (g.shape, t.shape)
     assert dtype_name(g.dtype) == dtype_name(t.dtype), (g.dtype, t.dtype)
-    got = glassnet.backend.to_numpy(g.data)
+    got = glassnet.backend.to_numpy(g._data)
     if exact:
         np.testing.assert_array_equal(got, t.numpy())
     else:

@@ -21,7 +21,7 @@ def unwrap(x):
     """``(array, was_tensor)``: the raw NumPy/CuPy array behind ``x``, and whether it was a
     Tensor."""
     if isinstance(x, Tensor):
-        return x.data, True
+        return x._data, True
     if isinstance(x, np.ndarray) or backend.is_cuda_array(x):
         return x, False
     return np.asarray(x), False
@@ -40,8 +40,8 @@ def to_numpy(x) -> np.ndarray:
 def take(x, indices):
     """Rows ``indices`` of ``x`` (Tensor, array or list), keeping its kind."""
     if isinstance(x, Tensor):
-        xp = backend.get_array_module(x.data)
-        return Tensor._make(x.data[xp.asarray(indices)])
+        xp = backend.get_array_module(x._data)
+        return Tensor._make(x._data[xp.asarray(indices)])
     if isinstance(x, np.ndarray):
         return x[indices]
     if backend.is_cuda_array(x):

@@ -32,6 +32,45 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
+class IterableDataset(Dataset):
+    """Base class for a stream of samples: subclass it and define ``__iter__`` (a DataLoader
+    then reads it in order and cuts it into batches; it has no ``__getitem__``).
+
+    >>> class Count(IterableDataset):
+    ...     def __iter__(self):
+    ...         return iter(range(3))
+    >>> list(Count() + Count())
+    [0, 1, 2, 0, 1, 2]
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __len__(self):
+        # TypeError, as len() of an object without a length (list() then does not ask again).
+        raise TypeError(
+            f"object of type '{type(self).__name__}' has no len(); define __len__ on it to "
+            "let len(loader) count its batches"
+        )
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets one after another."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+
+    def __iter__(self):
+        for d in self.datasets:
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
+
+
 class TensorDataset(Dataset):
     """Samples are the i-th rows of each tensor (or array); all must have the same length."""
 
@@ -52,6 +91,38 @@ class TensorDataset(Dataset):
 
     def __len__(self):
         return len(self.tensors[0])
+
+
+class StackDataset(Dataset):
+    """Several datasets of the same length side by side: sample ``i`` is the tuple (given as
+    arguments) or the dict (given as keywords) of their ``i``-th samples.
+
+    >>> StackDataset(image=[1, 2], label=[0, 1])[1]
+    {'image': 2, 'label': 1}
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError(
+                "Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                "input/output, but both types are given."
+            )
+        parts = list(args) or list(kwargs.values())
+        if not parts:
+            raise ValueError("At least one dataset should be passed")
+        lengths = [len(d) for d in parts]
+        if any(n != lengths[0] for n in lengths):
+            raise ValueError(f"Size mismatch between datasets: lengths {lengths} differ")
+        self._length = lengths[0]
+        self.datasets = tuple(args) if args else dict(kwargs)
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self):
+        return self._length
 
 
 class Subset(Dataset):

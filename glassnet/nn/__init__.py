@@ -27,4 +27,5 @@ _LAYER_MODULES = [
 
 _gather("glassnet.nn", _LAYER_MODULES, globals())
 
-from glassnet.nn import functional, init, utils  # noqa: E402
+# modules: the torch.nn.modules.<file> paths of the layers above
+from glassnet.nn import functional, init, modules, utils  # noqa: E402

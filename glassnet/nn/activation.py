@@ -67,7 +67,7 @@ class ReLU(Module):
             return F.relu(input, self.inplace)
         if grad_mode._enabled and input.requires_grad:
             return _Relu.apply(input)
-        return _wrap(_relu_array(input.data))  # nothing to record: no graph node
+        return _wrap(_relu_array(input._data))  # nothing to record: no graph node
 
     def extra_repr(self):
         return _inplace_repr(self.inplace)

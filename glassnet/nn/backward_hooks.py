@@ -44,7 +44,7 @@ def call_with_backward_hooks(module, args, kwargs):
             replaced = _fire(module, state)
             if replaced is not None and replaced[slot] is not None:
                 new = replaced[slot]
-                return new.data if isinstance(new, Tensor) else new
+                return new._data if isinstance(new, Tensor) else new
         return grad
 
     wrapped = []

@@ -90,7 +90,7 @@ class Sequential(_Indexed):
         fresh = False
         for module in self._modules.values():
             if fresh and module._in_place_after_fresh:
-                module._apply_in_place(input.data)
+                module._apply_in_place(input._data)
                 fresh = False
                 continue
             input = module(input)
@@ -290,7 +290,7 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input):
-        shape = input.data.shape
+        shape = input._data.shape
         n = len(shape)
         if n == 0:
             return input.reshape(1)
@@ -326,7 +326,7 @@ class Unflatten(Module):
         self.unflattened_size = unflattened_size
 
     def forward(self, input):
-        shape = input.data.shape
+        shape = input._data.shape
         n = len(shape)
         if not -n <= self.dim < n:
             raise ShapeError(

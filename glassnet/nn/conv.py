@@ -167,7 +167,7 @@ class _Conv(_ConvNd):
     def _infer(self, input, weight, bias):
         """The output array of a gradient-free call; its shape plan is kept from the last call
         (checked then), so a repeated input shape (batch-1 inference) skips that work."""
-        x, w = input.data, weight.data
+        x, w = input._data, weight._data
         key = (
             x.shape, x.dtype, w.shape, w.dtype, self.stride, self.padding, self.dilation,
             self.groups,
@@ -179,7 +179,7 @@ class _Conv(_ConvNd):
             )
             plan = ConvPlan(x.shape, w.shape, stride, pads, dilation, self.groups)
             self._plan = cached = (key, plan)
-        return cached[1].run(x, w, None if bias is None else bias.data)
+        return cached[1].run(x, w, None if bias is None else bias._data)
 
 
 class Conv1d(_Conv):

@@ -75,7 +75,7 @@ def calculate_gain(nonlinearity, param=None):
 # ---- writing into a tensor -------------------------------------------------------------------
 def _draw(tensor, sample, generator=None):
     """Fill ``tensor`` with ``sample(rng, shape, dtype)``, drawn in float32/64 on its device."""
-    data = tensor.data
+    data = tensor._data
     rng = grandom.rng(backend.device_of(data), generator)
     dtype = data.dtype if data.dtype.itemsize >= 4 else "float32"  # no float16 draws in NumPy
     values = sample(rng, data.shape, dtype)
@@ -84,13 +84,13 @@ def _draw(tensor, sample, generator=None):
 
 
 def _write(tensor, values):
-    xp = backend.get_array_module(tensor.data)
-    xp.copyto(tensor.data, values, casting="unsafe")
+    xp = backend.get_array_module(tensor._data)
+    xp.copyto(tensor._data, values, casting="unsafe")
     tensor._version[0] += 1
 
 
 def _floating(tensor, name):
-    if tensor.data.dtype.kind != "f":
+    if tensor._data.dtype.kind != "f":
         raise TypeError(f"init.{name}: expected a floating point tensor, got {tensor.dtype}")
 
 
@@ -131,7 +131,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         raise ValueError(f"trunc_normal_: expected a < b, got a={a}, b={b}")
 
     def sample(g, shape, dtype):
-        xp = backend.get_array_module(tensor.data)
+        xp = backend.get_array_module(tensor._data)
         out = g.standard_normal(shape, dtype=dtype) * std + mean
         # Rejection sampling is exact; when [a, b] holds almost no mass, clip the stragglers
         # rather than loop for ever.
@@ -153,8 +153,8 @@ def constant_(tensor, val):
     >>> constant_(glassnet.empty(2), 0.5)
     tensor([0.5000, 0.5000])
     """
-    xp = backend.get_array_module(tensor.data)
-    _write(tensor, xp.asarray(val, dtype=tensor.data.dtype))
+    xp = backend.get_array_module(tensor._data)
+    _write(tensor, xp.asarray(val, dtype=tensor._data.dtype))
     return tensor
 
 
@@ -181,20 +181,20 @@ def eye_(tensor):
     tensor([[1., 0., 0.],
             [0., 1., 0.]])
     """
-    if tensor.data.ndim != 2:
+    if tensor._data.ndim != 2:
         raise ValueError(
             f"init.eye_: only tensors with 2 dimensions are supported, got shape "
             f"{tuple(tensor.shape)}"
         )
-    xp = backend.get_array_module(tensor.data)
-    _write(tensor, xp.eye(*tensor.data.shape, dtype=tensor.data.dtype))
+    xp = backend.get_array_module(tensor._data)
+    _write(tensor, xp.eye(*tensor._data.shape, dtype=tensor._data.dtype))
     return tensor
 
 
 # ---- variance-scaling schemes -----------------------------------------------------------------
 def _calculate_fan_in_and_fan_out(tensor):
     """(fan_in, fan_out) of a weight: (out, in, *kernel) -> (in * k, out * k)."""
-    shape = tensor.data.shape
+    shape = tensor._data.shape
     if len(shape) < 2:
         raise ValueError(
             "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
@@ -235,7 +235,7 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity):
-    if 0 in tensor.data.shape:
+    if 0 in tensor._data.shape:
         return None
     fan = _calculate_correct_fan(tensor, mode)
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
@@ -274,18 +274,18 @@ def orthogonal_(tensor, gain=1, generator=None):
     >>> bool(np.allclose(w @ w.T, np.eye(3), atol=1e-5))
     True
     """
-    shape = tensor.data.shape
+    shape = tensor._data.shape
     if len(shape) < 2:
         raise ValueError(
             f"init.orthogonal_: only tensors with 2 or more dimensions are supported, got shape "
             f"{tuple(shape)}"
         )
-    if tensor.data.size == 0:
+    if tensor._data.size == 0:
         return tensor
-    rows, cols = shape[0], tensor.data.size // shape[0]
+    rows, cols = shape[0], tensor._data.size // shape[0]
 
     def sample(g, _shape, _dtype):
-        xp = backend.get_array_module(tensor.data)
+        xp = backend.get_array_module(tensor._data)
         flat = g.standard_normal((rows, cols), dtype="float64")
         if rows < cols:
             flat = flat.T

@@ -80,10 +80,10 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        x = input.data
+        x = input._data
         params = self._parameters
         weight, bias = params["weight"], params["bias"]
-        w = weight.data
+        w = weight._data
         shape = x.shape
         if not shape or shape[-1] != w.shape[1]:
             self._raise_shape(shape)
@@ -100,7 +100,7 @@ class Linear(Module):
             )
         ):
             # Nothing to record (inference, on the CPU): the same arithmetic, without a node.
-            return _wrap(_linear_array(x, w, None if bias is None else bias.data))
+            return _wrap(_linear_array(x, w, None if bias is None else bias._data))
         return _LinearFn.apply(input, weight, bias)
 
     def _raise_shape(self, shape):
@@ -151,7 +151,7 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1, input2):
-        s1, s2 = input1.data.shape, input2.data.shape
+        s1, s2 = input1._data.shape, input2._data.shape
         if not s1 or s1[-1] != self.in1_features or not s2 or s2[-1] != self.in2_features:
             raise ShapeError(
                 f"{self._error_label()}: got inputs of shapes {tuple(s1)} and {tuple(s2)}; "

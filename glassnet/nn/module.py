@@ -26,6 +26,7 @@ from glassnet.errors import GlassnetError, ShapeError
 from glassnet.nn.backward_hooks import add_hook as _add_hook
 from glassnet.nn.backward_hooks import call_with_backward_hooks
 from glassnet.nn.parameter import Buffer, Parameter
+from glassnet.nn.registration import Registration
 from glassnet.nn.state_dict import IncompatibleKeys  # noqa: F401 - re-exported
 from glassnet.nn.state_dict import load_state_dict as _load_state_dict
 from glassnet.tensor import Tensor
@@ -39,7 +40,7 @@ def _note_hooks():
     _hooks_registered = True
 
 
-class Module:
+class Module(Registration):
     """Base class for layers and models: subclass it, make layers in ``__init__``, write
     ``forward``."""
 
@@ -61,7 +62,7 @@ class Module:
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
-        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
@@ -106,115 +107,6 @@ class Module:
             if result is not None:
                 out = result
         return out
-
-    # ---- registration -------------------------------------------------------------------------
-    def __setattr__(self, name, value):
-        if "_parameters" not in self.__dict__ and isinstance(value, (Parameter, Module)):
-            raise AttributeError(
-                f"cannot assign {type(value).__name__} '{name}' before Module.__init__() call: "
-                "call super().__init__() first in your __init__"
-            )
-        params, modules, buffers = (
-            self.__dict__.get("_parameters"),
-            self.__dict__.get("_modules"),
-            self.__dict__.get("_buffers"),
-        )
-        if params is not None and name in params and not isinstance(value, Parameter):
-            if value is not None:
-                raise TypeError(
-                    f"cannot assign {type(value).__name__} as parameter '{name}' "
-                    "(glassnet.nn.Parameter or None expected); wrap it: nn.Parameter(tensor)"
-                )
-        elif modules is not None and name in modules and not isinstance(value, Module):
-            if value is not None:
-                raise TypeError(
-                    f"cannot assign {type(value).__name__} as child module '{name}' "
-                    "(glassnet.nn.Module or None expected)"
-                )
-        if isinstance(value, (Parameter, Module)):
-            # A name lives in one registry only: a parameter replacing a buffer and so on.
-            for registry in (params, modules, buffers):
-                if name in registry:
-                    del registry[name]
-            self._non_persistent.discard(name)
-        if isinstance(value, Parameter):
-            self.__dict__.pop(name, None)
-            params[name] = value
-        elif isinstance(value, Module):
-            self.__dict__.pop(name, None)
-            modules[name] = value
-        elif isinstance(value, Buffer):
-            self.register_buffer(name, value, persistent=value.persistent)
-        elif buffers is not None and name in buffers:
-            if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign {type(value).__name__} as buffer '{name}'")
-            buffers[name] = value
-        elif params is not None and name in params:
-            params[name] = None
-        elif modules is not None and name in modules:
-            modules[name] = None
-        else:
-            object.__setattr__(self, name, value)
-
-    def __getattr__(self, name):
-        d = self.__dict__
-        for registry in ("_parameters", "_buffers", "_modules"):
-            reg = d.get(registry)
-            if reg is not None and name in reg:
-                return reg[name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-
-    def __delattr__(self, name):
-        for registry in (self._parameters, self._buffers, self._modules):
-            if name in registry:
-                del registry[name]
-                self._non_persistent.discard(name)
-                return
-        object.__delattr__(self, name)
-
-    def __dir__(self):
-        return sorted(
-            set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules)
-        )
-
-    def register_parameter(self, name, param):
-        """Add a parameter under ``name`` (same as assigning an ``nn.Parameter`` attribute)."""
-        if "_parameters" not in self.__dict__:
-            raise AttributeError("cannot assign parameter before Module.__init__() call")
-        _check_name("parameter", name, self, self._parameters)
-        if param is not None and not isinstance(param, Parameter):
-            raise TypeError(
-                f"cannot assign {type(param).__name__} as parameter '{name}' "
-                "(glassnet.nn.Parameter or None expected)"
-            )
-        self.__dict__.pop(name, None)
-        self._parameters[name] = param
-
-    def register_buffer(self, name, tensor, persistent=True):
-        """A tensor that is state but not learned (BatchNorm's running mean); saved in
-        ``state_dict`` unless ``persistent=False``."""
-        if "_buffers" not in self.__dict__:
-            raise AttributeError("cannot assign buffer before Module.__init__() call")
-        _check_name("buffer", name, self, self._buffers)
-        if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign {type(tensor).__name__} as buffer '{name}'")
-        if isinstance(tensor, Buffer):
-            tensor = Tensor._make(tensor.data)
-        self.__dict__.pop(name, None)
-        self._buffers[name] = tensor
-        if persistent:
-            self._non_persistent.discard(name)
-        else:
-            self._non_persistent.add(name)
-
-    def add_module(self, name, module):
-        """Add a child module under ``name`` (same as assigning it as an attribute)."""
-        if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        _check_name("module", name, self, self._modules)
-        self._modules[name] = module
-
-    register_module = add_module
 
     # ---- walking the tree ---------------------------------------------------------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
@@ -339,7 +231,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad._data[...] = 0
 
     # ---- moving ---------------------------------------------------------------------------------
     def _convert(self, fn):
@@ -347,9 +239,9 @@ class Module:
             for registry in (module._parameters, module._buffers):
                 for t in registry.values():
                     if t is not None:
-                        t.data = fn(t.data)
+                        t._data = fn(t._data)
                         if t.grad is not None:
-                            t.grad.data = fn(t.grad.data)
+                            t.grad._data = fn(t.grad._data)
         return self
 
     def to(self, *args, dtype=None, device=None, non_blocking=False):
@@ -407,7 +299,7 @@ class Module:
                 if p is not None:
                     out[base + name] = p if keep_vars else p.detach()
             for name, b in module._buffers.items():
-                if b is not None and name not in module._non_persistent:
+                if b is not None and name not in module._non_persistent_buffers_set:
                     out[base + name] = b if keep_vars else b.detach()
         return out
 
@@ -471,15 +363,6 @@ class Module:
         for key, value in self.__dict__.items():
             new.__dict__[key] = copy.deepcopy(value, memo)
         return new
-
-
-def _check_name(kind, name, module, registry):
-    if not isinstance(name, str):
-        raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
-    if name == "" or "." in name:
-        raise KeyError(f'{kind} name can\'t be empty or contain ".", got: "{name}"')
-    if name not in registry and hasattr(module, name):
-        raise KeyError(f"attribute '{name}' already exists")
 
 
 def _name_failing_layer(root, exc):

@@ -50,9 +50,9 @@ class _AffineNorm(Module):
         """The weight back to ones and the bias back to zeros."""
         weight, bias = self._parameters["weight"], self._parameters.get("bias")
         if weight is not None:
-            weight.data[...] = 1
+            weight._data[...] = 1
         if bias is not None:
-            bias.data[...] = 0
+            bias._data[...] = 0
 
 
 class _BatchNorm(_AffineNorm):
@@ -95,9 +95,9 @@ class _BatchNorm(_AffineNorm):
     def reset_running_stats(self):
         """Forget the running statistics (mean 0, variance 1, no batches seen)."""
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def reset_parameters(self):
         """Forget the running statistics; the weight back to ones, the bias to zeros."""
@@ -108,10 +108,10 @@ class _BatchNorm(_AffineNorm):
         self._check_input(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
             self.num_batches_tracked._version[0] += 1
             if self.momentum is None:  # a cumulative moving average over all batches seen
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked._data)
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
         return F.batch_norm(

@@ -20,8 +20,8 @@ class Parameter(Tensor):
 
             data = np.empty((0,), dtype="float32")
         if isinstance(data, Tensor):
-            data = data.data
-        self.data = data
+            data = data._data
+        self._data = data
         self._version = [0]
         if requires_grad:
             self.requires_grad_(True)
@@ -35,9 +35,9 @@ class Parameter(Tensor):
         raise TypeError("glassnet never pickles parameters; save with glassnet.save (safetensors)")
 
     def __deepcopy__(self, memo):
-        new = Parameter(self.data.copy(), requires_grad=self.requires_grad)
+        new = Parameter(self._data.copy(), requires_grad=self.requires_grad)
         if self.grad is not None:
-            new.grad = Tensor._make(self.grad.data.copy())
+            new.grad = Tensor._make(self.grad._data.copy())
         memo[id(self)] = new
         return new
 
@@ -46,6 +46,6 @@ class Buffer(Tensor):
     """Marks a tensor to register as a buffer when assigned to a module (as torch.nn.Buffer)."""
 
     def __init__(self, data, persistent=True):
-        self.data = data.data if isinstance(data, Tensor) else data
+        self._data = data._data if isinstance(data, Tensor) else data
         self._version = [0]
         self.persistent = persistent

@@ -68,7 +68,7 @@ class _MaxPoolNd(Module):
     def _infer(self, input):
         """The output array of a gradient-free call; the shape plan is kept from the last call
         (checked then), so a repeated input shape (batch-1 inference) skips that work."""
-        x = input.data
+        x = input._data
         key = (
             x.shape, x.dtype, self.kernel_size, self.stride, self.padding, self.dilation,
             self.ceil_mode,

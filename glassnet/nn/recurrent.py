@@ -154,19 +154,19 @@ class RNNBase(Module):
             x = input.data
             sizes = tuple(input.batch_sizes.tolist())
             B, bf, out_shape = sizes[0], False, None
-            if x.data.ndim != 2:
+            if x._data.ndim != 2:
                 raise ShapeError(
                     f"expected packed data of shape (rows, {self.input_size}), got {tuple(x.shape)}"
                 )
-            if sum(sizes) != x.data.shape[0]:
+            if sum(sizes) != x._data.shape[0]:
                 raise ShapeError(
-                    f"packed data has {x.data.shape[0]} rows but batch_sizes sum "
+                    f"packed data has {x._data.shape[0]} rows but batch_sizes sum "
                     f"to {sum(sizes)}; build it with pack_padded_sequence"
                 )
-            out_shape, h_shape = (x.data.shape[0], D * H), (L * D, B, H)
+            out_shape, h_shape = (x._data.shape[0], D * H), (L * D, B, H)
         else:
             x = input
-            shape = tuple(x.data.shape) if tokens is None else (*tokens.shape, x.shape[-1])
+            shape = tuple(x._data.shape) if tokens is None else (*tokens.shape, x.shape[-1])
             if len(shape) not in (2, 3) or 0 in shape[:-1]:
                 layout = "(batch, seq, features)" if self.batch_first else "(seq, batch, features)"
                 raise ShapeError(
@@ -181,10 +181,10 @@ class RNNBase(Module):
                 (B, T) = shape[:2] if bf else shape[1::-1]
                 out_shape, h_shape = (T, B, D * H), (L * D, B, H)
             sizes = (B,) * T
-        if x.data.shape[-1] != self.input_size:
+        if x._data.shape[-1] != self.input_size:
             raise ShapeError(
                 f"expected input with last dimension {self.input_size} (input_size), got shape "
-                f"{tuple(x.shape)}; make the layer with input_size={x.data.shape[-1]} or fix "
+                f"{tuple(x.shape)}; make the layer with input_size={x._data.shape[-1]} or fix "
                 "the features of the input."
             )
         _check_dtype(x, weights[0])
@@ -193,13 +193,13 @@ class RNNBase(Module):
             self.mode == "LSTM",
             "LSTM",
             h_shape,
-            x.data.dtype,
+            x._data.dtype,
             "num_layers * num_directions, batch, hidden_size; no batch dim for unbatched input",
             ". Pass one initial state per layer and direction, or hx=None for zeros.",
         )
         masks = None
         if self.training and self.dropout > 0 and L > 1:
-            masks = [keep_mask((sum(sizes), D * H), self.dropout, x.data) for _ in range(L - 1)]
+            masks = [keep_mask((sum(sizes), D * H), self.dropout, x._data) for _ in range(L - 1)]
         order = input.sorted_indices if packed else None
         flat = _OPS[self.mode].apply(
             x,
@@ -212,8 +212,8 @@ class RNNBase(Module):
             batch_first=bf,
             dropout_masks=masks,
             nonlinearity=getattr(self, "nonlinearity", None),
-            sorted_indices=None if order is None else order.data,
-            tokens=None if tokens is None else tokens.data,
+            sorted_indices=None if order is None else order._data,
+            tokens=None if tokens is None else tokens._data,
         )
         N = sum(sizes)
         n_ext, n_state = (B + N) * D * H, L * D * B * H
@@ -253,9 +253,9 @@ def _table_is_smaller(embedding, tokens, layer):
         or embedding.scale_grad_by_freq
         or embedding.sparse
         or tokens.ndim != 2
-        or tokens.data.dtype.kind not in "iu"
-        or embedding.weight.data.dtype != layer._flat_weights[0].data.dtype
-        or get_array_module(tokens.data) is not get_array_module(embedding.weight.data)
+        or tokens._data.dtype.kind not in "iu"
+        or embedding.weight._data.dtype != layer._flat_weights[0]._data.dtype
+        or get_array_module(tokens._data) is not get_array_module(embedding.weight._data)
     ):
         return False
     if _module._hooks_registered and any(
@@ -265,7 +265,7 @@ def _table_is_smaller(embedding, tokens, layer):
     rows = embedding.num_embeddings
     if not (rows < tokens.numel() and rows <= embedding.embedding_dim):
         return False
-    ids = tokens.data
+    ids = tokens._data
     return ids.size > 0 and int(ids.min()) >= 0 and int(ids.max()) < rows
 
 

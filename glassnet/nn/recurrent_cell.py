@@ -51,20 +51,20 @@ def initial_state(hx, lstm, who, expected, dtype, layout, advice=""):
 
 
 def _check_state(name, h, expected, dtype, layout, advice):
-    if tuple(h.data.shape) != expected:
+    if tuple(h._data.shape) != expected:
         raise ShapeError(
             f"expected {name} of shape {expected} ({layout}), got {tuple(h.shape)}{advice}"
         )
-    if h.data.dtype != dtype:
-        raise DTypeError(f"expected {name} of dtype {dtype} (the input's), got {h.data.dtype}")
+    if h._data.dtype != dtype:
+        raise DTypeError(f"expected {name} of dtype {dtype} (the input's), got {h._data.dtype}")
 
 
 def _check_dtype(x, weight):
-    if x.data.dtype != weight.data.dtype:
+    if x._data.dtype != weight._data.dtype:
         raise DTypeError(
-            f"expected input of dtype {weight.data.dtype} (the parameters' dtype), got "
-            f"{x.data.dtype}; convert the input (x.to({weight.data.dtype})) or the layer "
-            f"(layer.to({x.data.dtype}))."
+            f"expected input of dtype {weight._data.dtype} (the parameters' dtype), got "
+            f"{x._data.dtype}; convert the input (x.to({weight._data.dtype})) or the layer "
+            f"(layer.to({x._data.dtype}))."
         )
 
 
@@ -92,7 +92,7 @@ class RNNCellBase(Module):
             init.uniform_(p, -bound, bound)
 
     def _step(self, op, input, hx, nonlinearity=None):
-        shape = tuple(input.data.shape)
+        shape = tuple(input._data.shape)
         if len(shape) not in (1, 2) or shape[-1] != self.input_size:
             raise ShapeError(
                 f"expected input of shape (batch, {self.input_size}) or ({self.input_size},) "
@@ -106,7 +106,7 @@ class RNNCellBase(Module):
             op is LSTMSequence,
             "LSTMCell",
             h_shape,
-            input.data.dtype,
+            input._data.dtype,
             "batch, hidden_size; no batch dim for an unbatched input",
         )
         weights = [self.weight_ih, self.weight_hh]

@@ -63,7 +63,7 @@ def max_norm_(weight, max_norm, dim=0, eps=1e-7):
     tensor([[0.6000, 0.8000],
             [0.3000, 0.4000]], requires_grad=True)
     """
-    data = weight.data
+    data = weight._data
     xp = backend.get_array_module(data)
     dim = dim % data.ndim
     axes = tuple(i for i in range(data.ndim) if i != dim)

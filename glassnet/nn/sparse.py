@@ -78,10 +78,10 @@ class Embedding(Module):
 
     def reset_parameters(self):
         """Fresh N(0, 1) rows (drawn from glassnet.random), the padding row zeroed."""
-        data = self.weight.data
+        data = self.weight._data
         data[...] = glassnet.randn(
             *data.shape, dtype=data.dtype, device=glassnet.backend.device_of(data)
-        ).data
+        )._data
         if self.padding_idx is not None:
             data[self.padding_idx] = 0
 

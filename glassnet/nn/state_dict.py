@@ -56,15 +56,15 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
         if k not in state_dict:
             continue
         value = state_dict[k]
-        array = value.data if isinstance(value, Tensor) else _as_array(value)
+        array = value._data if isinstance(value, Tensor) else _as_array(value)
         xp_array = backend.to_device(
             array.astype(target.dtype, copy=False) if array.dtype != target.dtype else array,
-            backend.device_of(target.data),
+            backend.device_of(target._data),
         )
         if assign:
-            target.data = xp_array.copy()
+            target._data = xp_array.copy()
         else:
-            target.data[...] = xp_array
+            target._data[...] = xp_array
         target._version[0] += 1
     return IncompatibleKeys(missing, unexpected)
 

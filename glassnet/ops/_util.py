@@ -10,16 +10,16 @@ from glassnet.tensor import Tensor
 def result_dtype(a, b):
     """PyTorch's result dtype of an op between tensor ``a`` and tensor-or-scalar ``b``."""
     if isinstance(b, Tensor):
-        da, db = a.data.dtype, b.data.dtype
+        da, db = a._data.dtype, b._data.dtype
         if da == db:
             return da
         # A 0-d tensor only decides the category, like a scalar (PyTorch's rule).
-        if b.data.ndim == 0 and a.data.ndim != 0 and dtypes._category(db) <= dtypes._category(da):
+        if b._data.ndim == 0 and a._data.ndim != 0 and dtypes._category(db) <= dtypes._category(da):
             return da
-        if a.data.ndim == 0 and b.data.ndim != 0 and dtypes._category(da) <= dtypes._category(db):
+        if a._data.ndim == 0 and b._data.ndim != 0 and dtypes._category(da) <= dtypes._category(db):
             return db
         return dtypes.promote(da, db)
-    return dtypes.scalar_result(a.data.dtype, b)
+    return dtypes.scalar_result(a._data.dtype, b)
 
 
 def check_broadcast(op, a_shape, b_shape):

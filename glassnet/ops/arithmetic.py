@@ -223,9 +223,9 @@ def _fast_operands(op, a, b):
     not broadcast make NumPy fail in forward, and Function.apply then raises the ShapeError."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            if a.data.dtype is b.data.dtype:
+            if a._data.dtype is b._data.dtype:
                 return a, b
-        elif (b.__class__ is float or b.__class__ is int) and a.data.dtype.kind == "f":
+        elif (b.__class__ is float or b.__class__ is int) and a._data.dtype.kind == "f":
             return a, b
     return _operands(op, a, b)
 
@@ -240,15 +240,15 @@ def _operands(op, a, b):
     else:
         swapped = False
     if isinstance(b, Tensor):
-        if a.data.shape != b.data.shape:
-            check_broadcast(op, a.data.shape, b.data.shape)
+        if a._data.shape != b._data.shape:
+            check_broadcast(op, a._data.shape, b._data.shape)
     elif isinstance(b, _np_scalar):
         # NumPy scalars act as Python numbers (float32 tensor * np.float64(2) stays float32).
         b = b.item()
     elif not isinstance(b, (int, float, bool)):
         b = _coerce(op, b, a)
-        if a.data.shape != b.data.shape:
-            check_broadcast(op, a.data.shape, b.data.shape)
+        if a._data.shape != b._data.shape:
+            check_broadcast(op, a._data.shape, b._data.shape)
     dtype = result_dtype(a, b)
     a = _cast(a, dtype)
     b = _cast(b, dtype) if isinstance(b, Tensor) else b
@@ -270,7 +270,7 @@ def _coerce(op, value, like):
 
 
 def _cast(t, dtype):
-    if t.data.dtype == dtype:
+    if t._data.dtype == dtype:
         return t
     from glassnet.ops.conversion import to_dtype
 
@@ -282,9 +282,9 @@ def _fast_apply(cls, a, b):
     tensor and a Python number) without its generic argument handling; None otherwise."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            if a.data.dtype is b.data.dtype:
+            if a._data.dtype is b._data.dtype:
                 return apply_pair(cls, a, b)
-        elif (b.__class__ is float or b.__class__ is int) and a.data.dtype.kind == "f":
+        elif (b.__class__ is float or b.__class__ is int) and a._data.dtype.kind == "f":
             return apply_constant(cls, a, b)
     return None
 
@@ -333,7 +333,7 @@ def div(input, other, rounding_mode=None):
     tensor([ 3, -4])
     """
     a, b = _fast_operands("div", input, other)
-    dtype = (a if isinstance(a, Tensor) else b).data.dtype
+    dtype = (a if isinstance(a, Tensor) else b)._data.dtype
     if rounding_mode is None:
         if dtype.kind != "f":  # true division of integers gives floats
             from glassnet import dtypes
@@ -352,7 +352,7 @@ def div(input, other, rounding_mode=None):
 
 
 def _check_int_divisor(op, b):
-    zero = (b == 0) if not isinstance(b, Tensor) else bool((b.data == 0).any())
+    zero = (b == 0) if not isinstance(b, Tensor) else bool((b._data == 0).any())
     if zero:
         raise ZeroDivisionError(
             f"{op}: integer division by zero; convert to float first (.float()) to get inf."
@@ -382,7 +382,7 @@ def remainder(input, other):
     tensor([2, 1])
     """
     a, b = _fast_operands("remainder", input, other)
-    if (a if isinstance(a, Tensor) else b).data.dtype.kind != "f":
+    if (a if isinstance(a, Tensor) else b)._data.dtype.kind != "f":
         _check_int_divisor("remainder", b)
     return Remainder.apply(a, b)
 
@@ -393,13 +393,13 @@ def pow(input, exponent):
         from glassnet.creation import full_like
 
         base = full_like(exponent, input, dtype=result_dtype(exponent, input))
-        return Pow.apply(base, _cast(exponent, base.data.dtype))
+        return Pow.apply(base, _cast(exponent, base._data.dtype))
     if exponent.__class__ is int and exponent >= 0 or exponent.__class__ is float:
         out = _fast_apply(Pow, input, exponent)
         if out is not None:
             return out
     a, b = _fast_operands("pow", input, exponent)
-    if isinstance(b, int) and b < 0 and a.data.dtype.kind in "iu":
+    if isinstance(b, int) and b < 0 and a._data.dtype.kind in "iu":
         raise ValueError("pow: integers to negative integer powers are not allowed")
     return Pow.apply(a, b)
 

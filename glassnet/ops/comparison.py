@@ -28,9 +28,9 @@ def _arrays(op, input, other):
             raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
         b, a = _arrays(op, other, input)
         return a, b
-    a = input.data
+    a = input._data
     if isinstance(other, Tensor):
-        b = other.data
+        b = other._data
     elif isinstance(other, _NUMBER):
         dtype = result_dtype(input, other)
         return (a if a.dtype == dtype else a.astype(dtype)), other
@@ -38,7 +38,7 @@ def _arrays(op, input, other):
         from glassnet.ops.arithmetic import _coerce
 
         other = _coerce(op, other, input)
-        b = other.data
+        b = other._data
     if type(a) is not type(b):
         from glassnet.errors import DeviceError
 
@@ -75,7 +75,7 @@ ge = _compare("ge", "greater_equal")
 
 def _as_bool(op, x):
     if isinstance(x, Tensor):
-        return x.data if x.data.dtype.kind == "b" else x.data != 0
+        return x._data if x._data.dtype.kind == "b" else x._data != 0
     return bool(x)
 
 
@@ -122,20 +122,20 @@ def logical_not(input):
     >>> glassnet.logical_not(glassnet.tensor([0.0, 1.5]))
     tensor([ True, False])
     """
-    a = input.data
+    a = input._data
     return Tensor._make(get_array_module(a).logical_not(a))
 
 
 def _check_pair(op, input, other):
     if isinstance(input, Tensor) and isinstance(other, Tensor):
-        if input.data.shape != other.data.shape:
-            check_broadcast(op, input.data.shape, other.data.shape)
+        if input._data.shape != other._data.shape:
+            check_broadcast(op, input._data.shape, other._data.shape)
 
 
 def _bitwise(name, ufunc):
     def op(input, other):
         for x in (input, other):
-            if isinstance(x, Tensor) and x.data.dtype.kind not in "biu":
+            if isinstance(x, Tensor) and x._data.dtype.kind not in "biu":
                 raise DTypeError(
                     f"{name}: only bool and integer tensors are supported, got {x.dtype}; "
                     "for a logical result of float tensors use logical_and/logical_or/"
@@ -163,7 +163,7 @@ def bitwise_not(input):
     >>> ~glassnet.tensor([True, False])
     tensor([False,  True])
     """
-    a = input.data
+    a = input._data
     if a.dtype.kind not in "biu":
         raise DTypeError(
             f"bitwise_not: only bool and integer tensors are supported, got {input.dtype}; "
@@ -179,7 +179,7 @@ def isnan(input):
     >>> glassnet.isnan(glassnet.tensor([1.0, float("nan")]))
     tensor([False,  True])
     """
-    a = input.data
+    a = input._data
     return Tensor._make(get_array_module(a).isnan(a))
 
 
@@ -190,7 +190,7 @@ def isinf(input):
     >>> glassnet.isinf(glassnet.tensor([1.0, float("-inf")]))
     tensor([False,  True])
     """
-    a = input.data
+    a = input._data
     return Tensor._make(get_array_module(a).isinf(a))
 
 
@@ -201,7 +201,7 @@ def isfinite(input):
     >>> glassnet.isfinite(glassnet.tensor([1.0, float("inf"), float("nan")]))
     tensor([ True, False, False])
     """
-    a = input.data
+    a = input._data
     return Tensor._make(get_array_module(a).isfinite(a))
 
 
@@ -224,7 +224,7 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     >>> glassnet.allclose(glassnet.tensor([1.0, 2.0]), glassnet.tensor([1.0, 2.0 + 1e-6]))
     True
     """
-    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
 def equal(input, other):
@@ -236,7 +236,7 @@ def equal(input, other):
     >>> glassnet.equal(glassnet.tensor([1, 2]), glassnet.tensor([[1, 2]]))
     False
     """
-    if input.data.shape != other.data.shape:
+    if input._data.shape != other._data.shape:
         return False
     a, b = _arrays("equal", input, other)
     return bool((a == b).all())

@@ -49,7 +49,7 @@ class Clone(Function):
 
 def to_dtype(t: Tensor, dtype) -> Tensor:
     dtype = dtypes.as_dtype(dtype)
-    if t.data.dtype == dtype:
+    if t._data.dtype == dtype:
         return t
     return Cast.apply(t, dtype)
 
@@ -66,7 +66,7 @@ def to(t: Tensor, *args, dtype=None, device=None, copy=False, non_blocking=False
     out = t
     if device is not None:
         device = backend.normalize_device(device)
-        if backend.device_of(t.data) != device:
+        if backend.device_of(t._data) != device:
             out = ToDevice.apply(out, device)
     if dtype is not None:
         out = to_dtype(out, dtype)
@@ -89,11 +89,11 @@ def clone(t: Tensor) -> Tensor:
 
 
 def contiguous(t: Tensor) -> Tensor:
-    xp = backend.get_array_module(t.data)
-    if t.data.flags.c_contiguous:
+    xp = backend.get_array_module(t._data)
+    if t._data.flags.c_contiguous:
         return t
     out = Clone.apply(t)
-    out.data = xp.ascontiguousarray(out.data)
+    out._data = xp.ascontiguousarray(out._data)
     return out
 
 

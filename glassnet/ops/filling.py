@@ -41,14 +41,14 @@ def fill_(t: Tensor, value) -> Tensor:
         return t
     from glassnet.ops.selection import where
 
-    everywhere = Tensor._make(backend.get_array_module(t.data).ones(t.data.shape, dtype=bool))
+    everywhere = Tensor._make(backend.get_array_module(t._data).ones(t._data.shape, dtype=bool))
     fill = value if isinstance(value, Tensor) else Tensor._make(_full(t, value)[()])
     return t._inplace(lambda old: where(everywhere, fill.to(old.dtype), old))
 
 
 def _full(t, value):
-    xp = backend.get_array_module(t.data)
-    return xp.full(t.data.shape, value, dtype=t.data.dtype)
+    xp = backend.get_array_module(t._data)
+    return xp.full(t._data.shape, value, dtype=t._data.dtype)
 
 
 def zero_(t: Tensor) -> Tensor:
@@ -63,14 +63,14 @@ def copy_(t: Tensor, src, non_blocking=False) -> Tensor:
 
         src = tensor(src)
     if _untracked(t, src):
-        array = backend.to_device(src.data, backend.device_of(t.data))
-        xp = backend.get_array_module(t.data)
-        t._write(xp.broadcast_to(array, t.data.shape).astype(t.data.dtype, copy=False))
+        array = backend.to_device(src._data, backend.device_of(t._data))
+        xp = backend.get_array_module(t._data)
+        t._write(xp.broadcast_to(array, t._data.shape).astype(t._data.dtype, copy=False))
         return t
     from glassnet.ops.selection import where
 
     source = src.to(str(t.device)).to(t.dtype)
-    everywhere = Tensor._make(backend.get_array_module(t.data).ones(t.data.shape, dtype=bool))
+    everywhere = Tensor._make(backend.get_array_module(t._data).ones(t._data.shape, dtype=bool))
     # where() keeps both sides in the graph: the gradient reaches src, and the old values get 0.
     return t._inplace(lambda old: where(everywhere, source, old))
 
@@ -78,21 +78,21 @@ def copy_(t: Tensor, src, non_blocking=False) -> Tensor:
 def uniform_(t: Tensor, a=0.0, b=1.0, generator=None) -> Tensor:
     """Fill with samples from U(a, b), drawn from glassnet's seeded generator."""
     g = grandom.rng(str(t.device), generator)
-    draw = g.uniform(a, b, size=t.data.shape)
+    draw = g.uniform(a, b, size=t._data.shape)
     return _write_sample(t, draw)
 
 
 def normal_(t: Tensor, mean=0.0, std=1.0, generator=None) -> Tensor:
     """Fill with samples from N(mean, std^2), drawn from glassnet's seeded generator."""
     g = grandom.rng(str(t.device), generator)
-    draw = g.normal(mean, std, size=t.data.shape)
+    draw = g.normal(mean, std, size=t._data.shape)
     return _write_sample(t, draw)
 
 
 def bernoulli_(t: Tensor, p=0.5, generator=None) -> Tensor:
     """Fill with 1 where a uniform draw falls below ``p``, else 0."""
     g = grandom.rng(str(t.device), generator)
-    return _write_sample(t, g.random(size=t.data.shape) < p)
+    return _write_sample(t, g.random(size=t._data.shape) < p)
 
 
 def _write_sample(t, draw):
@@ -101,22 +101,22 @@ def _write_sample(t, draw):
             "a random fill of a tensor that requires grad is not recorded by autograd; "
             "wrap it in `with glassnet.no_grad():` (as nn.init does)"
         )
-    t._write(draw.astype(t.data.dtype, copy=False))
+    t._write(draw.astype(t._data.dtype, copy=False))
     return t
 
 
 def is_contiguous(t: Tensor) -> bool:
     """True when the elements are laid out row-major without gaps (as after .contiguous())."""
-    return bool(t.data.flags.c_contiguous)
+    return bool(t._data.flags.c_contiguous)
 
 
 def _new(fill):
     def make(t, *size, dtype=None, device=None, requires_grad=False):
         shape = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
-        xp = backend.get_array_module(t.data)
+        xp = backend.get_array_module(t._data)
         if device is not None:
-            xp = backend.get_array_module(backend.to_device(t.data[:0], str(device)))
-        array = fill(xp, tuple(int(s) for s in shape), dtypes.as_dtype(dtype) or t.data.dtype)
+            xp = backend.get_array_module(backend.to_device(t._data[:0], str(device)))
+        array = fill(xp, tuple(int(s) for s in shape), dtypes.as_dtype(dtype) or t._data.dtype)
         out = Tensor._make(array)
         return out.requires_grad_(True) if requires_grad else out
 

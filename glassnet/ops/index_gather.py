@@ -29,11 +29,11 @@ from glassnet.tensor import Tensor
 def _index_tensor(op, index, like):
     """An integer index as a Tensor on ``like``'s device."""
     if not isinstance(index, Tensor):
-        xp = get_array_module(like.data)
+        xp = get_array_module(like._data)
         index = Tensor._make(xp.asarray(index))
-    if index.data.dtype.kind not in "iu":
+    if index._data.dtype.kind not in "iu":
         raise DTypeError(
-            f"{op}: expected an integer index tensor (int64), got {index.data.dtype}; "
+            f"{op}: expected an integer index tensor (int64), got {index._data.dtype}; "
             "convert it with .long()."
         )
     return index
@@ -58,39 +58,39 @@ def _prefix(shape, dim=None):
 
 
 def _check_dims(op, input, index, dim, other=None):
-    n = input.data.ndim
-    if index.data.ndim != max(n, 1) and not (n == 0 and index.data.ndim == 0):
+    n = input._data.ndim
+    if index._data.ndim != max(n, 1) and not (n == 0 and index._data.ndim == 0):
         raise ShapeError(
             f"{op}: index tensor must have the same number of dimensions as the input tensor; "
-            f"got index of shape {tuple(index.data.shape)} for input of shape "
-            f"{tuple(input.data.shape)}."
+            f"got index of shape {tuple(index._data.shape)} for input of shape "
+            f"{tuple(input._data.shape)}."
         )
-    for d, (i, s) in enumerate(zip(index.data.shape, input.data.shape)):
+    for d, (i, s) in enumerate(zip(index._data.shape, input._data.shape)):
         if d != dim and i > s:
             raise ShapeError(
                 f"{op}: size does not match at dimension {d}: the index has size {i} but the "
-                f"input only {s} (input {tuple(input.data.shape)}, index "
-                f"{tuple(index.data.shape)}, dim {dim})."
+                f"input only {s} (input {tuple(input._data.shape)}, index "
+                f"{tuple(index._data.shape)}, dim {dim})."
             )
     if other is not None:
-        for d, (i, s) in enumerate(zip(index.data.shape, other.data.shape)):
+        for d, (i, s) in enumerate(zip(index._data.shape, other._data.shape)):
             if i > s:
                 raise ShapeError(
-                    f"{op}: the index of shape {tuple(index.data.shape)} is larger than src of "
-                    f"shape {tuple(other.data.shape)} at dimension {d}."
+                    f"{op}: the index of shape {tuple(index._data.shape)} is larger than src of "
+                    f"shape {tuple(other._data.shape)} at dimension {d}."
                 )
 
 
 def _scalar_value(op, value, input):
     """A Python number, or a 0-d tensor of ``input``'s dtype (which can carry a gradient)."""
     if isinstance(value, Tensor):
-        if value.data.ndim != 0:
+        if value._data.ndim != 0:
             raise ShapeError(
                 f"{op}: only supports a 0-dimensional value tensor, but got tensor with "
-                f"{value.data.ndim} dimension(s)."
+                f"{value._data.ndim} dimension(s)."
             )
-        return value if value.data.dtype == input.data.dtype else value.to(input.data.dtype)
-    return input.data.dtype.type(value)
+        return value if value._data.dtype == input._data.dtype else value.to(input._data.dtype)
+    return input._data.dtype.type(value)
 
 
 # ---- gather --------------------------------------------------------------------------------
@@ -117,7 +117,7 @@ def gather(input, dim, index):
     tensor([[3, 2]])
     """
     index = _index_tensor("gather", index, input)
-    d = normalize_dim(dim, input.data.ndim, "gather")
+    d = normalize_dim(dim, input._data.ndim, "gather")
     _check_dims("gather", input, index, d)
     return Gather.apply(input, index, d)
 
@@ -134,14 +134,14 @@ def take_along_dim(input, indices, dim=None):
     indices = _index_tensor("take_along_dim", indices, input)
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
-    n = input.data.ndim
+    n = input._data.ndim
     d = normalize_dim(dim, n, "take_along_dim")
-    if indices.data.ndim != n:
+    if indices._data.ndim != n:
         raise ShapeError(
             f"take_along_dim: input and indices should have the same number of dimensions, but "
-            f"got {n} dimensions for input, and {indices.data.ndim} dimensions for indices"
+            f"got {n} dimensions for input, and {indices._data.ndim} dimensions for indices"
         )
-    a_shape, i_shape = list(input.data.shape), list(indices.data.shape)
+    a_shape, i_shape = list(input._data.shape), list(indices._data.shape)
     for k in range(n):
         if k != d and a_shape[k] != i_shape[k]:
             if a_shape[k] != 1 and i_shape[k] != 1:
@@ -150,9 +150,9 @@ def take_along_dim(input, indices, dim=None):
                     f"{tuple(i_shape)} cannot be broadcast together at dimension {k}."
                 )
             a_shape[k] = i_shape[k] = max(a_shape[k], i_shape[k])
-    xp = get_array_module(indices.data)
+    xp = get_array_module(indices._data)
     input = input.expand(a_shape)
-    indices = Tensor._make(xp.broadcast_to(indices.data, i_shape))
+    indices = Tensor._make(xp.broadcast_to(indices._data, i_shape))
     return gather(input, d, indices)
 
 
@@ -193,15 +193,15 @@ class Scatter(Function):
 
 def _scatter(op, input, dim, index, src, add):
     index = _index_tensor(op, index, input)
-    d = normalize_dim(dim, input.data.ndim, op)
+    d = normalize_dim(dim, input._data.ndim, op)
     is_tensor = isinstance(src, Tensor)
     if is_tensor:
         _check_dims(op, input, index, d, src)
-        if src.data.dtype != input.data.dtype:
-            src = src.to(input.data.dtype)
+        if src._data.dtype != input._data.dtype:
+            src = src.to(input._data.dtype)
     else:
         _check_dims(op, input, index, d)
-        src = input.data.dtype.type(src)
+        src = input._data.dtype.type(src)
     return Scatter.apply(input, index, src, d, add, is_tensor)
 
 
@@ -246,11 +246,11 @@ class IndexSelect(Function):
 
 def _vector_index(op, index, input):
     index = _index_tensor(op, index, input)
-    if index.data.ndim > 1:
+    if index._data.ndim > 1:
         raise ShapeError(
             f"{op}: index should be a vector (1-D) or a scalar, got shape {tuple(index.shape)}"
         )
-    return index.reshape(-1) if index.data.ndim == 0 else index
+    return index.reshape(-1) if index._data.ndim == 0 else index
 
 
 def index_select(input, dim, index):
@@ -262,7 +262,7 @@ def index_select(input, dim, index):
             [4, 4]])
     """
     index = _vector_index("index_select", index, input)
-    d = normalize_dim(dim, input.data.ndim, "index_select")
+    d = normalize_dim(dim, input._data.ndim, "index_select")
     return IndexSelect.apply(input, index, d)
 
 
@@ -293,7 +293,7 @@ def index_fill(input, dim, index, value):
             [7., 0., 7.]])
     """
     index = _vector_index("index_fill", index, input)
-    d = normalize_dim(dim, input.data.ndim, "index_fill")
+    d = normalize_dim(dim, input._data.ndim, "index_fill")
     value = _scalar_value("index_fill", value, input)
     return IndexFill.apply(input, index, value, d)
 
@@ -321,9 +321,9 @@ def index_add(input, dim, index, source, alpha=1):
     tensor([3., 0., 0.])
     """
     index = _vector_index("index_add", index, input)
-    d = normalize_dim(dim, input.data.ndim, "index_add")
-    if source.data.dtype != input.data.dtype:
-        source = source.to(input.data.dtype)
+    d = normalize_dim(dim, input._data.ndim, "index_add")
+    if source._data.dtype != input._data.dtype:
+        source = source.to(input._data.dtype)
     return IndexAdd.apply(input, index, source, d, alpha)
 
 

@@ -24,7 +24,7 @@ from glassnet.tensor import Tensor
 
 # ---- masks ---------------------------------------------------------------------------------
 def _mask_array(op, mask, like):
-    m = mask.data if isinstance(mask, Tensor) else get_array_module(like.data).asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else get_array_module(like._data).asarray(mask)
     if m.dtype.kind != "b":
         raise DTypeError(
             f"{op}: only supports boolean masks, but got mask with dtype {m.dtype}; build it "
@@ -66,14 +66,14 @@ def masked_fill_(input, mask, value):
     if not grad_mode._enabled or not (
         input.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
     ):
-        a = input.data
+        a = input._data
         m = _mask_array("masked_fill_", mask, input)
         if not getattr(a.flags, "writeable", True):  # CuPy arrays have no such flag
             raise AutogradError("masked_fill_: the tensor is read-only (an expand() view)")
         v = _scalar_value("masked_fill_", value, input)
         xp = get_array_module(a)
         try:
-            xp.copyto(a, v.data if isinstance(v, Tensor) else v, where=m)
+            xp.copyto(a, v._data if isinstance(v, Tensor) else v, where=m)
         except ValueError:
             raise ShapeError(
                 f"masked_fill_: the mask of shape {tuple(m.shape)} does not broadcast to the "
@@ -109,11 +109,11 @@ def masked_select(input, mask):
     """
     m = _mask_array("masked_select", mask, input)
     try:
-        get_array_module(m).broadcast_shapes(input.data.shape, m.shape)
+        get_array_module(m).broadcast_shapes(input._data.shape, m.shape)
     except ValueError:
         raise ShapeError(
             f"masked_select: the mask of shape {tuple(m.shape)} and the input of shape "
-            f"{tuple(input.data.shape)} cannot be broadcast together."
+            f"{tuple(input._data.shape)} cannot be broadcast together."
         ) from None
     return MaskedSelect.apply(input, m)
 
@@ -128,7 +128,7 @@ def nonzero(input, *, as_tuple=False):
     tensor([[0, 1],
             [1, 0]])
     """
-    a = input.data
+    a = input._data
     xp = get_array_module(a)
     if a.ndim == 0:
         n = int(bool(a))
@@ -154,7 +154,7 @@ def one_hot(tensor, num_classes=-1):
     tensor([[1, 0, 0],
             [0, 0, 1]])
     """
-    a = tensor.data
+    a = tensor._data
     if a.dtype.kind not in "iu":
         raise DTypeError(
             f"one_hot: is only applicable to an index tensor of integer type, got {a.dtype}; "

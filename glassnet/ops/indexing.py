@@ -98,7 +98,7 @@ def _parse(op, key, xp, shape):
         elif tk is bool and k:
             k = None  # x[True] adds a dim of size 1, like None
         else:
-            k = xp.asarray(k.data if isinstance(k, Tensor) else k)
+            k = xp.asarray(k._data if isinstance(k, Tensor) else k)
             kind = k.dtype.kind
             if k.size == 0 and kind == "f":
                 k, kind = k.astype(dtypes.int64), "i"
@@ -154,14 +154,14 @@ def getitem(self, key):
         return _getitem_general(self, key)
     try:
         if not (self.requires_grad and grad_mode._enabled):
-            return _alias(self, basic_index(self.data, key))
+            return _alias(self, basic_index(self._data, key))
         return BasicIndex.apply(self, key)
     except IndexError as exc:
-        raise _index_error(exc, self.data.shape) from None
+        raise _index_error(exc, self._data.shape) from None
 
 
 def _getitem_general(self, key):
-    a = self.data
+    a = self._data
     xp = get_array_module(a)
     key1, key2, unique = _parse("index", key, xp, a.shape)
     try:
@@ -215,23 +215,23 @@ def index_put(input, indices, values, accumulate=False):
     >>> x.index_put((glassnet.tensor([0, 0]),), glassnet.tensor(1.0), accumulate=True)
     tensor([2., 0., 0.])
     """
-    xp = get_array_module(input.data)
-    key1, key2, _ = _parse("index_put", indices, xp, input.data.shape)
+    xp = get_array_module(input._data)
+    key1, key2, _ = _parse("index_put", indices, xp, input._data.shape)
     if key2 is None:
         key1, key2 = None, key1
     if isinstance(values, Tensor):
-        if values.data.dtype != input.data.dtype:
-            values = values.to(input.data.dtype)
+        if values._data.dtype != input._data.dtype:
+            values = values.to(input._data.dtype)
     else:
-        values = xp.asarray(values, dtype=input.data.dtype)
+        values = xp.asarray(values, dtype=input._data.dtype)
     try:
         return IndexPut.apply(input, values, key1, key2, accumulate)
     except IndexError as exc:
-        raise _index_error(exc, input.data.shape) from None
+        raise _index_error(exc, input._data.shape) from None
     except ValueError as exc:
         raise ShapeError(
             f"index_put: cannot write a value of shape {tuple(values.shape)} into the indexed "
-            f"region of a tensor of shape {tuple(input.data.shape)} ({exc})."
+            f"region of a tensor of shape {tuple(input._data.shape)} ({exc})."
         ) from None
 
 
@@ -246,14 +246,14 @@ def setitem(self, key, value):
     if grad_mode._enabled and (self.requires_grad or value_grad):
         index_put_(self, key, value)
         return
-    a = self.data
+    a = self._data
     if not getattr(a.flags, "writeable", True):  # CuPy arrays have no such flag
         raise AutogradError(
             "setitem: cannot write into a read-only tensor (an expand()/broadcast view); call "
             ".clone() first."
         )
     xp = get_array_module(a)
-    v = value.data if isinstance(value, Tensor) else value
+    v = value._data if isinstance(value, Tensor) else value
     if type(v) is not int and type(v) is not float and type(v) is not bool:
         v = xp.asarray(v)
     key1, key2, _ = _parse("setitem", key, xp, a.shape)

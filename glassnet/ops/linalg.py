@@ -90,20 +90,20 @@ def _dims(shape):
 
 def _check_matmul(op, a, b):
     """Raise errors a person can act on before NumPy's terse ones."""
-    if type(a.data) is not type(b.data):
+    if type(a._data) is not type(b._data):
         from glassnet.errors import DeviceError
 
         raise DeviceError(
             f"{op}: expected both tensors on the same device, got {a.device} and {b.device}; "
             "move one with .to(device)."
         )
-    sa, sb = a.data.shape, b.data.shape
+    sa, sb = a._data.shape, b._data.shape
     if len(sa) == 0 or len(sb) == 0:
         raise ShapeError(
             f"{op}: both arguments need at least 1 dimension, got shapes {_dims(sa)} and "
             f"{_dims(sb)}; use * to multiply by a scalar."
         )
-    if a.data.dtype != b.data.dtype:
+    if a._data.dtype != b._data.dtype:
         raise DTypeError(
             f"{op}: expected both arguments to have the same dtype, but got {a.dtype} and "
             f"{b.dtype}; convert one with .to({a.dtype}) (or .float())."
@@ -142,7 +142,7 @@ def matmul(input, other):
     ...
     glassnet.errors.ShapeError: matmul: cannot multiply (32x10) by (20x5): inner sizes 10 and 20 ...
     """
-    a, b = input.data, other.data
+    a, b = input._data, other._data
     if (
         a.ndim == 2
         and b.ndim == 2
@@ -166,7 +166,7 @@ def mm(input, mat2):
     tensor([[3.],
             [3.]])
     """
-    if input.data.ndim != 2 or mat2.data.ndim != 2:
+    if input._data.ndim != 2 or mat2._data.ndim != 2:
         raise ShapeError(
             f"mm: expected two 2-D tensors, got shapes {_dims(input.shape)} and "
             f"{_dims(mat2.shape)}; use matmul for batched or 1-D operands."
@@ -181,7 +181,7 @@ def bmm(input, mat2):
     >>> glassnet.bmm(glassnet.ones(4, 2, 3), glassnet.ones(4, 3, 5)).shape
     glassnet.Size([4, 2, 5])
     """
-    sa, sb = input.data.shape, mat2.data.shape
+    sa, sb = input._data.shape, mat2._data.shape
     if len(sa) != 3 or len(sb) != 3:
         raise ShapeError(
             f"bmm: expected two 3-D tensors (batch, n, m) and (batch, m, p), got shapes "
@@ -203,7 +203,7 @@ def mv(input, vec):
     >>> glassnet.mv(glassnet.ones(2, 3), glassnet.tensor([1.0, 2.0, 3.0]))
     tensor([6., 6.])
     """
-    if input.data.ndim != 2 or vec.data.ndim != 1:
+    if input._data.ndim != 2 or vec._data.ndim != 1:
         raise ShapeError(
             f"mv: expected a 2-D matrix and a 1-D vector, got shapes {_dims(input.shape)} and "
             f"{_dims(vec.shape)}."
@@ -219,12 +219,12 @@ def dot(input, other):
     >>> glassnet.dot(glassnet.tensor([1.0, 2.0]), glassnet.tensor([3.0, 4.0]))
     tensor(11.)
     """
-    if input.data.ndim != 1 or other.data.ndim != 1:
+    if input._data.ndim != 1 or other._data.ndim != 1:
         raise ShapeError(
             f"dot: expected two 1-D tensors, got shapes {_dims(input.shape)} and "
             f"{_dims(other.shape)}; use matmul for matrices."
         )
-    if input.data.shape != other.data.shape:
+    if input._data.shape != other._data.shape:
         raise ShapeError(
             f"dot: the vectors have different lengths, {input.shape[0]} and {other.shape[0]}."
         )
@@ -240,12 +240,12 @@ def outer(input, vec2):
     tensor([[ 1., 10.],
             [ 2., 20.]])
     """
-    if input.data.ndim != 1 or vec2.data.ndim != 1:
+    if input._data.ndim != 1 or vec2._data.ndim != 1:
         raise ShapeError(
             f"outer: expected two 1-D tensors, got shapes {_dims(input.shape)} and "
             f"{_dims(vec2.shape)}."
         )
-    if input.data.dtype != vec2.data.dtype:
+    if input._data.dtype != vec2._data.dtype:
         from glassnet.ops.arithmetic import _operands
 
         input, vec2 = _operands("outer", input, vec2)
@@ -341,14 +341,14 @@ def einsum(equation, *operands):
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    inputs, output = _parse_einsum(equation, [t.data.shape for t in operands])
-    if len({t.data.dtype for t in operands}) > 1:
+    inputs, output = _parse_einsum(equation, [t._data.shape for t in operands])
+    if len({t._data.dtype for t in operands}) > 1:
         from glassnet import dtypes
         from glassnet.ops.conversion import to_dtype
 
-        dtype = operands[0].data.dtype
+        dtype = operands[0]._data.dtype
         for t in operands[1:]:
-            dtype = dtypes.promote(dtype, t.data.dtype)
+            dtype = dtypes.promote(dtype, t._data.dtype)
         operands = tuple(to_dtype(t, dtype) for t in operands)
     return Einsum.apply(*operands, inputs=inputs, output=output)
 

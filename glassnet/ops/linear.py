@@ -100,16 +100,16 @@ def linear(input, weight, bias=None):
     >>> linear(glassnet.ones(5, 3), glassnet.ones(2, 3)).shape
     glassnet.Size([5, 2])
     """
-    x, w = input.data, weight.data
+    x, w = input._data, weight._data
     if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
         raise ShapeError(
             f"linear: input of shape {tuple(x.shape)} and weight of shape {tuple(w.shape)} do not "
             f"fit: the input's last dim must equal weight.shape[1]. The weight must be "
             "(out_features, in_features); reshape the input or transpose the weight."
         )
-    if bias is not None and bias.data.shape not in ((w.shape[0],), ()):
+    if bias is not None and bias._data.shape not in ((w.shape[0],), ()):
         raise ShapeError(
-            f"linear: bias of shape {tuple(bias.data.shape)} does not fit weight of shape "
+            f"linear: bias of shape {tuple(bias._data.shape)} does not fit weight of shape "
             f"{tuple(w.shape)}; expected ({w.shape[0]},)."
         )
     _check_dtypes("linear", input, weight, bias)
@@ -123,7 +123,7 @@ def bilinear(input1, input2, weight, bias=None):
     >>> bilinear(glassnet.ones(4, 2), glassnet.ones(4, 3), glassnet.ones(5, 2, 3)).shape
     glassnet.Size([4, 5])
     """
-    x1, x2, w = input1.data, input2.data, weight.data
+    x1, x2, w = input1._data, input2._data, weight._data
     if (
         w.ndim != 3
         or x1.ndim == 0
@@ -138,9 +138,9 @@ def bilinear(input1, input2, weight, bias=None):
             "the same leading dims and a weight of shape (out_features, in1_features, "
             "in2_features)."
         )
-    if bias is not None and bias.data.shape != (w.shape[0],):
+    if bias is not None and bias._data.shape != (w.shape[0],):
         raise ShapeError(
-            f"bilinear: bias of shape {tuple(bias.data.shape)} does not fit weight of shape "
+            f"bilinear: bias of shape {tuple(bias._data.shape)} does not fit weight of shape "
             f"{tuple(w.shape)}; expected ({w.shape[0]},)."
         )
     _check_dtypes("bilinear", input1, input2, weight, bias)
@@ -148,12 +148,12 @@ def bilinear(input1, input2, weight, bias=None):
 
 
 def _check_dtypes(op, *tensors):
-    first = tensors[0].data.dtype
+    first = tensors[0]._data.dtype
     for t in tensors[1:]:
-        if t is not None and t.data.dtype != first:
+        if t is not None and t._data.dtype != first:
             raise DTypeError(
                 f"{op}: expected all tensors to have the same dtype, got {first} and "
-                f"{t.data.dtype}. Convert the input with .to(dtype) or the layer with "
+                f"{t._data.dtype}. Convert the input with .to(dtype) or the layer with "
                 "module.to(dtype)."
             )
 

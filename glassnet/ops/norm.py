@@ -94,7 +94,7 @@ def logsumexp(input, dim, keepdim=False):
     >>> glassnet.logsumexp(glassnet.tensor([[0.0, 0.0], [1.0, 1.0]]), dim=1)
     tensor([0.6931, 1.6931])
     """
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         from glassnet import dtypes
         from glassnet.ops.conversion import to_dtype
 
@@ -118,7 +118,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         from glassnet.ops.conversion import to_dtype
 
         input = to_dtype(input, dtype)
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise DTypeError(
             f"norm: expected a floating point tensor, got {input.dtype}; convert with .float() "
             "or pass dtype=glassnet.float32."

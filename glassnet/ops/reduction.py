@@ -40,7 +40,7 @@ min_result = namedtuple("min", ["values", "indices"])
 
 def _axes(input, dim, op):
     """A tuple of axes (None for all), accepting an int, a tuple/list, or None."""
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     if dim is None:
         return None
     if ndim == 0:  # PyTorch lets dim 0 / -1 name the one "dim" of a scalar
@@ -209,7 +209,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
     >>> glassnet.tensor([[1, 2], [3, 4]]).sum(0)
     tensor([4, 6])
     """
-    kind = input.data.dtype.kind
+    kind = input._data.dtype.kind
     if dim is None and dtype is None and kind == "f":  # the hot path: loss.sum()
         return Sum.apply(input, None, keepdim)
     if dtype is not None:
@@ -227,11 +227,11 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     tensor([[1.5000],
             [4.0000]])
     """
-    if dtype is None and dim is None and input.data.dtype.kind == "f":  # the hot path: loss
+    if dtype is None and dim is None and input._data.dtype.kind == "f":  # the hot path: loss
         return Mean.apply(input, None, keepdim)
     if dtype is not None:
         input = _cast(input, dtype)
-    elif input.data.dtype.kind != "f":
+    elif input._data.dtype.kind != "f":
         raise DTypeError(
             f"mean(): could not infer output dtype. Input dtype must be a floating point dtype, "
             f"got {input.dtype}. Convert first with .float(), or pass dtype=glassnet.float32."
@@ -248,12 +248,12 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     """
     if dtype is not None:
         input = _cast(input, dtype)
-    elif input.data.dtype.kind != "f":
+    elif input._data.dtype.kind != "f":
         input = _cast(input, dtypes.int64)
     if dim is None:
         return Prod.apply(input, None, False)
-    axis = normalize_dim(dim, input.data.ndim, "prod")
-    if input.data.ndim == 0:
+    axis = normalize_dim(dim, input._data.ndim, "prod")
+    if input._data.ndim == 0:
         return Prod.apply(input, None, False)
     return Prod.apply(input, axis, keepdim)
 
@@ -284,7 +284,7 @@ def _var(input, dim, unbiased, keepdim, correction, root):
     name = "std" if root else "var"
     if isinstance(dim, bool):  # the old var(input, unbiased) overload
         dim, unbiased = None, dim
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise DTypeError(
             f"{name}: only floating point tensors are supported, got {input.dtype}; "
             "convert with .float() first."
@@ -301,14 +301,14 @@ def _extreme(input, dim, keepdim, smallest):
 
         return (minimum if smallest else maximum)(input, dim)
     if dim is None:
-        if input.data.size == 0:
+        if input._data.size == 0:
             raise RuntimeError(
                 f"{name}(): expected a non-empty tensor (shape {tuple(input.shape)}); "
                 f"pass dim= or use a non-empty input."
             )
         return AMax.apply(input, None, False, smallest)
-    xp = get_array_module(input.data)
-    a = input.data
+    xp = get_array_module(input._data)
+    a = input._data
     if a.ndim == 0:
         normalize_dim(dim, 0, name)
         return (max_result, min_result)[smallest](input, Tensor._make(xp.zeros((), xp.int64)))
@@ -363,8 +363,8 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _arg(input, dim, keepdim, smallest):
-    xp = get_array_module(input.data)
-    a = input.data
+    xp = get_array_module(input._data)
+    a = input._data
     find = xp.argmin if smallest else xp.argmax
     if dim is None:
         index = find(a.reshape(-1)) if a.ndim else xp.zeros((), xp.int64)
@@ -404,7 +404,7 @@ def all(input, dim=None, keepdim=False):  # noqa: A001
     >>> glassnet.tensor([[True, False], [True, True]]).all(dim=1)
     tensor([False,  True])
     """
-    a = input.data
+    a = input._data
     return Tensor._make(
         get_array_module(a).asarray(a.all(axis=_axes(input, dim, "all"), keepdims=keepdim))
     )
@@ -417,7 +417,7 @@ def any(input, dim=None, keepdim=False):  # noqa: A001
     >>> glassnet.tensor([0.0, 0.0, 1.0]).any()
     tensor(True)
     """
-    a = input.data
+    a = input._data
     return Tensor._make(
         get_array_module(a).asarray(a.any(axis=_axes(input, dim, "any"), keepdims=keepdim))
     )

@@ -68,12 +68,12 @@ class Cumprod(Function):
 def _prepare(input, dim, dtype, op):
     if dtype is not None:
         input = to_dtype(input, dtype)
-    elif input.data.dtype.kind in "biu":
+    elif input._data.dtype.kind in "biu":
         input = to_dtype(input, dtypes.int64)  # PyTorch accumulates integers in int64
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         normalize_dim(dim, 0, op)
         return input, None
-    return input, normalize_dim(dim, input.data.ndim, op)
+    return input, normalize_dim(dim, input._data.ndim, op)
 
 
 def cumsum(input, dim, *, dtype=None):

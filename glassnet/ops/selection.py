@@ -109,8 +109,8 @@ def clamp(input, min=None, max=None):  # noqa: A002
             input, low = _operands("clamp", input, min)
         if max is not None:
             input, high = _operands("clamp", input, max)
-        if isinstance(low, Tensor) and low.data.dtype != input.data.dtype:
-            low = _cast(low, input.data.dtype)
+        if isinstance(low, Tensor) and low._data.dtype != input._data.dtype:
+            low = _cast(low, input._data.dtype)
         return ClampTensor.apply(input, low, high)
     for bound in (min, max):  # an integer tensor clamped by a float becomes float, as in PyTorch
         if bound is not None:
@@ -167,8 +167,8 @@ def where(condition, input, other):
 
 
 def _full_like_scalar(value, like):
-    xp = get_array_module(like.data)
-    return Tensor._make(xp.asarray(value, dtype=like.data.dtype))
+    xp = get_array_module(like._data)
+    return Tensor._make(xp.asarray(value, dtype=like._data.dtype))
 
 
 __all__ = ["clamp", "maximum", "minimum", "where"]

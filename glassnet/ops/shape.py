@@ -137,7 +137,7 @@ def reshape(input, *shape):
     glassnet.Size([3, 2])
     """
     shape = _shape_args(shape)
-    a = input.data
+    a = input._data
     out = _reshaped("reshape", a, shape)
     if a.flags.c_contiguous or _can_view(a.shape, a.strides, out.shape):
         if not (input.requires_grad and grad_mode._enabled):
@@ -156,7 +156,7 @@ def view(input, *shape):
     glassnet.Size([6])
     """
     shape = _shape_args(shape)
-    a = input.data
+    a = input._data
     out = _reshaped("view", a, shape)
     if not a.flags.c_contiguous and not _can_view(a.shape, a.strides, out.shape):
         raise ShapeError(
@@ -172,7 +172,7 @@ def view(input, *shape):
 
 def _view_of(input, shape):
     """Reshape to a shape that is always a view (adding or removing size-1 dims, splitting)."""
-    out = input.data.reshape(shape)
+    out = input._data.reshape(shape)
     if not (input.requires_grad and grad_mode._enabled):
         return _alias(input, out)
     return View.apply(input, out)
@@ -180,12 +180,12 @@ def _view_of(input, shape):
 
 def view_as(input, other):
     """``input.view(other.shape)``."""
-    return view(input, other.data.shape)
+    return view(input, other._data.shape)
 
 
 def reshape_as(input, other):
     """``input.reshape(other.shape)``."""
-    return reshape(input, other.data.shape)
+    return reshape(input, other._data.shape)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
@@ -195,7 +195,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     >>> glassnet.zeros(2, 3, 4).flatten(1).shape
     glassnet.Size([2, 12])
     """
-    shape = input.data.shape
+    shape = input._data.shape
     if not shape:
         return reshape(input, (1,))
     s = normalize_dim(start_dim, len(shape), "flatten")
@@ -214,7 +214,7 @@ def unflatten(input, dim, sizes):
     >>> glassnet.zeros(2, 12).unflatten(1, (3, -1)).shape
     glassnet.Size([2, 3, 4])
     """
-    shape = input.data.shape
+    shape = input._data.shape
     d = normalize_dim(dim, len(shape), "unflatten")
     sizes = tuple(sizes)
     known = 1
@@ -235,7 +235,7 @@ def squeeze(input, dim=None):
     >>> glassnet.zeros(2, 1, 3, 1).squeeze().shape
     glassnet.Size([2, 3])
     """
-    shape = input.data.shape
+    shape = input._data.shape
     if dim is None:
         new = tuple(s for s in shape if s != 1)
     else:
@@ -252,7 +252,7 @@ def unsqueeze(input, dim):
     >>> glassnet.zeros(2, 3).unsqueeze(-1).shape
     glassnet.Size([2, 3, 1])
     """
-    shape = input.data.shape
+    shape = input._data.shape
     d = normalize_dim(dim, len(shape) + 1, "unsqueeze")
     return _view_of(input, shape[:d] + (1,) + shape[d:])
 
@@ -300,17 +300,17 @@ def expand(input, *sizes):
     >>> glassnet.zeros(3, 1).expand(-1, 4).shape
     glassnet.Size([3, 4])
     """
-    shape = _expanded_shape("expand", input.data.shape, tuple(_shape_args(sizes)))
-    if shape == input.data.shape:
+    shape = _expanded_shape("expand", input._data.shape, tuple(_shape_args(sizes)))
+    if shape == input._data.shape:
         return _view_of(input, shape)
     if not (input.requires_grad and grad_mode._enabled):
-        return _alias(input, get_array_module(input.data).broadcast_to(input.data, shape))
+        return _alias(input, get_array_module(input._data).broadcast_to(input._data, shape))
     return Expand.apply(input, shape)
 
 
 def expand_as(input, other):
     """``input.expand(other.shape)``."""
-    return expand(input, other.data.shape)
+    return expand(input, other._data.shape)
 
 
 def broadcast_to(input, size):

@@ -74,7 +74,7 @@ def _tensor_list(op, tensors):
                 f"{op}: expected a sequence of Tensors, but element {i} is {type(t).__name__}; "
                 "wrap it with glassnet.tensor(...)."
             )
-        arrays.append(t.data)
+        arrays.append(t._data)
         track = track or t.requires_grad
     return tensors, arrays, track and grad_mode._enabled
 
@@ -85,8 +85,8 @@ def _join(fn, tensors, arrays, track, dim):
         if a.dtype != dtype:
             for b in arrays:
                 dtype = dtypes.promote(dtype, b.dtype)
-            tensors = [t if t.data.dtype == dtype else t.to(dtype) for t in tensors]
-            arrays = [t.data for t in tensors]
+            tensors = [t if t._data.dtype == dtype else t.to(dtype) for t in tensors]
+            arrays = [t._data for t in tensors]
             break
     if not track:
         return Tensor._make(fn.join(arrays, dim))
@@ -108,7 +108,7 @@ def cat(tensors, dim=0):
         s = a.shape
         if s != ref and (len(s) != n or s[:d] != ref[:d] or s[d + 1 :] != ref[d + 1 :]):
             # PyTorch skips 1-D empty tensors, a legacy way of starting a list to cat onto.
-            kept = [t for t in tensors if t.data.shape != (0,)]
+            kept = [t for t in tensors if t._data.shape != (0,)]
             if kept and len(kept) != len(tensors):
                 return cat(kept, dim)
             raise ShapeError(
@@ -148,7 +148,7 @@ def hstack(tensors):
     glassnet.Size([5])
     """
     tensors = _tensor_list("hstack", tensors)[0]
-    return cat(tensors, 0 if tensors[0].data.ndim == 1 else 1)
+    return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
 
 
 def vstack(tensors):
@@ -159,7 +159,7 @@ def vstack(tensors):
     glassnet.Size([2, 3])
     """
     tensors = _tensor_list("vstack", tensors)[0]
-    return cat([t.reshape(1, -1) if t.data.ndim < 2 else t for t in tensors], 0)
+    return cat([t.reshape(1, -1) if t._data.ndim < 2 else t for t in tensors], 0)
 
 
 concat = concatenate = cat
@@ -193,11 +193,11 @@ def repeat(input, *sizes):
     if len(sizes) == 1 and not isinstance(sizes[0], int):
         sizes = sizes[0]
     sizes = tuple(int(s) for s in sizes)
-    if len(sizes) < input.data.ndim:
+    if len(sizes) < input._data.ndim:
         raise ShapeError(
             f"repeat: number of dimensions of repeat dims ({len(sizes)}) can not be smaller than "
-            f"number of dimensions of tensor ({input.data.ndim}, shape "
-            f"{tuple(input.data.shape)}); give one count per dim, or use tile()."
+            f"number of dimensions of tensor ({input._data.ndim}, shape "
+            f"{tuple(input._data.shape)}); give one count per dim, or use tile()."
         )
     if any(s < 0 for s in sizes):
         raise ShapeError(f"repeat: repeat counts must be non-negative, got {list(sizes)}")
@@ -212,7 +212,7 @@ def tile(input, dims):
     glassnet.Size([2, 6])
     """
     dims = tuple(dims)
-    missing = input.data.ndim - len(dims)
+    missing = input._data.ndim - len(dims)
     return repeat(input, (1,) * missing + dims if missing > 0 else dims)
 
 
@@ -238,7 +238,7 @@ def flip(input, *dims):
     """
     if len(dims) == 1 and not isinstance(dims[0], int):
         dims = dims[0]
-    n = input.data.ndim
+    n = input._data.ndim
     dims = tuple(normalize_dim(d, n, "flip") for d in ((dims,) if isinstance(dims, int) else dims))
     if len(set(dims)) != len(dims):
         raise ShapeError(f"flip: dims has duplicates, original flip dims size={list(dims)}")
@@ -247,14 +247,14 @@ def flip(input, *dims):
 
 def fliplr(input):
     """Flip the columns (dim 1)."""
-    if input.data.ndim < 2:
-        raise ShapeError(f"fliplr: input must be >= 2-d, got shape {tuple(input.data.shape)}")
+    if input._data.ndim < 2:
+        raise ShapeError(f"fliplr: input must be >= 2-d, got shape {tuple(input._data.shape)}")
     return flip(input, (1,))
 
 
 def flipud(input):
     """Flip the rows (dim 0)."""
-    if input.data.ndim < 1:
+    if input._data.ndim < 1:
         raise ShapeError("flipud: input must be >= 1-d")
     return flip(input, (0,))
 
@@ -279,7 +279,7 @@ def roll(input, shifts, dims=None):
     >>> glassnet.arange(5).roll(2)
     tensor([3, 4, 0, 1, 2])
     """
-    n = input.data.ndim
+    n = input._data.ndim
     if dims is None:
         if not isinstance(shifts, int):
             if len(shifts) != 1:
@@ -319,10 +319,10 @@ class Triangle(Function):
 
 
 def _triangle(op, input, diagonal, upper):
-    if input.data.ndim < 2:
+    if input._data.ndim < 2:
         raise ShapeError(
             f"{op}: input tensor must have at least 2 dimensions, got shape "
-            f"{tuple(input.data.shape)}"
+            f"{tuple(input._data.shape)}"
         )
     return Triangle.apply(input, int(diagonal), upper)
 

@@ -101,7 +101,7 @@ def pad(input, pad, mode="constant", value=None):
     tensor([[5., 1., 1.],
             [5., 5., 5.]])
     """
-    shape = input.data.shape
+    shape = input._data.shape
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2:
         raise ShapeError(f"pad: padding length must be divisible by 2, got {len(pad)} ({pad})")

@@ -57,7 +57,7 @@ def basic_index(a, key):
 def _slice_along(input, dim, key):
     key = (slice(None),) * dim + (key,)
     if not (input.requires_grad and grad_mode._enabled):
-        return _alias(input, basic_index(input.data, key))
+        return _alias(input, basic_index(input._data, key))
     return BasicIndex.apply(input, key)
 
 
@@ -68,7 +68,7 @@ def narrow(input, dim, start, length):
     >>> glassnet.arange(5).narrow(0, 1, 3)
     tensor([1, 2, 3])
     """
-    shape = input.data.shape
+    shape = input._data.shape
     d = normalize_dim(dim, len(shape), "narrow")
     start = int(start)
     if start < 0:
@@ -88,7 +88,7 @@ def select(input, dim, index):
     >>> glassnet.tensor([[1, 2], [3, 4]]).select(1, 0)
     tensor([1, 3])
     """
-    shape = input.data.shape
+    shape = input._data.shape
     d = normalize_dim(dim, len(shape), "select")
     if not -shape[d] <= index < shape[d]:
         raise IndexError(
@@ -108,7 +108,7 @@ def split(tensor, split_size_or_sections, dim=0):
     >>> [p.tolist() for p in glassnet.arange(5).split([1, 4])]
     [[0], [1, 2, 3, 4]]
     """
-    shape = tensor.data.shape
+    shape = tensor._data.shape
     d = normalize_dim(dim, len(shape), "split")
     n = shape[d]
     if isinstance(split_size_or_sections, int):
@@ -139,7 +139,7 @@ def chunk(input, chunks, dim=0):
     """
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be greater than 0, got {chunks}")
-    shape = input.data.shape
+    shape = input._data.shape
     d = normalize_dim(dim, len(shape), "chunk")
     n = shape[d]
     return split(input, max(-(-n // chunks), 1), d)
@@ -152,7 +152,7 @@ def unbind(input, dim=0):
     >>> [r.tolist() for r in glassnet.tensor([[1, 2], [3, 4]]).unbind(1)]
     [[1, 3], [2, 4]]
     """
-    shape = input.data.shape
+    shape = input._data.shape
     d = normalize_dim(dim, len(shape), "unbind")
     return tuple(_slice_along(input, d, i) for i in range(shape[d]))
 
@@ -196,7 +196,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     >>> glassnet.arange(9).view(3, 3).diagonal(1)
     tensor([1, 5])
     """
-    n = input.data.ndim
+    n = input._data.ndim
     if n < 2:
         raise ShapeError(f"diagonal: expected a tensor with at least 2 dims, got {n}")
     d1 = normalize_dim(dim1, n, "diagonal")
@@ -204,7 +204,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     if d1 == d2:
         raise ShapeError(f"diagonal: dim1 and dim2 cannot be identical, but got {dim1}, {dim2}")
     if not (input.requires_grad and grad_mode._enabled):
-        return _alias(input, _diagonal_view(input.data, offset, d1, d2))
+        return _alias(input, _diagonal_view(input._data, offset, d1, d2))
     return Diagonal.apply(input, offset, d1, d2)
 
 

@@ -57,7 +57,7 @@ def transpose(input, dim0, dim1):
     >>> glassnet.zeros(2, 3, 4).transpose(0, 2).shape
     glassnet.Size([4, 3, 2])
     """
-    a = input.data
+    a = input._data
     if not (input.requires_grad and grad_mode._enabled):
         try:
             return _alias(input, a.swapaxes(dim0, dim1))
@@ -88,9 +88,9 @@ def permute(input, *dims):
     >>> glassnet.zeros(2, 3, 4).permute(2, 0, 1).shape
     glassnet.Size([4, 2, 3])
     """
-    dims = _permutation("permute", _shape_args(dims), input.data.ndim)
+    dims = _permutation("permute", _shape_args(dims), input._data.ndim)
     if not (input.requires_grad and grad_mode._enabled):
-        return _alias(input, input.data.transpose(dims))
+        return _alias(input, input._data.transpose(dims))
     return Permute.apply(input, dims)
 
 
@@ -101,7 +101,7 @@ def movedim(input, source, destination):
     >>> glassnet.zeros(2, 3, 4).movedim(0, -1).shape
     glassnet.Size([3, 4, 2])
     """
-    n = input.data.ndim
+    n = input._data.ndim
     src = (source,) if type(source) is int else tuple(source)
     dst = (destination,) if type(destination) is int else tuple(destination)
     if len(src) != len(dst):
@@ -125,17 +125,17 @@ def t(input):
     >>> glassnet.zeros(2, 3).t().shape
     glassnet.Size([3, 2])
     """
-    n = input.data.ndim
+    n = input._data.ndim
     if n > 2:
         raise ShapeError(
             f"t: expects a tensor with <= 2 dimensions, but got {n}D (shape "
-            f"{tuple(input.data.shape)}); use .transpose(dim0, dim1) or .mT instead."
+            f"{tuple(input._data.shape)}); use .transpose(dim0, dim1) or .mT instead."
         )
     return input if n < 2 else transpose(input, 0, 1)
 
 
 def _T(input):
-    a = input.data
+    a = input._data
     if a.ndim < 2:
         return input
     if not (input.requires_grad and grad_mode._enabled):
@@ -144,10 +144,10 @@ def _T(input):
 
 
 def _mT(input):
-    if input.data.ndim < 2:
+    if input._data.ndim < 2:
         raise ShapeError(
             f"mT: tensor.mT is only supported on matrices or batches of matrices, got a "
-            f"{input.data.ndim}-D tensor."
+            f"{input._data.ndim}-D tensor."
         )
     return transpose(input, -2, -1)
 

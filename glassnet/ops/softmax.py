@@ -62,12 +62,12 @@ def _prepare(op, input, dim, dtype):
         from glassnet.ops.conversion import to_dtype
 
         input = to_dtype(input, dtype)
-    elif input.data.dtype.kind != "f":
+    elif input._data.dtype.kind != "f":
         raise DTypeError(
             f"{op}: expected a floating point tensor, got {input.dtype}; convert with .float() "
             "or pass dtype=glassnet.float32."
         )
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     if dim is None:  # PyTorch's legacy implicit choice, kept for F.softmax(x) without dim
         dim = 0 if ndim in (0, 1, 3) else 1
     axis = normalize_dim(dim, ndim, op)

@@ -23,11 +23,11 @@ TopKResult = namedtuple("topk", ["values", "indices"])
 
 def argsort(input: Tensor, dim=-1, descending=False, stable=False) -> Tensor:
     """Indices that sort ``input`` along ``dim`` (ties keep their order when ascending)."""
-    xp = get_array_module(input.data)
-    if input.data.ndim == 0:
+    xp = get_array_module(input._data)
+    if input._data.ndim == 0:
         return Tensor._make(xp.zeros((), dtype=xp.int64))
-    axis = normalize_dim(dim, input.data.ndim, "argsort")
-    data = input.data
+    axis = normalize_dim(dim, input._data.ndim, "argsort")
+    data = input._data
     if descending:
         # Sorting the negation keeps ties in order; booleans and unsigned ints can't be negated.
         key = -data.astype(xp.float64) if data.dtype.kind in "bu" else -data
@@ -41,7 +41,7 @@ def sort(input: Tensor, dim=-1, descending=False, stable=False):
     from glassnet.ops.index_gather import take_along_dim
 
     indices = argsort(input, dim, descending, stable)
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         return SortResult(input, indices)
     return SortResult(take_along_dim(input, indices, dim), indices)
 
@@ -50,16 +50,16 @@ def topk(input: Tensor, k, dim=-1, largest=True, sorted=True):
     """The ``k`` largest (or smallest) elements along ``dim`` and their indices."""
     from glassnet.ops.index_gather import take_along_dim
 
-    axis = normalize_dim(dim, input.data.ndim, "topk")
-    size = input.data.shape[axis] if input.data.ndim else 1
+    axis = normalize_dim(dim, input._data.ndim, "topk")
+    size = input._data.shape[axis] if input._data.ndim else 1
     if not 0 <= k <= size:
         raise IndexError(
             f"topk: k ({k}) is out of range for dimension {dim} of size {size}; "
             f"choose 0 <= k <= {size}"
         )
     order = argsort(input, axis, descending=largest)
-    xp = get_array_module(order.data)
-    idx = Tensor._make(xp.ascontiguousarray(xp.take(order.data, xp.arange(k), axis=axis)))
+    xp = get_array_module(order._data)
+    idx = Tensor._make(xp.ascontiguousarray(xp.take(order._data, xp.arange(k), axis=axis)))
     return TopKResult(take_along_dim(input, idx, axis), idx)
 
 

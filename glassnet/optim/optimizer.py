@@ -63,11 +63,11 @@ class Optimizer:
                         continue
                     state = self.state.get(p)
                     if state is None:
-                        state = self.state[p] = self.init_state(p.data, group)
-                    grad = p.grad.data
+                        state = self.state[p] = self.init_state(p._data, group)
+                    grad = p.grad._data
                     if group.get("maximize", False):
                         grad = -grad
-                    self.update(p.data, grad, state, group)
+                    self.update(p._data, grad, state, group)
                     p._version[0] += 1
         return loss
 
@@ -78,7 +78,7 @@ class Optimizer:
                     if set_to_none:
                         p.grad = None
                     else:
-                        p.grad.data[...] = 0
+                        p.grad._data[...] = 0
 
     def add_param_group(self, group: dict):
         """Add parameters with their own hyperparameters (e.g. a smaller lr for a backbone)."""
@@ -144,7 +144,7 @@ class Optimizer:
         self.state = {}
         for i, s in state_dict["state"].items():
             p = by_index[int(i)]
-            xp_device = backend.device_of(p.data)
+            xp_device = backend.device_of(p._data)
             self.state[p] = {k: _restore(v, p, xp_device) for k, v in s.items()}
 
     def __repr__(self):
@@ -164,13 +164,13 @@ def _is_array(v):
 
 def _restore(value, param, device):
     if isinstance(value, Tensor):
-        array = value.data
+        array = value._data
     elif _is_array(value):
         array = value
     else:
         return value
     # Moment buffers take the parameter's dtype and device; the step count keeps its own.
     array = backend.to_device(array, device)
-    if array.shape == param.data.shape and array.dtype != param.data.dtype:
-        array = array.astype(param.data.dtype)
+    if array.shape == param._data.shape and array.dtype != param._data.dtype:
+        array = array.astype(param._data.dtype)
     return array.copy()

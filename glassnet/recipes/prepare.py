@@ -91,7 +91,7 @@ class Preprocessing:
     def outputs(self, outputs) -> np.ndarray:
         """Model outputs -> predictions in target units: class probabilities for classifiers
         (softmax, or sigmoid for one binary logit), unscaled values for regression."""
-        out = to_numpy(outputs.data if hasattr(outputs, "data") else outputs)
+        out = to_numpy(outputs._data if hasattr(outputs, "_data") else outputs)
         out = out.astype(np.float64)
         if self.task == "classification":
             z = np.exp(out - out.max(axis=1, keepdims=True))
@@ -143,7 +143,7 @@ def split_arrays(split):
         raise TypeError(
             f"glassnet.recipes: a data split must be (inputs, targets); got {type(split).__name__}"
         )
-    return tuple(to_numpy(t.data if hasattr(t, "data") else np.asarray(t)) for t in tensors)
+    return tuple(to_numpy(t._data if hasattr(t, "_data") else np.asarray(t)) for t in tensors)
 
 
 def _part(bundle, which):
@@ -282,7 +282,7 @@ def random_shift(x, gen):
     """Shift each image of an (n, c, h, w) batch by a random -1/0/+1 pixels in h and w."""
     from glassnet.tensor import Tensor
 
-    a = to_numpy(x.data)
+    a = to_numpy(x._data)
     if a.ndim != 4:
         raise ShapeError(f"augment 'shift' needs image batches (n, c, h, w), got {a.shape}")
     n, _, h, w = a.shape

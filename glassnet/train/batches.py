@@ -61,7 +61,7 @@ def describe(batch):
 def to_device(obj, device):
     """Tensors (in tuples, lists and dicts) moved to ``device``; NumPy arrays become Tensors."""
     if isinstance(obj, Tensor):
-        return obj if backend.device_of(obj.data) == device else obj.to(device)
+        return obj if backend.device_of(obj._data) == device else obj.to(device)
     if isinstance(obj, np.ndarray):
         return to_device(Tensor._make(obj), device)
     if isinstance(obj, (tuple, list)):

@@ -200,7 +200,7 @@ def _verify(path, state):
 def _tensors(obj, prefix):
     """(path, array) for every tensor in a nested structure, in a fixed order."""
     if isinstance(obj, Tensor):
-        yield prefix, obj.data
+        yield prefix, obj._data
     elif isinstance(obj, np.ndarray) or backend.is_cuda_array(obj):
         yield prefix, obj
     elif isinstance(obj, dict):

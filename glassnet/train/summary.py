@@ -145,7 +145,7 @@ def summary(model, input_size=None, dtype=None, device=None, *, input_data=None)
 
 def _model_device(model):
     for p in model.parameters():
-        return backend.device_of(p.data)
+        return backend.device_of(p._data)
     return None
 
 

@@ -227,7 +227,7 @@ class Trainer:
             inputs, targets = to_device(inputs, device), to_device(targets, device)
             outputs = call_model(model, inputs)
             loss = loss_fn(outputs, targets)
-            if loss.data.size != 1:
+            if loss._data.size != 1:
                 raise ValueError(
                     f"Trainer: the loss must be one number per batch, got a tensor of shape "
                     f"{tuple(loss.shape)}; use a loss with reduction='mean' (the default)"
@@ -270,7 +270,7 @@ class Trainer:
         if self.device is not None:
             return self.device
         for p in self.model.parameters():
-            return backend.device_of(p.data)
+            return backend.device_of(p._data)
         return "cpu"
 
     # ---- evaluation and prediction ------------------------------------------------------------

@@ -26,10 +26,10 @@ def _reduction(name, size_average, reduce, reduction, allowed=("none", "mean", "
 def _check_input(name, input, what="input"):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: expected a Tensor as {what}, got {type(input).__name__}")
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise DTypeError(
             f"{name}: expected a floating point {what}, got dtype "
-            f"{input.data.dtype}; convert it with .float() first."
+            f"{input._data.dtype}; convert it with .float() first."
         )
 
 
@@ -38,19 +38,19 @@ def _like(name, t, input, what="target"):
     if not isinstance(t, Tensor):
         raise TypeError(f"{name}: expected a Tensor as {what}, got {type(t).__name__}")
     _same_device(name, t, input, what)
-    if t.data.dtype != input.data.dtype:
-        if t.data.dtype.kind == "b":
-            t = Tensor._make(t.data.astype(input.data.dtype))
+    if t._data.dtype != input._data.dtype:
+        if t._data.dtype.kind == "b":
+            t = Tensor._make(t._data.astype(input._data.dtype))
         else:
-            t = to_dtype(t, input.data.dtype)
+            t = to_dtype(t, input._data.dtype)
     return t
 
 
 def _same_device(name, t, input, what):
-    if backend.device_of(t.data) != backend.device_of(input.data):
+    if backend.device_of(t._data) != backend.device_of(input._data):
         raise DeviceError(
-            f"{name}: {what} is on {backend.device_of(t.data)} but the input is on "
-            f"{backend.device_of(input.data)}; move it with .to(input.device)."
+            f"{name}: {what} is on {backend.device_of(t._data)} but the input is on "
+            f"{backend.device_of(input._data)}; move it with .to(input.device)."
         )
 
 
@@ -59,4 +59,4 @@ def _constant(name, t, input, what):
     if t is None:
         return None
     _same_device(name, t, input, what)
-    return t.data.astype(input.data.dtype, copy=False)
+    return t._data.astype(input._data.dtype, copy=False)

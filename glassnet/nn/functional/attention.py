@@ -44,13 +44,13 @@ def scaled_dot_product_attention(
     """
     name = "scaled_dot_product_attention"
     for what, t in (("query", query), ("key", key), ("value", value)):
-        if not isinstance(t, Tensor) or t.data.ndim < 2 or t.data.dtype.kind != "f":
+        if not isinstance(t, Tensor) or t._data.ndim < 2 or t._data.dtype.kind != "f":
             raise ShapeError(
                 f"{name}: {what} must be a floating point tensor of at least 2 dims "
                 f"(..., length, features), got "
                 f"{tuple(t.shape) if isinstance(t, Tensor) else type(t).__name__}."
             )
-    q, k, v = query.data, key.data, value.data
+    q, k, v = query._data, key._data, value._data
     if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
         raise ShapeError(
             f"{name}: query {tuple(q.shape)}, key {tuple(k.shape)} and value {tuple(v.shape)} do "

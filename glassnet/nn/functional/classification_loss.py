@@ -36,7 +36,7 @@ def _class_args(name, input, target, weight, ignore_index, allow_probs):
     if not isinstance(target, Tensor):
         raise TypeError(f"{name}: expected a Tensor as target, got {type(target).__name__}")
     _same_device(name, target, input, "target")
-    shape, tshape = input.data.shape, target.data.shape
+    shape, tshape = input._data.shape, target._data.shape
     if not shape:
         raise ShapeError(
             f"{name}: the input is a 0-d tensor; expected scores of shape (N, C) "
@@ -44,7 +44,7 @@ def _class_args(name, input, target, weight, ignore_index, allow_probs):
         )
     n_classes = shape[1] if len(shape) > 1 else shape[0]
     expected = shape[:1] + shape[2:] if len(shape) > 1 else ()
-    kind = target.data.dtype.kind
+    kind = target._data.dtype.kind
     if kind == "f":
         if not allow_probs:
             raise DTypeError(
@@ -72,13 +72,13 @@ def _class_args(name, input, target, weight, ignore_index, allow_probs):
                 f"class-index target must have shape {expected}, got "
                 f"{tshape}. " + _target_hint(tshape, expected, shape)
             )
-        _check_class_range(name, target.data, n_classes, ignore_index, shape)
+        _check_class_range(name, target._data, n_classes, ignore_index, shape)
     else:
         raise DTypeError(
             f"{name}: target must be integer class indices (or float "
             f"probabilities), got dtype {target.dtype}; use target.long()."
         )
-    if weight is not None and weight.data.shape != (n_classes,):
+    if weight is not None and weight._data.shape != (n_classes,):
         raise ShapeError(
             f"{name}: weight must have one entry per class, shape ({n_classes},), "
             f"got {tuple(weight.shape)}."
@@ -207,8 +207,8 @@ def ctc_loss(
             f"{name}: log_probs must have shape (T, N, C) (or (T, C) for one "
             f"sequence), got {tuple(log_probs.shape)}."
         )
-    xp = backend.get_array_module(log_probs.data)
-    device = backend.device_of(log_probs.data)
+    xp = backend.get_array_module(log_probs._data)
+    device = backend.device_of(log_probs._data)
     batched = log_probs.ndim == 3
     n_time, n_classes = log_probs.shape[0], log_probs.shape[-1]
     batch = log_probs.shape[1] if batched else 1
@@ -228,12 +228,12 @@ def ctc_loss(
         raise ShapeError(
             f"{name}: target_lengths must be >= 0, got {backend.to_numpy(tl).tolist()}."
         )
-    if not isinstance(targets, Tensor) or targets.data.dtype.kind not in "iu":
+    if not isinstance(targets, Tensor) or targets._data.dtype.kind not in "iu":
         raise DTypeError(
             f"{name}: targets must be an integer tensor of class indices, got "
             f"{getattr(targets, 'dtype', type(targets).__name__)}; use .long()."
         )
-    t = backend.to_device(targets.data, device).astype(xp.int64, copy=False)
+    t = backend.to_device(targets._data, device).astype(xp.int64, copy=False)
     padded_ndim = 2 if batched else 1
     if t.ndim == padded_ndim and (not batched or t.shape[0] == batch):
         width = t.shape[-1]
@@ -267,7 +267,7 @@ def ctc_loss(
 
 
 def _lengths(name, what, value, batch, batched, device):
-    array = value.data if isinstance(value, Tensor) else np.asarray(value)
+    array = value._data if isinstance(value, Tensor) else np.asarray(value)
     if array.dtype.kind not in "iu":
         raise DTypeError(f"{name}: {what} must be integers, got dtype {array.dtype}.")
     array = backend.to_device(array.astype(np.int64, copy=False).reshape(-1), device)

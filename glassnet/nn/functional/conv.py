@@ -74,7 +74,7 @@ def conv_padding(padding, kernel, stride, dilation, op):
 def check_conv_input(op, x, weight, nd, groups, transposed=False):
     """Raise an actionable error for a wrong input rank, channel count or dtype. ``op`` names
     the caller (a function name or a layer's label)."""
-    shape = tuple(x.data.shape)
+    shape = tuple(x._data.shape)
     spatial = _SPATIAL[nd]
     if len(shape) not in (nd + 1, nd + 2):
         hint = (
@@ -86,7 +86,7 @@ def check_conv_input(op, x, weight, nd, groups, transposed=False):
             f"{_where(op)}expected a {nd + 1}-D (C, {spatial}) or {nd + 2}-D (N, C, "
             f"{spatial}) input, got {len(shape)}-D input of shape {shape}; {hint}."
         )
-    channels = weight.data.shape[0] if transposed else weight.data.shape[1] * groups
+    channels = weight._data.shape[0] if transposed else weight._data.shape[1] * groups
     got = shape[-nd - 1]
     if got != channels:
         batch = "N, " if len(shape) == nd + 2 else ""
@@ -95,11 +95,11 @@ def check_conv_input(op, x, weight, nd, groups, transposed=False):
             f"{spatial})), got {shape}; make in_channels={got} to match the input, or change "
             f"what feeds it to give {channels} channels (channels are dim {len(shape) - nd - 1})."
         )
-    if x.data.dtype != weight.data.dtype:
+    if x._data.dtype != weight._data.dtype:
         raise DTypeError(
-            f"{_where(op)}input dtype {x.data.dtype} and weight dtype {weight.data.dtype} differ; "
-            f"convert the input (x.to({str(weight.data.dtype)!r})) or the model "
-            f"(model.to({str(x.data.dtype)!r}))."
+            f"{_where(op)}input dtype {x._data.dtype} and weight dtype {weight._data.dtype} "
+            f"differ; convert the input (x.to({str(weight._data.dtype)!r})) or the model "
+            f"(model.to({str(x._data.dtype)!r}))."
         )
 
 
@@ -123,14 +123,14 @@ def conv_args(x, weight, stride, padding, dilation, groups, nd, op):
     """Check a convolution call (raising an error a person can act on) and return its
     (stride, flat padding, dilation) as Convolution takes them."""
     check_conv_input(op, x, weight, nd, groups)
-    kernel = tuple(weight.data.shape[2:])
+    kernel = tuple(weight._data.shape[2:])
     stride = _tuple(stride, nd, "stride", op)
     dilation = _tuple(dilation, nd, "dilation", op)
     pads = conv_padding(padding, kernel, stride, dilation, op)
-    _check_fits(op, x.data.shape, kernel, pads, dilation)
-    if weight.data.shape[0] % groups:
+    _check_fits(op, x._data.shape, kernel, pads, dilation)
+    if weight._data.shape[0] % groups:
         raise ShapeError(
-            f"{_where(op)}out_channels {weight.data.shape[0]} must be divisible by groups={groups}"
+            f"{_where(op)}out_channels {weight._data.shape[0]} must be divisible by groups={groups}"
         )
     return stride, _flat_pads(pads), dilation
 
@@ -185,12 +185,12 @@ def _conv_transpose(
     x, weight, bias, stride, padding, output_padding, groups, dilation, nd, op, output_size=None
 ):
     check_conv_input(op, x, weight, nd, groups, transposed=True)
-    kernel = tuple(weight.data.shape[2:])
+    kernel = tuple(weight._data.shape[2:])
     stride = _tuple(stride, nd, "stride", op)
     dilation = _tuple(dilation, nd, "dilation", op)
     pads = _tuple(padding, nd, "padding", op)
     out_pad = _tuple(output_padding, nd, "output_padding", op)
-    spatial = tuple(x.data.shape[-nd:])
+    spatial = tuple(x._data.shape[-nd:])
     if output_size is not None:
         # PyTorch's ConvTranspose(output_size=...) picks the output_padding that reaches it.
         want = tuple(int(s) for s in tuple(output_size)[-nd:])

@@ -48,5 +48,5 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     >>> pairwise_distance(glassnet.tensor([[0.0, 0.0]]), glassnet.tensor([[3.0, 4.0]]), eps=0.0)
     tensor([5.])
     """
-    dim = max(x1.data.ndim, x2.data.ndim) - 1
+    dim = max(x1._data.ndim, x2._data.ndim) - 1
     return norm(x1 - x2 + eps, p, dim, keepdim=keepdim)

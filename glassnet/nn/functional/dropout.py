@@ -42,9 +42,9 @@ def _check(name, input, p):
         raise TypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise DTypeError(
-            f"{name}: expected a floating point input, got dtype {input.data.dtype}; "
+            f"{name}: expected a floating point input, got dtype {input._data.dtype}; "
             "convert it with .float() first."
         )
 
@@ -64,7 +64,7 @@ def keep_mask(shape, p, like):
 
 
 def _masked(input, mask_shape, p, inplace):
-    mask = keep_mask(mask_shape, p, input.data)
+    mask = keep_mask(mask_shape, p, input._data)
     if inplace:
         return input._inplace(lambda t: ApplyMask.apply(t, mask))
     return ApplyMask.apply(input, mask)
@@ -81,12 +81,12 @@ def dropout(input, p=0.5, training=True, inplace=False):
     _check("dropout", input, p)
     if not training or p == 0.0:
         return input
-    return _masked(input, input.data.shape, p, inplace)
+    return _masked(input, input._data.shape, p, inplace)
 
 
 def _channel_dropout(name, input, p, training, inplace, spatial):
     _check(name, input, p)
-    ndim = input.data.ndim
+    ndim = input._data.ndim
     if ndim not in (spatial + 1, spatial + 2):
         raise ShapeError(
             f"{name}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D (batched) input, "
@@ -96,7 +96,7 @@ def _channel_dropout(name, input, p, training, inplace, spatial):
         return input
     # One draw per channel (and sample): whole feature maps are kept or dropped together.
     lead = ndim - spatial
-    mask_shape = input.data.shape[:lead] + (1,) * spatial
+    mask_shape = input._data.shape[:lead] + (1,) * spatial
     return _masked(input, mask_shape, p, inplace)
 
 
@@ -127,9 +127,9 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     True
     """
     _check("dropout2d", input, p)
-    if input.data.ndim == 3:  # PyTorch's reading of 3-D input: (N, C, L)
+    if input._data.ndim == 3:  # PyTorch's reading of 3-D input: (N, C, L)
         return _channel_dropout("dropout2d", input, p, training, inplace, 1)
-    if input.data.ndim != 4:
+    if input._data.ndim != 4:
         raise ShapeError(
             f"dropout2d: expected a 4-D (N, C, H, W) input, got shape {tuple(input.shape)}."
         )
@@ -159,14 +159,14 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     _check("alpha_dropout", input, p)
     if not training or p == 0.0:
         return input
-    xp = get_array_module(input.data)
-    dtype = input.data.dtype
+    xp = get_array_module(input._data)
+    dtype = input._data.dtype
     alpha_p = -1.7580993408473766  # -selu_scale * selu_alpha
     a = ((1 - p) * (1 + p * alpha_p**2)) ** -0.5
     b = -a * alpha_p * p
     if p == 1.0:  # every unit dropped: PyTorch gives zeros
         a = b = 0.0
-    keep = grandom.rng(device_of(input.data)).random(input.data.shape) >= p
+    keep = grandom.rng(device_of(input._data)).random(input._data.shape) >= p
     scale = xp.where(keep, a, 0.0).astype(dtype)
     shift = xp.where(keep, b, a * alpha_p + b).astype(dtype)
 

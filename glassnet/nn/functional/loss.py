@@ -151,7 +151,7 @@ def binary_cross_entropy(
     """
     reduction = _reduction("binary_cross_entropy", size_average, reduce, reduction)
     target, w = _binary_args("binary_cross_entropy", input, target, weight)
-    x = input.data
+    x = input._data
     if x.size and (float(x.min()) < 0 or float(x.max()) > 1):
         raise ValueError(
             f"binary_cross_entropy: input values must be probabilities in [0, 1], got values "

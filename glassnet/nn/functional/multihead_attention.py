@@ -37,7 +37,7 @@ def _grad(t):
 
 
 def _check_device(label, what, mask, xp):
-    if get_array_module(mask.data) is not xp:
+    if get_array_module(mask._data) is not xp:
         raise DeviceError(
             f"{label}{what} is on {mask.device} but the query is on the other device; make the "
             f"mask on the query's device (glassnet.tensor(..., device=query.device)) or move "
@@ -52,17 +52,17 @@ def additive_mask(label, what, mask, dtype, xp, true_masks_out):
     if mask is None:
         return None
     _check_device(label, what, mask, xp)
-    kind = mask.data.dtype.kind
+    kind = mask._data.dtype.kind
     if kind == "b":
         blocked, allowed = dtype.type(-np.inf), dtype.type(0)
         if true_masks_out:
-            return Tensor._make(xp.where(mask.data, blocked, allowed))
-        return Tensor._make(xp.where(mask.data, allowed, blocked))
+            return Tensor._make(xp.where(mask._data, blocked, allowed))
+        return Tensor._make(xp.where(mask._data, allowed, blocked))
     if kind != "f":
         raise DTypeError(
-            f"{label}only bool and floating types of {what} are supported, got {mask.data.dtype}."
+            f"{label}only bool and floating types of {what} are supported, got {mask._data.dtype}."
         )
-    return mask if mask.data.dtype == dtype else mask.to(dtype)
+    return mask if mask._data.dtype == dtype else mask.to(dtype)
 
 
 def _check_shapes(label, query, key, value, embed_dim, kdim, vdim, separate):
@@ -143,8 +143,8 @@ def mha_batch_first(
     n, length, _ = query.shape
     source = key.shape[1]
     heads, head_dim = num_heads, embed_dim // num_heads
-    xp = get_array_module(query.data)
-    dtype = query.data.dtype
+    xp = get_array_module(query._data)
+    dtype = query._data.dtype
 
     if is_causal and attn_mask is None:
         raise ValueError(
@@ -177,7 +177,7 @@ def mha_batch_first(
             mask = kpm if mask is None else mask + kpm
         drop = None
         if dropout_p > 0.0:
-            drop = keep_mask((n, heads, length, source), dropout_p, query.data)
+            drop = keep_mask((n, heads, length, source), dropout_p, query._data)
         out = PackedSelfAttention.apply(qkv, mask, bool(is_causal), scale, drop, True, heads)
         return _out_projection(out, out_proj_weight, out_proj_bias, batched, batch_first_out), None
     q, k, v = _in_projection(
@@ -220,7 +220,7 @@ def mha_batch_first(
     else:
         drop = None
         if dropout_p > 0.0:
-            drop = keep_mask((n, heads, length, k.shape[2]), dropout_p, q.data)
+            drop = keep_mask((n, heads, length, k.shape[2]), dropout_p, q._data)
         out = ScaledDotProductAttention.apply(
             q,
             k,

@@ -23,23 +23,23 @@ __all__ = ["batch_norm", "layer_norm", "group_norm", "rms_norm"]
 
 
 def _data(t):
-    return None if t is None else t.data
+    return None if t is None else t._data
 
 
 def _check_float(name, input):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: expected a Tensor as input, got {type(input).__name__}")
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise DTypeError(
-            f"{name}: expected a floating point input, got dtype {input.data.dtype}; "
+            f"{name}: expected a floating point input, got dtype {input._data.dtype}; "
             "convert it with .float() first."
         )
 
 
 def _check_channels(name, what, t, channels, input):
-    if t is not None and t.data.shape != (channels,):
+    if t is not None and t._data.shape != (channels,):
         raise ShapeError(
-            f"{name}: {what} has shape {tuple(t.data.shape)} but the input of shape "
+            f"{name}: {what} has shape {tuple(t._data.shape)} but the input of shape "
             f"{tuple(input.shape)} has {channels} channels (dim 1); expected {what} of shape "
             f"({channels},). Check that the layer's num_features matches the channels of the "
             "data reaching it."
@@ -62,12 +62,12 @@ def batch_norm(
     (tensor([0.2000]), tensor([1.1000]))
     """
     _check_float("batch_norm", input)
-    if input.data.ndim < 2:
+    if input._data.ndim < 2:
         raise ShapeError(
             f"batch_norm: expected an input of shape (N, C) or (N, C, ...), got shape "
             f"{tuple(input.shape)}; add a batch dimension with .unsqueeze(0)."
         )
-    channels = input.data.shape[1]
+    channels = input._data.shape[1]
     for what, t in (
         ("running_mean", running_mean),
         ("running_var", running_var),
@@ -78,7 +78,7 @@ def batch_norm(
     if eps < 0 or (training and eps == 0):
         raise ValueError(f"batch_norm: eps must be positive, but got {eps}")
     if training:
-        if input.data.size // max(channels, 1) <= 1:
+        if input._data.size // max(channels, 1) <= 1:
             raise ValueError(
                 "batch_norm: expected more than 1 value per channel when training, got input "
                 f"of shape {tuple(input.shape)}; use a batch of 2 or more, or call .eval()."
@@ -112,16 +112,16 @@ def _normalized_shape(normalized_shape):
 
 def _check_trailing(name, input, shape, weight, bias=None):
     k = len(shape)
-    if tuple(input.data.shape[input.data.ndim - k :]) != shape or input.data.ndim < k:
+    if tuple(input._data.shape[input._data.ndim - k :]) != shape or input._data.ndim < k:
         raise ShapeError(
             f"{name}: normalized_shape is {list(shape)}, so the input's last {k} dim(s) must "
             f"be {shape}, but the input has shape {tuple(input.shape)}. Set normalized_shape "
             "to the trailing feature dims of your data."
         )
     for what, t in (("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.data.shape) != shape:
+        if t is not None and tuple(t._data.shape) != shape:
             raise ShapeError(
-                f"{name}: {what} has shape {tuple(t.data.shape)}, expected normalized_shape "
+                f"{name}: {what} has shape {tuple(t._data.shape)}, expected normalized_shape "
                 f"{shape}."
             )
 
@@ -151,11 +151,11 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     tensor([[-1.,  1., -1.,  1.]])
     """
     _check_float("group_norm", input)
-    if input.data.ndim < 2:
+    if input._data.ndim < 2:
         raise ShapeError(
             f"group_norm: expected an input of shape (N, C, ...), got shape {tuple(input.shape)}."
         )
-    channels = input.data.shape[1]
+    channels = input._data.shape[1]
     if channels % num_groups:
         raise ShapeError(
             f"group_norm: the input has {channels} channels (shape {tuple(input.shape)}), which "
@@ -182,5 +182,5 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     shape = _normalized_shape(normalized_shape)
     _check_trailing("rms_norm", input, shape, weight)
     if eps is None:
-        eps = float(np.finfo(input.data.dtype).eps)
+        eps = float(np.finfo(input._data.dtype).eps)
     return ops.RMSNorm.apply(input, weight, len(shape), eps, needs=ops.needs_grad(input, weight))

@@ -39,7 +39,7 @@ __all__ = [
 
 
 def _check_rank(op, x, nd):
-    shape = tuple(x.data.shape)
+    shape = tuple(x._data.shape)
     if len(shape) not in (nd + 1, nd + 2):
         dims = "L" if nd == 1 else "H, W"
         raise ShapeError(
@@ -209,7 +209,7 @@ def _output_size(op, output_size, spatial):
 def _adaptive_avg(x, output_size, nd, op):
     shape = _check_rank(op, x, nd)
     out = _output_size(op, output_size, shape[-nd:])
-    data = x.data
+    data = x._data
     from glassnet.backend import get_array_module
 
     xp = get_array_module(data)

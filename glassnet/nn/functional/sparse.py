@@ -55,13 +55,13 @@ class EmbeddingLookup(Function):
 def _check_indices(input, num):
     if not isinstance(input, Tensor):
         raise TypeError(f"embedding: expected a Tensor of ids, got {type(input).__name__}")
-    if input.data.dtype.kind not in "iu":
+    if input._data.dtype.kind not in "iu":
         raise DTypeError(
             f"embedding: expected ids of an integer dtype (int64 or int32), got "
-            f"{input.data.dtype}; convert them with .long()."
+            f"{input._data.dtype}; convert them with .long()."
         )
-    if input.data.size:
-        low, high = int(input.data.min()), int(input.data.max())
+    if input._data.size:
+        low, high = int(input._data.min()), int(input._data.max())
         if low < 0 or high >= num:
             bad = low if low < 0 else high
             raise IndexError(
@@ -74,16 +74,16 @@ def _check_indices(input, num):
 def _renorm_(weight, ids, max_norm, norm_type):
     """Rescale in place the looked-up rows whose norm exceeds ``max_norm`` (PyTorch's
     embedding_renorm_)."""
-    xp = get_array_module(weight.data)
+    xp = get_array_module(weight._data)
     rows = xp.unique(ids.reshape(-1))
-    picked = weight.data[rows]
+    picked = weight._data[rows]
     if norm_type == float("inf"):
         norms = xp.abs(picked).max(axis=1)
     else:
         norms = (xp.abs(picked) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
-    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(weight.data.dtype)
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(weight._data.dtype)
     with no_grad():
-        weight.data[rows] = picked * scale[:, None]
+        weight._data[rows] = picked * scale[:, None]
         weight._version[0] += 1
 
 
@@ -108,12 +108,12 @@ def embedding(
     >>> F.embedding(glassnet.tensor([[0, 1]]), glassnet.eye(3)).shape
     glassnet.Size([1, 2, 3])
     """
-    if weight.data.ndim != 2:
+    if weight._data.ndim != 2:
         raise ShapeError(
             f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape "
             f"{tuple(weight.shape)}."
         )
-    num = weight.data.shape[0]
+    num = weight._data.shape[0]
     _check_indices(input, num)
     if padding_idx is not None:
         if not -num <= padding_idx < num:
@@ -122,8 +122,8 @@ def embedding(
             )
         padding_idx = padding_idx % num
     if max_norm is not None:
-        _renorm_(weight, input.data, max_norm, norm_type)
-    return EmbeddingLookup.apply(weight, input.data, padding_idx, scale_grad_by_freq)
+        _renorm_(weight, input._data, max_norm, norm_type)
+    return EmbeddingLookup.apply(weight, input._data, padding_idx, scale_grad_by_freq)
 
 
 def one_hot(tensor, num_classes=-1):

@@ -88,7 +88,7 @@ def interpolate(
     >>> interpolate(glassnet.ones(1, 2, 4, 4), scale_factor=0.5, mode="bilinear").shape
     glassnet.Size([1, 2, 2, 2])
     """
-    shape = tuple(input.data.shape)
+    shape = tuple(input._data.shape)
     nd = len(shape) - 2
     if mode not in _NEAREST and mode not in _LINEAR:
         raise NotImplementedError(
@@ -132,13 +132,13 @@ def interpolate(
             f"interpolate: input of spatial size {spatial} gives output size {out}; the output "
             "must be at least 1 in every dim."
         )
-    xp = get_array_module(input.data)
-    ftype = np.float64 if input.data.dtype == np.float64 else np.float32
+    xp = get_array_module(input._data)
+    ftype = np.float64 if input._data.dtype == np.float64 else np.float32
     mats = [
         None
         if o == n and (s == 1.0 or mode in _NEAREST)
         else xp.asarray(
-            _source_matrix(n, o, mode, bool(align_corners), s, ftype), dtype=input.data.dtype
+            _source_matrix(n, o, mode, bool(align_corners), s, ftype), dtype=input._data.dtype
         )
         for n, o, s in zip(spatial, out, scales)
     ]

@@ -55,7 +55,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
         from glassnet.creation import tensor
 
         return tensor(0.0)
-    norms = [_norm(t.data, norm_type) for t in tensors]
+    norms = [_norm(t._data, norm_type) for t in tensors]
     xp = backend.get_array_module(norms[0])
     total = _norm(xp.stack([n.astype(norms[0].dtype) for n in norms]), norm_type)
     if error_if_nonfinite and not bool(xp.isfinite(total)):
@@ -72,11 +72,11 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     grads = _grads(parameters)
     if not grads:
         return
-    total = total_norm.data if isinstance(total_norm, Tensor) else total_norm
+    total = total_norm._data if isinstance(total_norm, Tensor) else total_norm
     coef = min(float(max_norm) / (float(total) + 1e-6), 1.0)
     for g in grads:
         # Multiplying by 1.0 too keeps the arithmetic identical to PyTorch's (which always does).
-        g.data *= g.data.dtype.type(coef)
+        g._data *= g._data.dtype.type(coef)
         g._version[0] += 1
 
 
@@ -105,6 +105,6 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     """
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        xp = backend.get_array_module(g.data)
-        xp.clip(g.data, -clip_value, clip_value, out=g.data)
+        xp = backend.get_array_module(g._data)
+        xp.clip(g._data, -clip_value, clip_value, out=g._data)
         g._version[0] += 1

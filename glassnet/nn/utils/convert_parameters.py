@@ -47,15 +47,15 @@ def vector_to_parameters(vec, parameters):
         raise TypeError(f"expected glassnet.Tensor, but got: {type(vec).__name__}")
     parameters = list(parameters)
     total = sum(p.numel() for p in parameters)
-    if vec.data.ndim != 1 or vec.data.shape[0] != total:
+    if vec._data.ndim != 1 or vec._data.shape[0] != total:
         raise ShapeError(
             f"vector_to_parameters: vec has shape {tuple(vec.shape)}, but the parameters hold "
             f"{total} numbers; expected shape ({total},)."
         )
-    data = vec.data
+    data = vec._data
     start = 0
     for p in parameters:
         n = p.numel()
-        p.data = data[start : start + n].reshape(p.data.shape).astype(p.data.dtype, copy=False)
+        p._data = data[start : start + n].reshape(p._data.shape).astype(p._data.dtype, copy=False)
         p._version[0] += 1
         start += n

@@ -64,9 +64,9 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
         raise ValueError(
             f"pad_sequence: padding_side must be 'left' or 'right', got {padding_side!r}"
         )
-    trailing = sequences[0].data.shape[1:]
+    trailing = sequences[0]._data.shape[1:]
     for i, s in enumerate(sequences):
-        if s.data.ndim == 0 or s.data.shape[1:] != trailing:
+        if s._data.ndim == 0 or s._data.shape[1:] != trailing:
             raise ShapeError(
                 f"pad_sequence: sequence {i} has shape {tuple(s.shape)}, but sequence 0 has "
                 f"{tuple(sequences[0].shape)}; all must be (length, *) with the same trailing "
@@ -110,8 +110,8 @@ class PackedSequence(
 
     def __new__(cls, data, batch_sizes=None, sorted_indices=None, unsorted_indices=None):
         if unsorted_indices is None and sorted_indices is not None:
-            xp = get_array_module(sorted_indices.data)
-            unsorted_indices = Tensor._make(xp.argsort(sorted_indices.data))
+            xp = get_array_module(sorted_indices._data)
+            unsorted_indices = Tensor._make(xp.argsort(sorted_indices._data))
         return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
 
     def to(self, *args, **kwargs):
@@ -119,8 +119,8 @@ class PackedSequence(
         data = self.data.to(*args, **kwargs)
         if data is self.data:
             return self
-        device = backend.device_of(data.data)
-        move = lambda t: None if t is None else Tensor._make(backend.to_device(t.data, device))
+        device = backend.device_of(data._data)
+        move = lambda t: None if t is None else Tensor._make(backend.to_device(t._data, device))
         return type(self)(
             data, self.batch_sizes, move(self.sorted_indices), move(self.unsorted_indices)
         )
@@ -144,7 +144,7 @@ class PackedSequence(
 
 def _lengths(lengths):
     if isinstance(lengths, Tensor):
-        lengths = backend.to_numpy(lengths.data)
+        lengths = backend.to_numpy(lengths._data)
     return np.asarray(lengths).astype(np.int64).reshape(-1)
 
 
@@ -195,12 +195,12 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
         order, sorted_indices = np.arange(B), None
     else:
         order = np.argsort(-lengths, kind="stable")
-        xp = get_array_module(input.data)
+        xp = get_array_module(input._data)
         sorted_indices = Tensor._make(xp.asarray(order))
     batch_sizes = (lengths[order][None, :] > np.arange(lengths.max())[:, None]).sum(1)
     t, j = _steps(batch_sizes)
     index = order[j] * T + t if batch_first else t * B + order[j]
-    data = GatherRows.apply(input, get_array_module(input.data).asarray(index))
+    data = GatherRows.apply(input, get_array_module(input._data).asarray(index))
     return PackedSequence(data, Tensor._make(batch_sizes.astype(np.int64)), sorted_indices, None)
 
 
@@ -215,7 +215,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
             [3., 0.]]), tensor([2, 1]))
     """
     data, batch_sizes, sorted_indices, _ = sequence
-    batch_sizes = backend.to_numpy(batch_sizes.data)
+    batch_sizes = backend.to_numpy(batch_sizes._data)
     steps, B = len(batch_sizes), int(batch_sizes[0])
     T = steps if total_length is None else int(total_length)
     if T < steps:
@@ -223,12 +223,12 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
             "Expected total_length to be at least the length of the longest sequence in input, "
             f"but got total_length={total_length} and max sequence length being {steps}"
         )
-    order = np.arange(B) if sorted_indices is None else backend.to_numpy(sorted_indices.data)
+    order = np.arange(B) if sorted_indices is None else backend.to_numpy(sorted_indices._data)
     t, j = _steps(batch_sizes)
     index = order[j] * T + t if batch_first else t * B + order[j]
     rest = tuple(data.shape[1:])
     shape = ((B, T) if batch_first else (T, B)) + rest
-    xp = get_array_module(data.data)
+    xp = get_array_module(data._data)
     padded = ScatterRows.apply(data, xp.asarray(index), shape, padding_value)
     lengths = np.empty(B, np.int64)
     lengths[order] = (batch_sizes[None, :] > np.arange(B)[:, None]).sum(1)

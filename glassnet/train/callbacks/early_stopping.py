@@ -63,7 +63,7 @@ class EarlyStopping(Callback):
             self.best, self.best_epoch, self.wait = current, epoch, 0
             if self.restore_best_weights:
                 self.best_weights = {
-                    k: Tensor._make(v.data.copy()) for k, v in trainer.model.state_dict().items()
+                    k: Tensor._make(v._data.copy()) for k, v in trainer.model.state_dict().items()
                 }
             return
         self.wait += 1

@@ -71,7 +71,7 @@ class Metric:
 def to_numpy(x) -> np.ndarray:
     """A Tensor (gradient or not), CuPy array, NumPy array or list as a NumPy array."""
     if isinstance(x, Tensor):
-        return backend.to_numpy(x.data)
+        return backend.to_numpy(x._data)
     if isinstance(x, np.ndarray):
         return x
     return backend.to_numpy(x) if backend.is_cuda_array(x) else np.asarray(x)
