@@ -25,7 +25,7 @@ class Softmax(Function):
 
     def forward(self, a, axis):
         xp = get_array_module(a)
-        if a.shape[axis] == 0:  # softmax over nothing is empty (a max over it has no identity)
+        if a.size == 0:  # softmax of nothing is empty (a max over it has no identity)
             self.out, self.axis = a.copy(), axis
             return self.out
         e = xp.exp(a - a.max(axis=axis, keepdims=True))
@@ -44,7 +44,7 @@ class LogSoftmax(Function):
 
     def forward(self, a, axis):
         xp = get_array_module(a)
-        if a.shape[axis] == 0:
+        if a.size == 0:
             self.out, self.axis = a.copy(), axis
             return self.out
         shifted = a - a.max(axis=axis, keepdims=True)
