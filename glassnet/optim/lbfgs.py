@@ -86,9 +86,10 @@ class LBFGS(Optimizer):
         self._params = self.param_groups[0]["params"]
 
     def add_param_group(self, group):
-        if self.param_groups:
-            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         super().add_param_group(group)
+        if hasattr(self, "_params"):  # a group added after construction
+            self.param_groups.pop()
+            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
 
     # ---- the weights as one flat vector -----------------------------------------------------
     def _flat_grad(self):

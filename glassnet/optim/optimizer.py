@@ -48,8 +48,11 @@ class Optimizer:
                 f"{name}: params must be an iterable of Tensors or of dicts (parameter groups), "
                 f"got a single Tensor; pass a list: {name}([w], ...), or model.parameters()"
             )
-        if isinstance(params, dict):
-            params = [params]
+        if isinstance(params, dict):  # PyTorch fails here too, on the dict's keys
+            raise TypeError(
+                f"{name}: params is one dict; pass a list of parameter groups: "
+                f"{name}([{{'params': ..., 'lr': ...}}, ...]), or model.parameters()"
+            )
         params = list(params)
         if not params:
             raise ValueError(

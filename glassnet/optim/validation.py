@@ -93,7 +93,8 @@ class Integer:
 
     def __call__(self, value):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            kind = ValueError if isinstance(value, numbers.Real) else TypeError
+            is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            kind = ValueError if is_number else TypeError
             raise _RuleError(kind, self.allowed, f"a {type(value).__name__}")
         if self.low is not None and value < self.low:
             raise _RuleError(ValueError, self.allowed)
