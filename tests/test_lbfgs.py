@@ -384,3 +384,48 @@ def test_runs_on_each_device(device):
     (cpu_losses, cpu_w), (dev_losses, dev_w) = run("cpu"), run(device)
     np.testing.assert_allclose(dev_losses, cpu_losses, **ITERATE_TOL)
     np.testing.assert_allclose(dev_w, cpu_w, **ITERATE_TOL)
+
+
+def test_state_layout_matches_pytorch():
+    x0 = np.array([-1.2, 1.0, 0.5])
+    states = []
+    for lib in (glassnet, torch):
+        x = _params(lib, [x0])[0]
+        opt = (torch.optim.LBFGS if lib is torch else optim.LBFGS)([x], max_iter=3)
+
+        def closure(opt=opt, x=x, lib=lib):
+            opt.zero_grad()
+            loss = rosenbrock(lib, x)
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+        opt.step(closure)
+        states.append(opt.state_dict())
+    mine, theirs = states
+    assert set(mine["state"]) == set(theirs["state"]) == {0}
+    assert set(mine["state"][0]) == set(theirs["state"][0])
+    assert set(mine["param_groups"][0]) == set(theirs["param_groups"][0])
+    for key in ("func_evals", "n_iter"):
+        assert mine["state"][0][key] == theirs["state"][0][key]
+    assert len(mine["state"][0]["old_dirs"]) == len(theirs["state"][0]["old_dirs"])
+
+
+def test_float32_weights_reach_the_least_squares_solution():
+    """float32 runs too (the arithmetic in the weights' dtype, the scalars in float64). With
+    float32's eps = 1.2e-7 the gradient cannot fall much below eps * |A^T A| * |x| ~ 1e-5, so
+    tolerance_grad is set to 1e-4, and then |x - x*| <= sqrt(7) * 1e-4 / lambda_min."""
+    a, b = _least_squares_data()
+    design = np.hstack([a, np.ones((40, 1))])
+    solution = np.linalg.lstsq(design, b, rcond=None)[0]
+    lambda_min = np.linalg.eigvalsh(2 / 40 * design.T @ design).min()
+    start = [np.zeros(6, np.float32), np.zeros(1, np.float32)]
+
+    def loss(lib, w, c):
+        residual = lib.tensor(a.astype(np.float32)) @ w + c - lib.tensor(b.astype(np.float32))
+        return (residual * residual).mean()
+
+    final = _run(glassnet, start, loss, steps=3, line_search_fn="strong_wolfe", tolerance_grad=1e-4)
+    weights = np.concatenate(final[-1][1])
+    assert weights.dtype == np.float32
+    assert np.linalg.norm(weights - solution) <= np.sqrt(7) * 1e-4 / lambda_min
