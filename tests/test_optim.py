@@ -129,3 +129,16 @@ def test_bad_arguments_are_explained():
         optim.SGD([{"params": [w]}, {"params": [w]}], lr=0.1)
     with pytest.raises(ValueError, match="leaf"):
         optim.SGD([w * 2], lr=0.1)
+
+
+def test_named_parameters_are_accepted_with_pytorch_state_layout():
+    model = glassnet.nn.Linear(2, 1)
+    twin = torch.nn.Linear(2, 1)
+    opt = optim.SGD(model.named_parameters(), lr=0.1, momentum=0.9)
+    topt = torch.optim.SGD(twin.named_parameters(), lr=0.1, momentum=0.9)
+    mine, theirs = opt.state_dict(), topt.state_dict()
+    assert mine["param_groups"][0]["param_names"] == theirs["param_groups"][0]["param_names"]
+    assert set(mine["param_groups"][0]) <= set(theirs["param_groups"][0])
+    fresh = optim.SGD(model.named_parameters(), lr=0.5)
+    fresh.load_state_dict(mine)
+    assert fresh.param_groups[0]["lr"] == 0.1

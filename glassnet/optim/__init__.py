@@ -3,6 +3,7 @@
 from glassnet.optim import lr_scheduler
 from glassnet.optim.adam import Adam, AdamW
 from glassnet.optim.adaptive import Adadelta, Adagrad, Adamax, NAdam, RMSprop
+from glassnet.optim.lbfgs import LBFGS
 from glassnet.optim.optimizer import Optimizer
 from glassnet.optim.sgd import SGD
 
@@ -16,5 +17,6 @@ __all__ = [
     "Adadelta",
     "Adamax",
     "NAdam",
+    "LBFGS",
     "lr_scheduler",
 ]

@@ -16,10 +16,17 @@ import math
 
 from glassnet.backend import get_array_module
 from glassnet.optim.optimizer import Optimizer
+from glassnet.optim.validation import BETAS, NON_NEGATIVE
 
 
 class Adam(Optimizer):
     decoupled = False
+    settings = {
+        "lr": NON_NEGATIVE,
+        "betas": BETAS,
+        "eps": NON_NEGATIVE,
+        "weight_decay": NON_NEGATIVE,
+    }
 
     def __init__(
         self,
@@ -31,13 +38,11 @@ class Adam(Optimizer):
         amsgrad=False,
         maximize=False,
     ):
-        if not 0.0 <= betas[0] < 1.0 or not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
         super().__init__(
             params,
             dict(
                 lr=lr,
-                betas=tuple(betas),
+                betas=betas,
                 eps=eps,
                 weight_decay=weight_decay,
                 amsgrad=amsgrad,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from glassnet.backend import get_array_module
 from glassnet.optim.optimizer import Optimizer
+from glassnet.optim.validation import BETAS, NON_NEGATIVE, UNIT_INTERVAL
 
 
 def _decayed(grad, param, wd):
@@ -22,6 +23,14 @@ def _decayed(grad, param, wd):
 
 class Adagrad(Optimizer):
     """Divides each step by the root of the sum of all past squared gradients."""
+
+    settings = {
+        "lr": NON_NEGATIVE,
+        "lr_decay": NON_NEGATIVE,
+        "weight_decay": NON_NEGATIVE,
+        "initial_accumulator_value": NON_NEGATIVE,
+        "eps": NON_NEGATIVE,
+    }
 
     def __init__(
         self,
@@ -60,6 +69,14 @@ class Adagrad(Optimizer):
 
 class RMSprop(Optimizer):
     """Divides each step by a running root-mean-square of recent gradients."""
+
+    settings = {
+        "lr": NON_NEGATIVE,
+        "alpha": NON_NEGATIVE,
+        "eps": NON_NEGATIVE,
+        "weight_decay": NON_NEGATIVE,
+        "momentum": NON_NEGATIVE,
+    }
 
     def __init__(
         self,
@@ -120,6 +137,13 @@ class RMSprop(Optimizer):
 class Adadelta(Optimizer):
     """Scales steps by the ratio of running RMS of past updates to running RMS of gradients."""
 
+    settings = {
+        "lr": NON_NEGATIVE,
+        "rho": UNIT_INTERVAL,
+        "eps": NON_NEGATIVE,
+        "weight_decay": NON_NEGATIVE,
+    }
+
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
         super().__init__(
             params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
@@ -146,12 +170,19 @@ class Adadelta(Optimizer):
 class Adamax(Optimizer):
     """Adam with the infinity norm: the step is scaled by a running max of |gradient|."""
 
+    settings = {
+        "lr": NON_NEGATIVE,
+        "betas": BETAS,
+        "eps": NON_NEGATIVE,
+        "weight_decay": NON_NEGATIVE,
+    }
+
     def __init__(
         self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, maximize=False
     ):
         super().__init__(
             params,
-            dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, maximize=maximize),
+            dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize),
         )
 
     def init_state(self, param, group):
@@ -172,6 +203,14 @@ class Adamax(Optimizer):
 class NAdam(Optimizer):
     """Adam with Nesterov momentum (and PyTorch's momentum-decay schedule)."""
 
+    settings = {
+        "lr": NON_NEGATIVE,
+        "betas": BETAS,
+        "eps": NON_NEGATIVE,
+        "weight_decay": NON_NEGATIVE,
+        "momentum_decay": NON_NEGATIVE,
+    }
+
     def __init__(
         self,
         params,
@@ -187,7 +226,7 @@ class NAdam(Optimizer):
             params,
             dict(
                 lr=lr,
-                betas=tuple(betas),
+                betas=betas,
                 eps=eps,
                 weight_decay=weight_decay,
                 momentum_decay=momentum_decay,

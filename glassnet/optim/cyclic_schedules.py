@@ -14,14 +14,24 @@ from __future__ import annotations
 
 import math
 
-from glassnet.optim.schedule_base import LRScheduler
+from glassnet.optim.schedule_base import LRScheduler, check_optimizer
+from glassnet.optim.validation import (
+    NON_NEGATIVE,
+    POSITIVE,
+    POSITIVE_INT,
+    UNIT_INTERVAL,
+    OneOf,
+    per_group,
+    validate,
+)
 
 
 class CosineAnnealingLR(LRScheduler):
     """Follow half a cosine from the base rate down to ``eta_min`` over ``T_max`` epochs."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        self.T_max, self.eta_min = T_max, eta_min
+        self.T_max = validate("CosineAnnealingLR", "T_max", T_max, POSITIVE)
+        self.eta_min = validate("CosineAnnealingLR", "eta_min", eta_min, NON_NEGATIVE)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -51,12 +61,12 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     ``step`` may take a fractional epoch, for per-batch use."""
 
     def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
-        if T_0 <= 0 or not isinstance(T_0, int):
-            raise ValueError(f"CosineAnnealingWarmRestarts: T_0 must be a positive int, got {T_0}")
-        if T_mult < 1 or not isinstance(T_mult, int):
-            raise ValueError(
-                f"CosineAnnealingWarmRestarts: T_mult must be an int >= 1, got {T_mult}"
-            )
+        owner = "CosineAnnealingWarmRestarts"
+        T_0 = validate(owner, "T_0", T_0, POSITIVE_INT)
+        T_mult = validate(owner, "T_mult", T_mult, POSITIVE_INT)
+        if not isinstance(eta_min, (int, float)):  # PyTorch raises ValueError for this one
+            raise ValueError(f"{owner}: invalid eta_min={eta_min!r}; expected a finite number >= 0")
+        eta_min = validate(owner, "eta_min", eta_min, NON_NEGATIVE)
         self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
         self.T_cur = last_epoch
         super().__init__(optimizer, last_epoch)
@@ -115,18 +125,28 @@ class OneCycleLR(LRScheduler):
         three_phase=False,
         last_epoch=-1,
     ):
-        if total_steps is None:
-            if epochs is None or steps_per_epoch is None:
-                raise ValueError("OneCycleLR: give total_steps, or both epochs and steps_per_epoch")
-            total_steps = epochs * steps_per_epoch
-        self.total_steps = total_steps
-        if anneal_strategy not in ("cos", "linear"):
+        check_optimizer("OneCycleLR", optimizer)
+        if total_steps is not None:
+            total_steps = validate("OneCycleLR", "total_steps", total_steps, POSITIVE_INT)
+        elif epochs is not None and steps_per_epoch is not None:
+            epochs = validate("OneCycleLR", "epochs", epochs, POSITIVE_INT)
+            steps = validate("OneCycleLR", "steps_per_epoch", steps_per_epoch, POSITIVE_INT)
+            total_steps = epochs * steps
+        else:
             raise ValueError(
-                f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}"
+                "OneCycleLR: give total_steps, or both epochs and steps_per_epoch (got "
+                f"epochs={epochs!r}, steps_per_epoch={steps_per_epoch!r}); e.g. "
+                "total_steps=epochs * len(loader)"
             )
-        self.anneal_strategy = anneal_strategy
+        self.total_steps = total_steps
+        pct_start = validate("OneCycleLR", "pct_start", pct_start, UNIT_INTERVAL)
+        self.anneal_strategy = validate(
+            "OneCycleLR", "anneal_strategy", anneal_strategy, OneOf("cos", "linear")
+        )
+        div_factor = validate("OneCycleLR", "div_factor", div_factor, POSITIVE)
+        final_div_factor = validate("OneCycleLR", "final_div_factor", final_div_factor, POSITIVE)
         groups = optimizer.param_groups
-        max_lrs = list(max_lr) if isinstance(max_lr, (list, tuple)) else [max_lr] * len(groups)
+        max_lrs = per_group("OneCycleLR", "max_lr", max_lr, groups, NON_NEGATIVE)
         if last_epoch == -1:
             for group, m in zip(groups, max_lrs):
                 group["initial_lr"] = m / div_factor
@@ -158,10 +178,14 @@ class OneCycleLR(LRScheduler):
                     "OneCycleLR: optimizer has no momentum or betas to cycle; "
                     "pass cycle_momentum=False"
                 )
+            max_moms = per_group("OneCycleLR", "max_momentum", max_momentum, groups, NON_NEGATIVE)
+            base_moms = per_group(
+                "OneCycleLR", "base_momentum", base_momentum, groups, NON_NEGATIVE
+            )
             if last_epoch == -1:
-                for group in groups:
-                    group["max_momentum"], group["base_momentum"] = max_momentum, base_momentum
-                    self._set_momentum(group, max_momentum)
+                for group, top, base in zip(groups, max_moms, base_moms):
+                    group["max_momentum"], group["base_momentum"] = top, base
+                    self._set_momentum(group, top)
         super().__init__(optimizer, last_epoch)
 
     def _set_momentum(self, group, value):

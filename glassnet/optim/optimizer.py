@@ -16,23 +16,49 @@ tensor([ 0.8000, -1.6000], requires_grad=True)
 from __future__ import annotations
 
 import copy
+import warnings
 
 from glassnet import backend
 from glassnet.grad_mode import no_grad
+from glassnet.optim.validation import validate
 from glassnet.tensor import Tensor
 
 
 class Optimizer:
     """Holds ``param_groups`` (lists of parameters with their hyperparameters) and per-parameter
-    ``state``; ``step()`` applies ``update`` to every parameter that has a gradient."""
+    ``state``; ``step()`` applies ``update`` to every parameter that has a gradient.
+
+    ``settings`` maps a hyperparameter to the rule its values must follow (see
+    ``glassnet.optim.validation``); the defaults and every group's own values are checked when
+    they are given, so a NaN learning rate fails at construction, not ten epochs later."""
+
+    settings: dict = {}
 
     def __init__(self, params, defaults: dict):
-        self.defaults = dict(defaults)
+        name = type(self).__name__
+        self.defaults = {
+            key: validate(name, key, value, self.settings[key]) if key in self.settings else value
+            for key, value in defaults.items()
+        }
+        self.check_group(self.defaults, name)
         self.state: dict = {}
         self.param_groups: list[dict] = []
+        if isinstance(params, Tensor):
+            raise TypeError(
+                f"{name}: params must be an iterable of Tensors or of dicts (parameter groups), "
+                f"got a single Tensor; pass a list: {name}([w], ...), or model.parameters()"
+            )
+        if isinstance(params, dict):  # PyTorch fails here too, on the dict's keys
+            raise TypeError(
+                f"{name}: params is one dict; pass a list of parameter groups: "
+                f"{name}([{{'params': ..., 'lr': ...}}, ...]), or model.parameters()"
+            )
         params = list(params)
         if not params:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+            raise ValueError(
+                f"{name} got an empty parameter list; pass model.parameters() of a model that "
+                "has parameters, or a non-empty list of Tensors"
+            )
         if not isinstance(params[0], dict):
             params = [{"params": params}]
         for group in params:
@@ -82,22 +108,75 @@ class Optimizer:
 
     def add_param_group(self, group: dict):
         """Add parameters with their own hyperparameters (e.g. a smaller lr for a backbone)."""
+        name = type(self).__name__
+        index = len(self.param_groups)
+        if not isinstance(group, dict):
+            raise TypeError(
+                f"{name}: parameter group {index} must be a dict like {{'params': [...], "
+                f"'lr': ...}}, got a {type(group).__name__}"
+            )
+        if "params" not in group:
+            raise KeyError(f"{name}: parameter group {index} has no 'params' entry")
         group = dict(group)
         params = group["params"]
+        if isinstance(params, set):
+            raise TypeError(
+                f"{name}: parameters must come in an ordered collection (a list), not a set: "
+                "a set's order changes between runs, and so would the saved optimizer state"
+            )
         params = [params] if isinstance(params, Tensor) else list(params)
-        for p in params:
-            if not isinstance(p, Tensor) or not p.is_leaf:
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        if names:  # model.named_parameters(): (name, tensor) pairs, as PyTorch allows
+            if len(names) != len(params):
                 raise ValueError(
-                    f"{type(self).__name__} can only optimize leaf Tensors (Parameters); "
-                    f"got {type(p).__name__}"
+                    f"{name}: give every parameter with a name or none of them; parameter group "
+                    f"{index} mixes (name, tensor) pairs and bare tensors"
+                )
+            params = [p[1] for p in params]
+            group["param_names"] = names
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(
+                    f"{name} can only optimize Tensors, but parameter {i} of group {index} is a "
+                    f"{type(p).__name__} ({p!r:.40})"
+                )
+            if not p.is_leaf:
+                raise ValueError(
+                    f"{name} can only optimize leaf Tensors (Parameters); parameter {i} of group "
+                    f"{index} is the result of an op (call .detach().requires_grad_() on it)"
+                )
+        if len({id(p) for p in params}) != len(params):
+            # PyTorch warns here (an error in its future); the parameter would step twice.
+            warnings.warn(
+                f"{name}: parameter group {index} holds the same parameter more than once; it "
+                "would be updated twice per step (list each parameter once)",
+                UserWarning,
+                stacklevel=3,
+            )
+        for other in self.param_groups:
+            if ("param_names" in other) != ("param_names" in group):
+                raise ValueError(
+                    f"{name}: all parameter groups must be given with names or all without; "
+                    f"group {index} differs from the earlier ones"
                 )
         existing = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in existing for p in params):
-            raise ValueError("some parameters appear in more than one parameter group")
+            raise ValueError(
+                f"{name}: some parameters appear in more than one parameter group (group "
+                f"{index} repeats an earlier group's parameter); list each parameter once"
+            )
+        owner = f"{name} (parameter group {index})"
+        for key, rule in self.settings.items():
+            if key in group:
+                group[key] = validate(owner, key, group[key], rule)
         group["params"] = params
         for key, value in self.defaults.items():
             group.setdefault(key, value)
+        self.check_group(group, owner)
         self.param_groups.append(group)
+
+    def check_group(self, group: dict, owner: str) -> None:
+        """Checks that involve several settings of one group (SGD: Nesterov needs momentum)."""
 
     # ---- saving -------------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -116,10 +195,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p in self.state:
-                    state[index[id(p)]] = {
-                        k: Tensor._make(v.copy()) if _is_array(v) else v
-                        for k, v in self.state[p].items()
-                    }
+                    state[index[id(p)]] = {k: _pack(v) for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
@@ -162,7 +238,18 @@ def _is_array(v):
     return hasattr(v, "dtype") and hasattr(v, "shape") and not isinstance(v, (int, float))
 
 
+def _pack(value):
+    """A copy of one state entry with arrays as Tensors (LBFGS keeps lists of arrays)."""
+    if _is_array(value):
+        return Tensor._make(value.copy())
+    if isinstance(value, (list, tuple)):
+        return type(value)(_pack(v) for v in value)
+    return value
+
+
 def _restore(value, param, device):
+    if isinstance(value, (list, tuple)):
+        return type(value)(_restore(v, param, device) for v in value)
     if isinstance(value, Tensor):
         array = value._data
     elif _is_array(value):

@@ -13,6 +13,18 @@ from __future__ import annotations
 
 import math
 
+from glassnet.optim.schedule_base import check_optimizer
+from glassnet.optim.validation import (
+    NON_NEGATIVE,
+    NON_NEGATIVE_INT,
+    OneOf,
+    Real,
+    per_group,
+    validate,
+)
+
+_NAME = "ReduceLROnPlateau"
+
 
 class ReduceLROnPlateau:
     """Cut the learning rate by ``factor`` when a watched metric stops improving for
@@ -30,18 +42,18 @@ class ReduceLROnPlateau:
         min_lr=0.0,
         eps=1e-8,
     ):
-        if factor >= 1.0:
-            raise ValueError("ReduceLROnPlateau: factor should be < 1.0")
-        if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
-            raise ValueError(
-                "ReduceLROnPlateau: mode must be 'min'/'max' and threshold_mode 'rel'/'abs'"
-            )
+        # PyTorch refuses factor >= 1 only; a factor <= 0 or NaN would set the rate to min_lr
+        # or to NaN at the first plateau, so glassnet asks for 0 < factor < 1.
+        self.factor = validate(_NAME, "factor", factor, Real(0, 1, low_open=True, high_open=True))
+        check_optimizer(_NAME, optimizer)
         self.optimizer = optimizer
-        n = len(optimizer.param_groups)
-        self.min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n
-        self.mode, self.factor, self.patience = mode, factor, patience
-        self.threshold, self.threshold_mode = threshold, threshold_mode
-        self.cooldown, self.eps = cooldown, eps
+        self.min_lrs = per_group(_NAME, "min_lr", min_lr, optimizer.param_groups, NON_NEGATIVE)
+        self.mode = validate(_NAME, "mode", mode, OneOf("min", "max"))
+        self.threshold_mode = validate(_NAME, "threshold_mode", threshold_mode, OneOf("rel", "abs"))
+        self.patience = validate(_NAME, "patience", patience, NON_NEGATIVE_INT)
+        self.threshold = validate(_NAME, "threshold", threshold, NON_NEGATIVE)
+        self.cooldown = validate(_NAME, "cooldown", cooldown, NON_NEGATIVE_INT)
+        self.eps = validate(_NAME, "eps", eps, NON_NEGATIVE)
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0

@@ -11,15 +11,36 @@ each parameter group's ``lr``; a subclass only says what the rates are (``get_lr
 
 from __future__ import annotations
 
+from glassnet.optim.optimizer import Optimizer
+
+
+def check_optimizer(owner: str, optimizer) -> None:
+    """A schedule drives a glassnet Optimizer's groups; anything else is a TypeError (as in
+    PyTorch)."""
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"{owner}: the first argument must be a glassnet.optim Optimizer, got a "
+            f"{type(optimizer).__name__}; e.g. {owner}(optim.SGD(model.parameters(), lr=0.1), ...)"
+        )
+
 
 class LRScheduler:
     """Base class: ``get_lr()`` gives the learning rates for ``last_epoch``; ``step()`` advances."""
 
     def __init__(self, optimizer, last_epoch=-1):
+        check_optimizer(type(self).__name__, optimizer)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
+        else:
+            for i, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(
+                        f"{type(self).__name__}: param_groups[{i}] has no 'initial_lr', so the "
+                        f"schedule cannot resume at last_epoch={last_epoch}; load the optimizer's "
+                        "state_dict first, or start a fresh schedule with last_epoch=-1"
+                    )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._initial_step()

@@ -15,9 +15,17 @@ smoothed by a momentum buffer: buf <- momentum * buf + (1 - dampening) * g.
 from __future__ import annotations
 
 from glassnet.optim.optimizer import Optimizer
+from glassnet.optim.validation import NON_NEGATIVE, Real
 
 
 class SGD(Optimizer):
+    settings = {
+        "lr": NON_NEGATIVE,
+        "momentum": NON_NEGATIVE,
+        "dampening": Real(),  # PyTorch does not check it; glassnet only refuses NaN and inf
+        "weight_decay": NON_NEGATIVE,
+    }
+
     def __init__(
         self,
         params,
@@ -28,10 +36,6 @@ class SGD(Optimizer):
         nesterov=False,
         maximize=False,
     ):
-        if lr < 0:
-            raise ValueError(f"SGD: invalid learning rate {lr}; it must be >= 0")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
         super().__init__(
             params,
             dict(
@@ -43,6 +47,14 @@ class SGD(Optimizer):
                 maximize=maximize,
             ),
         )
+
+    def check_group(self, group, owner):
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(
+                f"{owner}: Nesterov momentum requires a momentum and zero dampening, got "
+                f"nesterov=True with momentum={group['momentum']!r} and "
+                f"dampening={group['dampening']!r}; set momentum > 0 (e.g. 0.9) and dampening=0"
+            )
 
     def init_state(self, param, group):
         return {"momentum_buffer": None}

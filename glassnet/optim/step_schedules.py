@@ -16,14 +16,23 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 
-from glassnet.optim.schedule_base import LRScheduler, _holds_callables  # noqa: F401
+from glassnet.optim.schedule_base import LRScheduler, _holds_callables, check_optimizer  # noqa: F401
+from glassnet.optim.validation import (
+    NON_NEGATIVE_INT,
+    POSITIVE,
+    POSITIVE_INT,
+    UNIT_INTERVAL,
+    Real,
+    validate,
+)
 
 
 class StepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every ``step_size`` epochs."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size = validate("StepLR", "step_size", step_size, POSITIVE_INT)
+        self.gamma = validate("StepLR", "gamma", gamma, POSITIVE)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -39,8 +48,17 @@ class MultiStepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` at each epoch listed in ``milestones``."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        self.milestones = Counter(milestones)
-        self.gamma = gamma
+        if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+            raise TypeError(
+                f"MultiStepLR: milestones must be a list of epochs like [30, 80], got a "
+                f"{type(milestones).__name__} ({milestones!r})"
+            )
+        # As in PyTorch, the order does not matter and a repeated epoch applies gamma twice.
+        self.milestones = Counter(
+            validate("MultiStepLR", f"milestones[{i}]", m, NON_NEGATIVE_INT)
+            for i, m in enumerate(milestones)
+        )
+        self.gamma = validate("MultiStepLR", "gamma", gamma, POSITIVE)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -58,7 +76,7 @@ class ExponentialLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every epoch."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        self.gamma = gamma
+        self.gamma = validate("ExponentialLR", "gamma", gamma, POSITIVE)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -77,9 +95,11 @@ class LinearLR(LRScheduler):
     def __init__(
         self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1
     ):
-        if not 0 < start_factor <= 1 or not 0 <= end_factor <= 1:
-            raise ValueError("LinearLR: start_factor must be in (0, 1] and end_factor in [0, 1]")
-        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        self.start_factor = validate(
+            "LinearLR", "start_factor", start_factor, Real(0, 1, low_open=True)
+        )
+        self.end_factor = validate("LinearLR", "end_factor", end_factor, UNIT_INTERVAL)
+        self.total_iters = validate("LinearLR", "total_iters", total_iters, POSITIVE_INT)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -106,6 +126,12 @@ class LambdaLR(LRScheduler):
         )
         if len(self.lr_lambdas) != n:
             raise ValueError(f"LambdaLR: expected {n} lr_lambdas, got {len(self.lr_lambdas)}")
+        for i, f in enumerate(self.lr_lambdas):
+            if not callable(f):
+                raise TypeError(
+                    f"LambdaLR: lr_lambda must be a function of the epoch (e.g. lambda epoch: "
+                    f"0.95 ** epoch), got a {type(f).__name__} ({f!r}) for group {i}"
+                )
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -116,11 +142,7 @@ class SequentialLR(LRScheduler):
     """Run ``schedulers`` one after another, switching at the epochs in ``milestones``."""
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
-        if len(milestones) != len(schedulers) - 1:
-            raise ValueError(
-                f"SequentialLR: expected {len(schedulers) - 1} milestones for "
-                f"{len(schedulers)} schedulers, got {len(milestones)}"
-            )
+        _check_sequence(optimizer, schedulers, milestones)
         self.optimizer = optimizer
         self._schedulers = list(schedulers)
         self._milestones = list(milestones)
@@ -154,3 +176,38 @@ class SequentialLR(LRScheduler):
         for s, sd in zip(self._schedulers, state.pop("_schedulers")):
             s.load_state_dict(sd)
         self.__dict__.update(state)
+
+
+def _check_sequence(optimizer, schedulers, milestones):
+    check_optimizer("SequentialLR", optimizer)
+    schedulers, milestones = list(schedulers), list(milestones)
+    if not schedulers:
+        raise ValueError("SequentialLR: expects at least one scheduler, got none")
+    for i, s in enumerate(schedulers):
+        if not hasattr(s, "optimizer"):
+            raise TypeError(
+                f"SequentialLR: schedulers[{i}] is a {type(s).__name__}, not a learning-rate "
+                "scheduler (it has no optimizer)"
+            )
+        if not isinstance(s, LRScheduler):  # ReduceLROnPlateau needs a metric at each step
+            raise ValueError(
+                f"SequentialLR: schedulers[{i}] is a {type(s).__name__}; it needs a metric in "
+                "step(), so it cannot be run in a sequence; step it yourself after the sequence"
+            )
+        if s.optimizer is not optimizer:
+            raise ValueError(
+                f"SequentialLR: schedulers[{i}] ({type(s).__name__}) drives another optimizer; "
+                "all schedulers must belong to the optimizer given to SequentialLR"
+            )
+    if len(milestones) != len(schedulers) - 1:
+        raise ValueError(
+            f"SequentialLR: expected {len(schedulers) - 1} milestones for "
+            f"{len(schedulers)} schedulers, got {len(milestones)}"
+        )
+    for i, m in enumerate(milestones):
+        validate("SequentialLR", f"milestones[{i}]", m, POSITIVE_INT)
+    if any(b <= a for a, b in zip(milestones, milestones[1:])):
+        raise ValueError(
+            f"SequentialLR: milestones must be strictly increasing epochs (the switch points "
+            f"from one scheduler to the next), got {milestones}"
+        )
