@@ -201,7 +201,7 @@ def test_state_dict_resume_continues_identically():
     fresh.load_state_dict(saved)
     opt.step(lambda: closure(opt))  # the saved copy must not change with the live optimizer
     assert len(saved["state"][0]["old_dirs"]) < len(opt.state[x]["old_dirs"])
-    x.data[...] = full[1][1][0]  # back to the weights after two steps
+    x._data[...] = full[1][1][0]  # back to the weights after two steps
     for step in (2, 3):
         fresh.step(lambda: closure(fresh))
         np.testing.assert_array_equal(x.detach().numpy(), full[step][1][0])

@@ -93,9 +93,9 @@ class LBFGS(Optimizer):
 
     # ---- the weights as one flat vector -----------------------------------------------------
     def _flat_grad(self):
-        xp = get_array_module(self._params[0].data)
+        xp = get_array_module(self._params[0]._data)
         parts = [
-            xp.zeros(p.data.size, p.data.dtype) if p.grad is None else p.grad.data.reshape(-1)
+            xp.zeros(p._data.size, p._data.dtype) if p.grad is None else p.grad._data.reshape(-1)
             for p in self._params
         ]
         return xp.concatenate(parts)
@@ -104,8 +104,8 @@ class LBFGS(Optimizer):
         """weights += t * d (d flat)."""
         offset = 0
         for p in self._params:
-            n = p.data.size
-            p.data += t * d[offset : offset + n].reshape(p.data.shape)
+            n = p._data.size
+            p._data += t * d[offset : offset + n].reshape(p._data.shape)
             p._version[0] += 1
             offset += n
 
@@ -119,7 +119,7 @@ class LBFGS(Optimizer):
         self._move(t, d)
         loss, grad = self._evaluate(closure)
         for p, x in zip(self._params, start):
-            p.data[...] = x
+            p._data[...] = x
             p._version[0] += 1
         return loss, grad
 
@@ -141,7 +141,7 @@ class LBFGS(Optimizer):
     def _iterate(self, closure, group, state):
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
-        xp = get_array_module(self._params[0].data)
+        xp = get_array_module(self._params[0]._data)
 
         with enable_grad():
             first_loss = closure()
@@ -176,7 +176,7 @@ class LBFGS(Optimizer):
                 break
 
             if group["line_search_fn"] == "strong_wolfe":
-                start = [p.data.copy() for p in self._params]
+                start = [p._data.copy() for p in self._params]
                 loss, grad, t, used = strong_wolfe(
                     partial(self._evaluate_at, closure, start, d),
                     d,
