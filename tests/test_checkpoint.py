@@ -190,7 +190,7 @@ def test_corrupted_header_and_corrupted_tensor_bytes(saved):
     flipped = bytearray(raw)
     flipped[8 + n + start + 5] ^= 0x10
     saved.write_bytes(bytes(flipped))
-    with pytest.raises(CheckpointError, match=r"tensor 'model/0\.weight'.*checksum.*corrupted"):
+    with pytest.raises(CheckpointError, match=r"tensor 'model\.0\.weight'.*checksum.*corrupted"):
         load_checkpoint(saved, build(0)[0])
     garbled = bytearray(raw)
     garbled[12:20] = b"\xff" * 8

@@ -62,7 +62,7 @@ def test_nested_checkpoint_keeps_structure(tmp_path):
 
 
 def test_refuses_objects_it_would_have_to_pickle(tmp_path):
-    with pytest.raises(TypeError, match="never pickled"):
+    with pytest.raises(TypeError, match="never pickles"):
         glassnet.save({"f": object()}, tmp_path / "x.safetensors")
     assert not list(tmp_path.iterdir())
 
