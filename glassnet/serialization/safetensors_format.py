@@ -190,7 +190,7 @@ def _entry(name, info, label) -> Entry:
     if missing:
         raise CheckpointError(f"{where} has a malformed entry {short(info)}: no {missing}")
     code, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
-    if code in _NO_NUMPY_TYPE:
+    if isinstance(code, str) and code in _NO_NUMPY_TYPE:
         raise CheckpointError(
             f"{where} has dtype {code}, which NumPy (and so glassnet) cannot hold; convert "
             "the tensors to float32 where they were saved (in PyTorch: "
