@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet.serialization import CheckpointError
+from glassnet.serialization import CheckpointError, checksums
 from tests.roundtrip import handmade, saved_bytes, split, with_structure
 
 F32x4 = {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}
@@ -225,6 +225,12 @@ def _set_meta(key, value):
     return edit
 
 
+def _forge_payload_digest(header):
+    meta = header["__metadata__"]
+    meta["glassnet.checksum.tensors"] = "sha256:" + "0" * 64
+    meta["glassnet.checksum.metadata"] = checksums.metadata_digest(meta)
+
+
 def _rename(header):
     header["v"] = header.pop("w")
 
@@ -250,6 +256,7 @@ CHECKSUM = {
     "newer version": (_resave(_set_meta("glassnet.version", "3")), "newer glassnet"),
     "odd version": (_resave(_set_meta("glassnet.version", "two")), "'two' is unknown"),
     "renamed tensor": (_resave(_rename), "tensors in the header differ"),
+    "payload digest forged": (_resave(_forge_payload_digest), "payload does not match its SHA-256"),
     "reshaped tensor": (_resave(_reshape), "does not match its checksum"),
     "retyped tensor": (_resave(_retype), "does not match its checksum"),
     "crc map not JSON": (
