@@ -12,7 +12,7 @@ from glassnet import nn
 from glassnet.data import DataLoader, TensorDataset
 from glassnet.optim import Adam
 from glassnet.optim.lr_scheduler import StepLR
-from glassnet.serialization import CheckpointError
+from glassnet.serialization import CheckpointError, read_safetensors, write_safetensors
 from glassnet.train import (
     Callback,
     EarlyStopping,
@@ -21,6 +21,7 @@ from glassnet.train import (
     load_checkpoint,
     save_checkpoint,
 )
+from tests.roundtrip import handmade, split
 
 rng = np.random.default_rng(7)
 X = glassnet.tensor(rng.standard_normal((48, 3)).astype(np.float32))
@@ -190,7 +191,7 @@ def test_corrupted_header_and_corrupted_tensor_bytes(saved):
     flipped = bytearray(raw)
     flipped[8 + n + start + 5] ^= 0x10
     saved.write_bytes(bytes(flipped))
-    with pytest.raises(CheckpointError, match=r"tensor 'model/0\.weight'.*checksum.*corrupted"):
+    with pytest.raises(CheckpointError, match=r"tensor 'model\.0\.weight'.*checksum.*corrupted"):
         load_checkpoint(saved, build(0)[0])
     garbled = bytearray(raw)
     garbled[12:20] = b"\xff" * 8
@@ -231,3 +232,51 @@ def test_fit_resume_refuses_a_damaged_last_checkpoint(tmp_path):
     last.write_bytes(last.read_bytes()[:-7])
     with pytest.raises(CheckpointError, match="last.safetensors.*truncated"):
         run(0, tmp_path, epochs=3, resume=True)
+
+
+def _edit_state(path, edit, resign):
+    """Change the checkpoint's JSON state; ``resign``: write fresh checksums for the change (as a
+    program that rewrites the file would), else leave the old ones."""
+    arrays, metadata = read_safetensors(path)
+    metadata["glassnet"] = edit(metadata["glassnet"])
+    if resign:
+        metadata = {k: v for k, v in metadata.items() if not k.startswith("glassnet.")}
+        write_safetensors(path, arrays, metadata)
+    else:
+        header, data = split(path.read_bytes())
+        header["__metadata__"] = metadata
+        path.write_bytes(handmade(header, data))
+
+
+def test_json_state_is_covered_by_the_checksum(saved):
+    model = build(0)[0]
+    _edit_state(saved, lambda s: s.replace('"epoch":0', '"epoch":7'), resign=False)
+    with pytest.raises(CheckpointError, match=r"metadata \(the JSON state.*does not match"):
+        load_checkpoint(saved, model)
+
+
+def test_checksums_stripped_from_a_format_2_checkpoint_are_noticed(saved):
+    header, data = split(saved.read_bytes())
+    meta = header["__metadata__"]
+    header["__metadata__"] = {k: v for k, v in meta.items() if not k.startswith("glassnet.")}
+    saved.write_bytes(handmade(header, data))
+    with pytest.raises(CheckpointError, match="checksums are missing"):
+        load_checkpoint(saved, build(0)[0])
+
+
+@pytest.mark.parametrize(
+    "old, new, match",
+    [
+        ('"epoch":0', '"epoch":"0"', "'epoch' is str, not int"),
+        ('"epoch":0', '"epoch":-2', "negative"),
+        ('"stopped":false', '"stopped":0', "'stopped' is int, not bool"),
+        ('"version":2', '"version":9', "format 9 is newer"),
+        ('"version":2', '"version":"2"', "format '2' is unknown"),
+        ('"bit_generator":"PCG64"', '"bit_generator":"MT19937"', "random state is invalid"),
+    ],
+)
+def test_consistent_but_wrong_state_is_refused(saved, old, new, match):
+    assert old in split(saved.read_bytes())[0]["__metadata__"]["glassnet"]  # the edit applies
+    _edit_state(saved, lambda s: s.replace(old, new, 1), resign=True)
+    with pytest.raises(CheckpointError, match=match):
+        load_checkpoint(saved, build(0)[0])

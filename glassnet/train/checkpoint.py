@@ -2,8 +2,13 @@
 stopped. One file (safetensors + JSON metadata, written atomically by ``glassnet.save``) holds
 the model, the optimizer, the scheduler, the epoch and step counters, the history, the random
 state (glassnet's generator and each DataLoader's shuffling generator), the callbacks' state and
-any JSON-able ``extras`` (preprocessing statistics, a tokenizer's vocabulary, ...). Each tensor's
-CRC32 is stored too, so a damaged file is refused with the name of the damaged tensor.
+any JSON-able ``extras`` (preprocessing statistics, a tokenizer's vocabulary, ...).
+
+The file is verified on loading: ``glassnet.save`` stores a SHA-256 of all tensors, a CRC-32 of
+each and a SHA-256 of the JSON state (epoch, history, optimizer, scheduler and random state,
+callbacks, extras), so a damaged or edited file is refused with a CheckpointError naming what
+does not match. A checkpoint of format 2 without those checksums is refused too; one of
+format 1 (written before them) is checked by the per-tensor CRC-32 it holds.
 
 >>> import glassnet, os, tempfile
 >>> model = glassnet.nn.Linear(2, 1)
@@ -24,12 +29,12 @@ import numpy as np
 
 from glassnet import backend
 from glassnet import random as grandom
-from glassnet.serialization import CheckpointError, load, save
+from glassnet.serialization import CheckpointError, load_verified, save
 from glassnet.tensor import Tensor
 from glassnet.train.history import History
 
 FORMAT = "glassnet.training-checkpoint"
-VERSION = 1
+VERSION = 2  # 2: the file carries glassnet.save's checksums (1: per-tensor CRC-32 only)
 
 
 def save_checkpoint(
@@ -101,7 +106,7 @@ def load_checkpoint(
     from a different architecture raises CheckpointError naming the file and the fault.
     """
     path = os.fspath(path)
-    state = load(path)  # CheckpointError for a truncated or malformed file
+    state, checksummed = load_verified(path)  # CheckpointError for a damaged or malformed file
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         keys = sorted(state)[:8] if isinstance(state, dict) else type(state).__name__
         raise CheckpointError(
@@ -114,6 +119,7 @@ def load_checkpoint(
                 f"{path}: the checkpoint has no '{field}' entry; the file is "
                 "damaged or was written by another program"
             )
+    _check_fields(path, state, checksummed)
     _verify(path, state)
     if model is not None:
         _restore(
@@ -150,14 +156,17 @@ def load_checkpoint(
             "the saved callback state does not fit these callbacks",
         )
     if restore_rng:
-        grandom.set_rng_state(state["rng"])
-        for loader, saved in zip(loaders, state.get("loaders") or []):
-            generator = _generator(loader)
-            if generator is not None and saved is not None:
-                generator.set_state(saved)
+        _restore(
+            path, "rng", lambda: _restore_rng(state, loaders), "the saved random state is invalid"
+        )
     history = History()
     if state.get("history") is not None:
-        history.load_state_dict(state["history"])
+        _restore(
+            path,
+            "history",
+            lambda: history.load_state_dict(state["history"]),
+            "the saved history is invalid",
+        )
     return {
         "epoch": int(state["epoch"]),
         "global_step": int(state.get("global_step", 0)),
@@ -172,6 +181,47 @@ def _restore(path, what, action, summary):
         action()
     except (RuntimeError, ValueError, KeyError, IndexError, TypeError) as exc:
         raise CheckpointError(f"{path}: {summary} ({what}):\n{exc}") from None
+
+
+def _check_fields(path, state, checksummed):
+    """The fields' types, and that a format-2 checkpoint was verified by its checksums."""
+    version = state.get("version")
+    if type(version) is not int or not 1 <= version <= VERSION:
+        newer = type(version) is int and version > VERSION
+        raise CheckpointError(
+            f"{path}: checkpoint format {version!r} "
+            + ("is newer than this glassnet reads: upgrade glassnet" if newer else "is unknown")
+        )
+    if version >= 2 and not checksummed:
+        raise CheckpointError(
+            f"{path}: the checkpoint's checksums are missing from its metadata, so its JSON state "
+            "cannot be verified: the file was edited or rewritten by another program"
+        )
+    for field, kinds in (
+        ("epoch", int),
+        ("global_step", int),
+        ("stopped", bool),
+        ("checksums", dict),
+        ("rng", dict),
+        ("loaders", list),
+        ("extras", dict),
+    ):
+        value = state.get(field, kinds())
+        if not isinstance(value, kinds) or (kinds is int and isinstance(value, bool)):
+            raise CheckpointError(
+                f"{path}: the checkpoint's '{field}' is {type(value).__name__}, not "
+                f"{kinds.__name__}: the file is damaged or was written by another program"
+            )
+    if state["epoch"] < 0 or state.get("global_step", 0) < 0:
+        raise CheckpointError(f"{path}: the checkpoint's epoch or global_step is negative")
+
+
+def _restore_rng(state, loaders):
+    grandom.set_rng_state(state["rng"])
+    for loader, saved in zip(loaders, state.get("loaders") or []):
+        generator = _generator(loader)
+        if generator is not None and saved is not None:
+            generator.set_state(saved)
 
 
 def _verify(path, state):
