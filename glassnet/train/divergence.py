@@ -27,6 +27,7 @@ from glassnet.train.finite import (
     all_finite,
     count_nonfinite,
     describe_counts,
+    describe_rows,
     nonfinite_entries,
     nonfinite_rows,
     tensors_in,
@@ -74,6 +75,7 @@ class DivergenceGuard:
         self.snapshot_epoch = None
         self.bad_step = None  # what the last failed parameter check found
         self.names = {}  # id(parameter) -> its dotted name, for the messages
+        self.params = []
 
     # ---- the good state to go back to ----------------------------------------------------------
     def start(self, trainer, last_epoch):
@@ -81,6 +83,9 @@ class DivergenceGuard:
         already finished (None for a new run)."""
         self.warned, self.bad_step = False, None
         self.names = {id(p): n for n, p in trainer.model.named_parameters()}
+        # The optimizer's parameters are the ones a step changes (a group added later is
+        # still covered by the full check at each epoch's end).
+        self.params = _parameters(trainer.optimizer)
         if not self.terminate:
             return
         bad = nonfinite_entries(trainer.model.state_dict())
@@ -113,15 +118,14 @@ class DivergenceGuard:
         trainer.optimizer.zero_grad()
 
     # ---- the checks ----------------------------------------------------------------------------
-    def after_step(self, optimizer):
+    def after_step(self):
         """After ``optimizer.step()``, before the gradients are cleared: are the parameters
         still finite? If not, note which (and whether their gradients were) for the error."""
         if not self.terminate:
             return
-        params = _parameters(optimizer)
-        if all_finite([p.data for p in params]):
+        if all_finite([p.data for p in self.params]):
             return
-        for p in params:
+        for p in self.params:
             nans, infs = count_nonfinite(p.data)
             if nans or infs:
                 grad = p.grad.data if p.grad is not None else None
@@ -147,40 +151,56 @@ class DivergenceGuard:
         if val is not None and not math.isfinite(val):
             reason = f"the validation loss is {val} (the training loss was {logs['loss']:.6g})"
         else:
-            bad = nonfinite_entries(trainer.model.state_dict()) if self.terminate else []
-            if not bad:
+            bad = self.nonfinite_state(trainer) if self.terminate else None
+            if bad is None:
                 return
-            name, nans, infs = bad[0]
-            reason = f"'{name}' holds {describe_counts(nans, infs)} at the end of the epoch"
+            reason = f"{bad} at the end of the epoch"
         if not self.terminate:
             self.warn_once(trainer, reason, where(trainer, None))
             return
         self.fail(trainer, None, reason, [])
 
     def safe_to_save(self, trainer, path) -> bool:
-        """Whether the model may be written as a checkpoint (it is finite); warns once if not."""
-        bad = nonfinite_entries(trainer.model.state_dict())
-        if not bad:
+        """Whether the state may be written as a checkpoint (it is finite); warns once if not."""
+        bad = self.nonfinite_state(trainer)
+        if bad is None:
             return True
-        name, nans, infs = bad[0]
         self.warn_once(
             trainer,
-            f"'{name}' holds {describe_counts(nans, infs)}",
+            bad,
             where(trainer, None),
             extra=f" The checkpoint {path} was not written over.",
         )
         return False
 
+    def nonfinite_state(self, trainer):
+        """What a checkpoint would hold that is not finite (the model's parameters and buffers,
+        then the optimizer's state, such as Adam's moments), described; None if all is finite."""
+        bad = nonfinite_entries(trainer.model.state_dict())
+        if bad:
+            name, nans, infs = bad[0]
+            return f"'{name}' holds {describe_counts(nans, infs)}"
+        state = trainer.optimizer.state
+        arrays = [(p, k, v) for p, s in state.items() for k, v in s.items()]
+        if all_finite(v for _, _, v in arrays):
+            return None
+        for p, key, value in arrays:
+            nans, infs = count_nonfinite(value)
+            if nans or infs:
+                name = self.names.get(id(p), "a parameter")
+                return f"the optimizer's '{key}' for '{name}' holds {describe_counts(nans, infs)}"
+        return None
+
     def _step_reason(self):
         name, nans, infs, g_nans, g_infs = self.bad_step
         cause = (
-            f"its gradient held {describe_counts(g_nans, g_infs)}"
+            f"; its gradient held {describe_counts(g_nans, g_infs)}"
             if g_nans or g_infs
-            else "from finite gradients, so the update itself overflowed"
+            else " although its gradient was finite: the update itself overflowed"
         )
         return (
             f"parameter '{name}' became non-finite ({describe_counts(nans, infs)}) in the "
-            f"optimizer step; {cause}"
+            f"optimizer step{cause}"
         )
 
     # ---- the outcomes --------------------------------------------------------------------------
@@ -243,12 +263,12 @@ def hints_from_batch(inputs, targets) -> list[str]:
             n, i = count_nonfinite(t)
             if n or i:
                 nans, infs = nans + n, infs + i
-                rows.update(int(r) for r in nonfinite_rows(t)[:5])
+                rows.update(int(r) for r in nonfinite_rows(t))
         if nans or infs:
-            shown = ", ".join(str(r) for r in sorted(rows)[:5])
             hints.append(
-                f"this batch's {what} hold {describe_counts(nans, infs)} (rows {shown} of the "
-                "batch): clean the data (drop or fill those rows)"
+                f"this batch's {what} hold {describe_counts(nans, infs)} "
+                f"({describe_rows(sorted(rows), 'of the batch')}): clean the data (drop or fill "
+                "those rows)"
             )
     return hints
 

@@ -39,11 +39,10 @@ def _floating(a) -> bool:
 
 def _screen(a, xp):
     """A number that is finite when ``a`` is (and, rarely, infinite when ``a`` is only huge)."""
-    flat = a.reshape(-1)
     if a.dtype.itemsize >= 4:
-        return xp.dot(flat, flat)
+        return xp.vdot(a, a)  # a BLAS dot product of the array with itself
     # float16 squares overflow from 256 up; its extremes, widened, never do.
-    return xp.abs(flat.max().astype(xp.float32)) + xp.abs(flat.min().astype(xp.float32))
+    return xp.abs(a.max().astype(xp.float32)) + xp.abs(a.min().astype(xp.float32))
 
 
 def count_nonfinite(x) -> tuple[int, int]:
@@ -62,13 +61,14 @@ def all_finite(arrays) -> bool:
         return True
     xp = backend.get_array_module(arrays[0])
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow here only trips the screen
-        screens = [_screen(a, xp) for a in arrays]
         if xp is np:
-            total = float(sum(screens))
+            total = 0.0
+            for a in arrays:
+                total += _screen(a, np)
         else:  # one read from the device for all of them
-            total = float(xp.stack([s.astype(xp.float64) for s in screens]).sum())
-    if math.isfinite(total):
-        return True
+            total = xp.stack([_screen(a, xp).astype(xp.float64) for a in arrays]).sum()
+        if math.isfinite(float(total)):
+            return True
     return not any(sum(count_nonfinite(a)) for a in arrays)
 
 
@@ -161,8 +161,8 @@ class InputScreen:
             if self.mode == "raise":
                 raise ValueError(
                     f"{self.who}: batch {batch + 1} holds {describe_counts(nans, infs)} in its "
-                    f"{what} ({_rows(rows_sorted, 'of the batch')}, "
-                    f"{_rows([self.rows_seen + r for r in rows_sorted], 'of the data')}). "
+                    f"{what} ({describe_rows(rows_sorted, 'of the batch')}, "
+                    f"{describe_rows([self.rows_seen + r for r in rows_sorted], 'of the data')}). "
                     "Clean the data (drop or fill those rows), or pass nonfinite='warn' to go "
                     "on: those rows then give non-finite outputs, and the loss and the metrics "
                     "come out NaN."
@@ -177,14 +177,19 @@ class InputScreen:
         rows = sorted(set(self.flagged))
         warnings.warn(
             f"{self.who}: {len(rows)} row(s) of the data hold "
-            f"{describe_counts(self.nans, self.infs)} ({_rows(rows, 'of the data')}); "
+            f"{describe_counts(self.nans, self.infs)} ({describe_rows(rows, 'of the data')}); "
             "their outputs, and the loss and the metrics computed from them, are not finite",
             RuntimeWarning,
             stacklevel=3,
         )
 
 
-def _rows(rows, of):
+def describe_rows(rows, of):
+    """'rows 3, 5 of the batch'; past eight rows, 'and N more'.
+
+    >>> describe_rows([4], "of the data"), describe_rows(list(range(10)), "of the batch")
+    ('row 4 of the data', 'rows 0, 1, 2, 3, 4, 5, 6, 7 and 2 more of the batch')
+    """
     shown = ", ".join(str(r) for r in rows[:8])
     more = f" and {len(rows) - 8} more" if len(rows) > 8 else ""
     return f"row{'s' if len(rows) > 1 else ''} {shown}{more} {of}"

@@ -205,7 +205,8 @@ class Trainer:
         self.callbacks.on_epoch_begin(self, epoch, {})
         logs = self._run(train, training=True)
         if val is not None:
-            logs.update({"val_" + k: v for k, v in self._evaluate(val, "validation").items()})
+            scores = self._evaluate(val, "Trainer.fit (the validation data)")
+            logs.update({"val_" + k: v for k, v in scores.items()})
         # Before the scheduler, the callbacks and the checkpoint see a diverged epoch.
         self._guard.check_epoch(self, logs)
         if self.scheduler is not None:
@@ -223,7 +224,7 @@ class Trainer:
                 [p for g in self.optimizer.param_groups for p in g["params"]], self.grad_clip
             )
         self.optimizer.step()
-        self._guard.after_step(self.optimizer)  # the gradients are still there to blame
+        self._guard.after_step()  # the gradients are still there to blame
         self.optimizer.zero_grad()
         self.global_step += 1
 
@@ -308,10 +309,9 @@ class Trainer:
         ``nonfinite``: what to do with a batch whose inputs (or floating targets) hold NaN or
         inf: 'raise' (the default; a ValueError naming the batch and the rows) or 'warn' (one
         warning listing the rows; the loss and the metrics then come out NaN)."""
-        return self._evaluate(data, None, nonfinite)
+        return self._evaluate(data, "Trainer.evaluate", nonfinite)
 
-    def _evaluate(self, data, what=None, nonfinite="raise"):
-        who = "Trainer.fit (the validation data)" if what else "Trainer.evaluate"
+    def _evaluate(self, data, who, nonfinite="raise"):
         screen = InputScreen(who, nonfinite)
         modes = training_modes(self.model)
         self.model.eval()
