@@ -339,7 +339,7 @@ def test_a_clean_run_is_unchanged_by_the_guard():
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
-def test_all_finite_screen_is_exact(dtype):
+def test_all_finite_screen_is_exact(dtype, device):
     # The screen (sum of squares) may overflow for huge finite values; the answer must still
     # equal NumPy's isfinite on every case.
     rng = np.random.default_rng(3)
@@ -354,5 +354,6 @@ def test_all_finite_screen_is_exact(dtype):
             a[trial % a.size] = -np.inf if trial % 2 else np.inf
         elif kind == 3:
             a[: max(1, a.size // 2)] = big  # finite, but its squares overflow
-        assert all_finite(arrays) == all(np.isfinite(x).all() for x in arrays)
+        on_device = [glassnet.tensor(x, device=device) for x in arrays]
+        assert all_finite(on_device) == all(np.isfinite(x).all() for x in arrays)
     assert all_finite([]) and all_finite([np.arange(3)])  # integers are always finite
