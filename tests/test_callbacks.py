@@ -178,7 +178,10 @@ def test_csv_logger_rows_parse_back_and_append(tmp_path):
     assert len(open(path).read().splitlines()) == 2  # without append the file starts over
 
 
-def test_terminate_on_nan_is_on_by_default_and_names_epoch_and_batch():
+def test_terminate_on_nan_callback_stops_a_run_without_the_guard_and_names_epoch_and_batch():
+    # With the Trainer's own guard off (terminate_on_nan=False), Keras's callback still ends the
+    # run at the first NaN loss, with a warning naming where; the guard itself is tested in
+    # tests/test_divergence.py.
     x, y = data()
     calls = []
 
@@ -188,16 +191,25 @@ def test_terminate_on_nan_is_on_by_default_and_names_epoch_and_batch():
         return value * float("nan") if len(calls) == 6 else value  # epoch 2, batch 2
 
     model = nn.Linear(3, 1)
-    trainer = Trainer(model, loss, SGD(model.parameters(), lr=0.01), progress=False)
-    batches = [(x[i : i + 4], y[i : i + 4]) for i in range(0, 16, 4)]
-    with pytest.warns(RuntimeWarning, match=r"loss is nan at epoch 2/10, batch 2/4"):
-        history = trainer.fit(batches, epochs=10)
-    assert len(calls) == 6 and history.epoch == [0, 1]
-    assert "epoch 2/10, batch 2/4" in trainer.stop_reason
-    off = Trainer(
-        model, loss, SGD(model.parameters(), lr=0.01), progress=False, terminate_on_nan=False
+    trainer = Trainer(
+        model,
+        loss,
+        SGD(model.parameters(), lr=0.01),
+        callbacks=[TerminateOnNaN()],
+        terminate_on_nan=False,
+        progress=False,
     )
-    assert not any(isinstance(cb, TerminateOnNaN) for cb in off.callbacks)
+    batches = [(x[i : i + 4], y[i : i + 4]) for i in range(0, 16, 4)]
+    with pytest.warns(
+        RuntimeWarning, match=r"TerminateOnNaN: the loss is nan at epoch 2/10, batch 2/4"
+    ):
+        history = trainer.fit(batches, epochs=10)
+    assert len(calls) == 6 and history.epoch == [0, 1] and not trainer.failed
+    assert "epoch 2/10, batch 2/4" in trainer.stop_reason
+    assert not any(
+        isinstance(cb, TerminateOnNaN)
+        for cb in Trainer(model, loss, SGD(model.parameters(), lr=0.01), progress=False).callbacks
+    )
 
 
 def test_progress_bar_plain_lines_and_rich_bar():

@@ -22,6 +22,7 @@ from glassnet.train.callbacks import (
     TerminateOnNaN,
 )
 from glassnet.train.checkpoint import load_checkpoint, save_checkpoint
+from glassnet.train.divergence import TrainingDivergedError
 from glassnet.train.fit import fit
 from glassnet.train.history import History
 from glassnet.train.summary import ModelSummary, summary
@@ -29,6 +30,7 @@ from glassnet.train.trainer import Trainer
 
 __all__ = [
     "Trainer",
+    "TrainingDivergedError",
     "History",
     "fit",
     "summary",

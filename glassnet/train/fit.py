@@ -42,7 +42,8 @@ def fit(
     out from ``data`` at random. ``loss``: a loss Module, function or name ('mse',
     'cross_entropy', ...). ``optimizer``: a name ('adam', 'sgd', 'adamw', ...; made with
     ``lr``) or an Optimizer. Other keyword arguments (``grad_clip``, ``accumulate``,
-    ``scheduler``, ``checkpoint_dir``, ``resume``) go to the Trainer and its ``fit``.
+    ``scheduler``, ``terminate_on_nan``, ``checkpoint_dir``, ``resume``) go to the Trainer and
+    its ``fit``; a run that diverges raises ``TrainingDivergedError`` (see the Trainer).
     """
     if loss is None:
         raise ValueError(

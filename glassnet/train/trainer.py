@@ -37,8 +37,10 @@ from glassnet.train.batches import (
     to_device,
     training_modes,
 )
-from glassnet.train.callbacks import CallbackList, ProgressBar, TerminateOnNaN
+from glassnet.train.callbacks import CallbackList, ProgressBar
 from glassnet.train.callbacks.lr_scheduler import current_lr, is_plateau
+from glassnet.train.divergence import DivergenceGuard
+from glassnet.train.finite import InputScreen
 from glassnet.train.history import History
 from glassnet.train.metric_glue import metric_values, resolve_metrics
 
@@ -57,7 +59,10 @@ class Trainer:
     group of fewer than N batches still steps. ``scheduler``: a glassnet.optim scheduler,
     stepped after every epoch (ReduceLROnPlateau gets 'val_loss', or 'loss' without val data);
     for per-step schedules (OneCycleLR) use ``LRSchedulerCallback(s, interval='step')`` instead.
-    ``terminate_on_nan`` adds TerminateOnNaN; ``progress`` adds a ProgressBar.
+    ``terminate_on_nan``: when a loss, parameter or buffer stops being finite, put back the
+    state of the last good epoch (the last checkpoint) and raise TrainingDivergedError
+    (``trainer.failed`` is then True); with False, train on after one warning.
+    ``progress`` adds a ProgressBar.
 
     Batches are ``(inputs, targets)`` pairs or dicts with 'input' and 'target'; inputs that are
     a tuple/list (or a dict) are passed to the model as several (keyword) arguments.
@@ -96,12 +101,14 @@ class Trainer:
         self.grad_clip = grad_clip
         self.accumulate = accumulate
         self.scheduler = scheduler
-        defaults = [TerminateOnNaN()] if terminate_on_nan else []
-        user = list(callbacks)
-        self.callbacks = CallbackList(defaults + user + ([ProgressBar()] if progress else []))
+        self.terminate_on_nan = bool(terminate_on_nan)
+        self._guard = DivergenceGuard(self.terminate_on_nan)
+        self.callbacks = CallbackList(list(callbacks) + ([ProgressBar()] if progress else []))
         self.history = History()
         self.stop_training = False
         self.stop_reason = None
+        self.failed = False
+        self.checkpoint_path = None
         self.resumed = False
         self.epoch = 0
         self.epochs = 0
@@ -120,6 +127,9 @@ class Trainer:
         checkpoint found there (if any): a run stopped after epoch k and resumed ends with
         exactly the weights of a run that was never stopped. After resuming, the saved extras
         are in ``trainer.extras``.
+
+        If training diverges (see ``terminate_on_nan``) fit raises TrainingDivergedError; the
+        model then holds the state of the last good epoch, the one the checkpoint holds.
         """
         if resume and checkpoint_dir is None:
             raise ValueError(
@@ -132,10 +142,12 @@ class Trainer:
         self.global_step = 0
         self.stop_training = False
         self.stop_reason = None
+        self.failed = False
         self.resumed = False
         self.extras = dict(extras) if extras is not None else {}
         loaders = (train, val)
         path = os.path.join(checkpoint_dir, CHECKPOINT_FILE) if checkpoint_dir else None
+        self.checkpoint_path = path
         start = 0
         if resume and os.path.exists(path):
             info = ckpt.load_checkpoint(
@@ -157,12 +169,14 @@ class Trainer:
         self.optimizer.zero_grad()
         try:
             callbacks.on_train_begin(self)
+            guard = self._guard
+            guard.start(self, start - 1 if self.resumed else None)
             epoch = start
             while epoch < self.epochs and not self.stop_training:
                 self.epoch = epoch
                 logs = self._fit_epoch(train, val, epoch)
                 self.history.append(epoch, logs)
-                if path is not None:
+                if path is not None and guard.safe_to_save(self, path):
                     ckpt.save_checkpoint(
                         path,
                         self.model,
@@ -176,6 +190,7 @@ class Trainer:
                         extras=self.extras,
                         stopped=self.stop_training,
                     )
+                guard.keep(self, epoch)
                 epoch += 1
             callbacks.on_train_end(self)
         finally:
@@ -190,7 +205,10 @@ class Trainer:
         self.callbacks.on_epoch_begin(self, epoch, {})
         logs = self._run(train, training=True)
         if val is not None:
-            logs.update({"val_" + k: v for k, v in self.evaluate(val).items()})
+            scores = self._evaluate(val, "Trainer.fit (the validation data)")
+            logs.update({"val_" + k: v for k, v in scores.items()})
+        # Before the scheduler, the callbacks and the checkpoint see a diverged epoch.
+        self._guard.check_epoch(self, logs)
         if self.scheduler is not None:
             logs["lr"] = current_lr(self.optimizer)
             if is_plateau(self.scheduler):
@@ -206,12 +224,15 @@ class Trainer:
                 [p for g in self.optimizer.param_groups for p in g["params"]], self.grad_clip
             )
         self.optimizer.step()
+        self._guard.after_step()  # the gradients are still there to blame
         self.optimizer.zero_grad()
         self.global_step += 1
 
-    def _run(self, data, training):
-        """One pass over ``data``: the batch-size-weighted mean loss and the metrics."""
+    def _run(self, data, training, screen=None):
+        """One pass over ``data``: the batch-size-weighted mean loss and the metrics.
+        ``screen`` (an InputScreen) checks each batch for non-finite values first."""
         model, loss_fn, metrics = self.model, self.loss_fn, self.metrics
+        guard = self._guard
         callbacks = self.callbacks if training else None
         begin = training and bool(callbacks._batch_begin)
         end = training and bool(callbacks._batch_end)
@@ -225,6 +246,8 @@ class Trainer:
                 callbacks.on_batch_begin(self, i, {})
             inputs, targets = split_batch(batch)
             inputs, targets = to_device(inputs, device), to_device(targets, device)
+            if screen is not None:
+                screen.check(i, inputs, targets)
             outputs = call_model(model, inputs)
             loss = loss_fn(outputs, targets)
             if loss._data.size != 1:
@@ -239,6 +262,8 @@ class Trainer:
                     self._step()
                     pending = 0
             value = loss.item()
+            if training:
+                guard.check_batch(self, i, value, inputs, targets)
             n = batch_size(targets, inputs)
             total += value * n
             count += n
@@ -256,6 +281,9 @@ class Trainer:
                 self.optimizer.zero_grad()
             else:
                 self._step()
+                guard.check_batch(self, i, value, inputs, targets)
+        if screen is not None:
+            screen.finish()
         if count == 0:
             raise ValueError(
                 f"Trainer: the {'training' if training else 'evaluation'} data gave no batches "
@@ -274,31 +302,43 @@ class Trainer:
         return "cpu"
 
     # ---- evaluation and prediction ------------------------------------------------------------
-    def evaluate(self, data) -> dict:
+    def evaluate(self, data, nonfinite="raise") -> dict:
         """The mean loss (weighted by batch size) and each metric over ``data``, in eval mode
-        and without gradients: ``{'loss': ..., 'accuracy': ...}``."""
+        and without gradients: ``{'loss': ..., 'accuracy': ...}``.
+
+        ``nonfinite``: what to do with a batch whose inputs (or floating targets) hold NaN or
+        inf: 'raise' (the default; a ValueError naming the batch and the rows) or 'warn' (one
+        warning listing the rows; the loss and the metrics then come out NaN)."""
+        return self._evaluate(data, "Trainer.evaluate", nonfinite)
+
+    def _evaluate(self, data, who, nonfinite="raise"):
+        screen = InputScreen(who, nonfinite)
         modes = training_modes(self.model)
         self.model.eval()
         try:
             with no_grad():
-                return self._run(data, training=False)
+                return self._run(data, training=False, screen=screen)
         finally:
             restore_modes(modes)
 
-    def predict(self, data):
+    def predict(self, data, nonfinite="raise"):
         """The model's outputs for every batch of ``data`` (batches of inputs, or of
-        ``(inputs, targets)``), concatenated along the first dimension."""
+        ``(inputs, targets)``), concatenated along the first dimension. ``nonfinite``: as in
+        ``evaluate`` ('warn' returns the outputs, NaN rows and all, after one warning)."""
+        screen = InputScreen("Trainer.predict", nonfinite)
         modes = training_modes(self.model)
         self.model.eval()
         device = self._device()
         outputs = []
         try:
             with no_grad():
-                for batch in data:
-                    inputs = split_inputs(batch)
-                    outputs.append(call_model(self.model, to_device(inputs, device)))
+                for i, batch in enumerate(data):
+                    inputs = to_device(split_inputs(batch), device)
+                    screen.check(i, inputs, None)
+                    outputs.append(call_model(self.model, inputs))
         finally:
             restore_modes(modes)
+        screen.finish()
         if not outputs:
             raise ValueError("Trainer.predict: the data gave no batches")
         if isinstance(outputs[0], (tuple, list)):

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 
 from glassnet.serialization import save
 from glassnet.train.callbacks.base import Callback, monitored_value, resolve_mode
+from glassnet.train.finite import describe_counts, nonfinite_entries
 
 
 class ModelCheckpoint(Callback):
@@ -25,8 +27,9 @@ class ModelCheckpoint(Callback):
 
     ``path`` may hold format fields: ``{epoch}`` (counting from 1) and any log value, e.g.
     ``'ckpt/model-{epoch:03d}-{val_loss:.3f}.safetensors'``. With ``save_best_only`` a file is
-    written only when ``monitor`` improves (``mode``: 'min', 'max' or 'auto'). Load the weights
-    back with ``model.load_state_dict(glassnet.load(path))``.
+    written only when ``monitor`` improves (``mode``: 'min', 'max' or 'auto'). Weights that
+    hold NaN or inf are never written (a warning says so). Load the weights back with
+    ``model.load_state_dict(glassnet.load(path))``.
     """
 
     def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto"):
@@ -51,7 +54,18 @@ class ModelCheckpoint(Callback):
                 f"ModelCheckpoint: cannot fill in path {self.path!r} ({exc!r}); it may use "
                 f"{{epoch}} and the log names {sorted(logs)}"
             ) from None
-        save(trainer.model.state_dict(), path)
+        state = trainer.model.state_dict()
+        bad = nonfinite_entries(state)
+        if bad:  # never write a diverged model (possibly over a good file)
+            name, nans, infs = bad[0]
+            warnings.warn(
+                f"ModelCheckpoint: not saving {path}: '{name}' holds "
+                f"{describe_counts(nans, infs)} (the training diverged)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return
+        save(state, path)
         self.last_saved = path
 
     def state_dict(self):

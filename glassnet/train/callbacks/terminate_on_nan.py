@@ -1,6 +1,10 @@
-"""TerminateOnNaN: stop training as soon as a batch's loss is NaN or infinite.
+"""TerminateOnNaN: stop training as soon as a batch's loss is NaN or infinite (Keras's callback).
 
-The Trainer adds one by default (``Trainer(..., terminate_on_nan=False)`` turns it off).
+It only stops the loop, with a warning: the weights stay as the bad step left them. The Trainer
+does more by itself (``Trainer(terminate_on_nan=True)``, the default): it puts back the state of
+the last good epoch and raises ``TrainingDivergedError`` (see ``glassnet.train.divergence``).
+This callback is for a run started with ``terminate_on_nan=False`` that should still end, not
+fail, at the first NaN.
 
 >>> import warnings
 >>> class FakeTrainer:

@@ -103,25 +103,67 @@ def class_dim(metric: str, preds: np.ndarray, targets: np.ndarray) -> int | None
     )
 
 
+def _position(mask: np.ndarray) -> str:
+    index = tuple(int(i) for i in np.argwhere(mask)[0])
+    return f"index {index[0]}" if len(index) == 1 else f"position {index}"
+
+
+def class_targets(metric: str, targets) -> np.ndarray:
+    """Class targets as an int64 NumPy array of their shape; floats are accepted only when they
+    are whole numbers (0.0, 1.0), so that 1.5 is never silently read as class 1.
+
+    >>> class_targets("accuracy", [0.0, 2.0]).tolist()
+    [0, 2]
+    >>> class_targets("accuracy", [0.0, 1.5])
+    Traceback (most recent call last):
+        ...
+    ValueError: accuracy: class targets must be whole-number labels, but 1 of 2 is not (1.5 at ...
+    """
+    t = to_numpy(targets)
+    if t.dtype.kind == "f":
+        bad = ~np.isfinite(t)
+        if bad.any():
+            raise ValueError(
+                f"{metric}: the targets hold {int(bad.sum())} NaN/inf value(s) (the first at "
+                f"{_position(bad)}); class targets must be finite integer labels. Drop or fix "
+                "those rows of the data."
+            )
+        fractional = t != np.floor(t)
+        if fractional.any():
+            first = t[tuple(np.argwhere(fractional)[0])]
+            raise ValueError(
+                f"{metric}: class targets must be whole-number labels, but "
+                f"{int(fractional.sum())} of {t.size} is not ({first:g} at "
+                f"{_position(fractional)}). Labels stored as floats convert with "
+                "targets.long(); soft (probability) targets need a regression score such as "
+                "mse, or their argmax as the label."
+            )
+    return t.astype(np.int64, copy=False)
+
+
 def labels_from(metric: str, preds, targets, threshold: float = 0.5):
-    """``(predicted labels, target labels)`` as flat int64 NumPy arrays.
+    """``(predicted labels, target labels, finite)``: flat int64 NumPy arrays, and whether the
+    predictions were all finite (when not, the labels mean nothing and the score is NaN: the
+    argmax of a NaN row must not count as a prediction of class 0).
 
     Scores are reduced with argmax over the class axis. Floating predictions of the targets'
     shape are binary: probabilities are compared with ``threshold``; values outside [0, 1] are
-    taken as logits (compared with the logit of ``threshold``).
+    taken as logits (compared with the logit of ``threshold``). Targets must be whole numbers
+    (``class_targets``).
     """
-    p, t = to_numpy(preds), to_numpy(targets)
+    p, t = to_numpy(preds), class_targets(metric, targets)
     if p.ndim == t.ndim + 1 and p.shape[-1] == 1 and p.shape[:-1] == t.shape:
         p = p[..., 0]  # (N, 1) binary scores against (N,) targets
     dim = class_dim(metric, p, t)
+    finite = p.dtype.kind != "f" or bool(np.isfinite(p).all())
     if dim is not None:
         p = p.argmax(axis=dim)
     elif p.dtype.kind == "f":
-        if p.size and (p.min() < 0 or p.max() > 1):
+        if p.size and finite and (p.min() < 0 or p.max() > 1):
             p = p > np.log(threshold / (1 - threshold))
         else:
             p = p >= threshold
-    return p.reshape(-1).astype(np.int64, copy=False), t.reshape(-1).astype(np.int64, copy=False)
+    return p.reshape(-1).astype(np.int64, copy=False), t.reshape(-1), finite
 
 
 def check_same_length(metric: str, a, b) -> None:

@@ -5,7 +5,7 @@
 ``None`` (one score per class). Classes that appear in neither the predictions nor the targets
 are left out of the averages unless ``num_classes`` is given. Where a ratio is 0/0,
 ``zero_division`` decides: ``"warn"`` (0 and a warning), 0.0, 1.0 or ``nan`` (left out of the
-mean).
+mean). Predictions that hold NaN or inf score NaN (every class, for ``average=None``).
 
 >>> from glassnet.train import metrics
 >>> preds, targets = [0, 2, 1, 0, 0, 1], [0, 1, 2, 0, 1, 2]
@@ -99,6 +99,12 @@ def scores_from_matrix(
     return float(score[keep].mean())
 
 
+def _nan_scores(matrix_of_targets, which, average, pos_label, all_classes):
+    """NaN in the shape the score would have: the predictions were not finite."""
+    shape = scores_from_matrix(matrix_of_targets, which, average, pos_label, 0.0, all_classes)
+    return float("nan") if np.ndim(shape) == 0 else np.full(np.shape(shape), np.nan)
+
+
 def _score_function(which, doc):
     """The function ``precision``, ``recall`` or ``f1``: they differ only in the score."""
 
@@ -111,11 +117,14 @@ def _score_function(which, doc):
         num_classes=None,
         threshold=0.5,
     ):
-        p, t = labels_from(which, preds, targets, threshold)
+        p, t, finite = labels_from(which, preds, targets, threshold)
+        all_classes = num_classes is not None
+        if not finite:
+            return _nan_scores(
+                _bincount_matrix(t, t, num_classes), which, average, pos_label, all_classes
+            )
         matrix = _bincount_matrix(p, t, num_classes)
-        return scores_from_matrix(
-            matrix, which, average, pos_label, zero_division, all_classes=num_classes is not None
-        )
+        return scores_from_matrix(matrix, which, average, pos_label, zero_division, all_classes)
 
     score.__name__ = score.__qualname__ = which
     score.__doc__ = doc
@@ -161,12 +170,18 @@ class _ConfusionBased(Metric):
 
     def reset(self):
         self.matrix = np.zeros((self.num_classes or 0,) * 2, dtype=np.int64)
+        self.finite = True
 
     def update(self, preds, targets):
-        p, t = labels_from(self.which, preds, targets, self.threshold)
+        p, t, finite = labels_from(self.which, preds, targets, self.threshold)
+        self.finite = self.finite and finite
         self.matrix = add_padded(self.matrix, _bincount_matrix(p, t, self.num_classes))
 
     def compute(self):
+        if not self.finite:
+            return _nan_scores(
+                self.matrix, self.which, self.average, self.pos_label, self.num_classes is not None
+            )
         return scores_from_matrix(
             self.matrix,
             self.which,

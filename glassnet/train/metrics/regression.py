@@ -3,7 +3,8 @@
 Predictions of shape ``(N, 1)`` are matched with targets of shape ``(N,)``. With several outputs
 (``(N, K)``) every column is scored and the scores averaged, as scikit-learn's
 ``multioutput='uniform_average'``. Sums are kept in float64, so running scores over batches equal
-the score over all of the data.
+the score over all of the data. Targets must be finite (NaN or inf targets raise ValueError);
+predictions that hold NaN give NaN.
 
 >>> from glassnet.train import metrics
 >>> preds, targets = [2.5, 0.0, 2.0, 8.0], [3.0, -0.5, 2.0, 7.0]
@@ -32,6 +33,14 @@ def _columns(metric, preds, targets):
         raise ShapeError(
             f"{metric}: predictions of shape {p.shape} do not match targets of shape {t.shape}; "
             "regression scores need one prediction per target value"
+        )
+    bad = ~np.isfinite(t)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{metric}: the targets hold {int(bad.sum())} NaN/inf value(s) (the first at "
+            f"position {first}); a score against them means nothing. Drop or fix those rows "
+            "of the data."
         )
     if p.ndim <= 1:
         return p.reshape(-1, 1), t.reshape(-1, 1)
@@ -75,6 +84,7 @@ class _Sums:
         constant = ss_tot <= 1e-12 * np.maximum(self.tt, 1.0)
         score = np.where(constant, 0.0, 1.0 - self.sq / np.where(constant, 1.0, ss_tot))
         score = np.where(constant & (self.sq == 0), 1.0, score)
+        score = np.where(np.isnan(self.sq), np.nan, score)  # NaN predictions: no score
         return float(np.mean(score))
 
 

@@ -75,11 +75,11 @@ def _per_class(matrix):
 
 
 def _labels(name, preds, targets, ignore_index):
-    p, t = labels_from(name, preds, targets)
+    p, t, finite = labels_from(name, preds, targets)
     if ignore_index is not None:
         keep = t != ignore_index
         p, t = p[keep], t[keep]
-    return p, t
+    return p, t, finite
 
 
 def mean_iou(
@@ -93,13 +93,15 @@ def mean_iou(
 
     ``preds``: label maps of the targets' shape or scores ``(N, C, H, W)``. Classes absent from
     both are left out of the mean (``nan`` in ``per_class=True`` output); target pixels equal to
-    ``ignore_index`` are skipped.
+    ``ignore_index`` are skipped. Scores that hold NaN or inf give NaN.
 
     >>> mean_iou([0, 0, 1, 1], [0, 1, 1, 1], per_class=True)
     array([0.5       , 0.66666667])
     """
-    p, t = _labels("mean_iou", preds, targets, ignore_index)
+    p, t, finite = _labels("mean_iou", preds, targets, ignore_index)
     scores = _per_class(_bincount_matrix(p, t, num_classes))
+    if not finite:
+        scores = np.full_like(scores, np.nan)
     if per_class:
         return scores
     return float(np.nanmean(scores)) if not np.isnan(scores).all() else float("nan")
@@ -144,11 +146,15 @@ class MeanIoU(Metric):
 
     def reset(self):
         self.matrix = np.zeros((self.num_classes or 0,) * 2, dtype=np.int64)
+        self.finite = True
 
     def update(self, preds, targets):
-        p, t = _labels(self.name, preds, targets, self.ignore_index)
+        p, t, finite = _labels(self.name, preds, targets, self.ignore_index)
+        self.finite = self.finite and finite
         self.matrix = add_padded(self.matrix, _bincount_matrix(p, t, self.num_classes))
 
     def compute(self):
+        if not self.finite:
+            return float("nan")
         scores = _per_class(self.matrix)
         return float(np.nanmean(scores)) if not np.isnan(scores).all() else float("nan")

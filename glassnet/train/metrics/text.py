@@ -21,7 +21,13 @@ from collections import Counter
 
 import numpy as np
 
-from glassnet.train.metrics.base import Metric, check_same_length, class_dim, to_numpy
+from glassnet.train.metrics.base import (
+    Metric,
+    check_same_length,
+    class_dim,
+    class_targets,
+    to_numpy,
+)
 
 
 def _tokens(sentence):
@@ -172,7 +178,7 @@ def rouge(preds, targets, rouge_types=_ROUGE_TYPES) -> dict:
 
 def _nll(preds, targets, ignore_index):
     """``(summed negative log-likelihood, token count)`` of targets under logits ``preds``."""
-    p, t = to_numpy(preds), to_numpy(targets).astype(np.int64, copy=False)
+    p, t = to_numpy(preds), class_targets("perplexity", targets)
     if p.ndim == 0:  # a mean cross-entropy already computed for these targets
         count = int((t != ignore_index).sum()) if t.ndim else 1
         return float(p) * count, count
