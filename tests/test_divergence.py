@@ -321,7 +321,7 @@ def test_with_the_guard_off_training_goes_on_after_exactly_one_warning_and_saves
 
 def test_a_model_that_is_not_finite_before_training_is_refused():
     model = make_model()
-    model[2].bias.data[0] = np.nan
+    model[2].bias._data[0] = np.nan
     trainer = Trainer(model, nn.MSELoss(), SGD(model.parameters(), lr=0.05), progress=False)
     with pytest.raises(ValueError, match=r"not finite before training: '2.bias' holds 1 NaN"):
         trainer.fit(Batches(), epochs=1)

@@ -101,7 +101,7 @@ def test_a_nan_model_scores_nan_accuracy_not_the_share_of_class_zero():
     # argmax of an all-NaN row is 0 in NumPy: before, every label-0 sample counted as correct.
     model = classifier()
     for p in model.parameters():
-        p.data[...] = np.nan
+        p._data[...] = np.nan
     x = glassnet.randn(30, 3)
     y = glassnet.zeros(30, dtype=glassnet.int64)
     result = trainer_for(model, metrics=("accuracy", "f1", "top_k_accuracy")).evaluate([(x, y)])

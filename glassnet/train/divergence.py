@@ -104,7 +104,7 @@ class DivergenceGuard:
             return
         scheduler = trainer.scheduler
         self.snapshot = {
-            "model": {k: v.data.copy() for k, v in trainer.model.state_dict().items()},
+            "model": {k: v._data.copy() for k, v in trainer.model.state_dict().items()},
             "optimizer": trainer.optimizer.state_dict(),  # its arrays are copies already
             "scheduler": copy.deepcopy(scheduler.state_dict()) if scheduler is not None else None,
         }
@@ -123,12 +123,12 @@ class DivergenceGuard:
         still finite? If not, note which (and whether their gradients were) for the error."""
         if not self.terminate:
             return
-        if all_finite([p.data for p in self.params]):
+        if all_finite([p._data for p in self.params]):
             return
         for p in self.params:
-            nans, infs = count_nonfinite(p.data)
+            nans, infs = count_nonfinite(p._data)
             if nans or infs:
-                grad = p.grad.data if p.grad is not None else None
+                grad = p.grad._data if p.grad is not None else None
                 g_nans, g_infs = count_nonfinite(grad) if grad is not None else (0, 0)
                 self.bad_step = (self.names.get(id(p), "a parameter"), nans, infs, g_nans, g_infs)
                 return

@@ -30,7 +30,7 @@ from glassnet.tensor import Tensor
 
 
 def _array(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _floating(a) -> bool:
