@@ -65,7 +65,10 @@ def _errors():
     """Show an exception as one line (or as a traceback with --debug) and exit non-zero;
     warnings are shown as one line each too."""
     try:
+        from glassnet.recipes import RecipeWarning
+
         with warnings.catch_warnings():
+            warnings.simplefilter("always", RecipeWarning)
             warnings.showwarning = _show_warning
             yield
     except (KeyboardInterrupt, SystemExit, BrokenPipeError):
@@ -185,9 +188,9 @@ def train_command(
 ):
     """Train a recipe and write a run directory with the model, metrics, curves and a report."""
     with _errors():
-        from glassnet.recipes.runner import train
+        from glassnet.recipes.runner import recipe_to_train, train
 
-        r, source = _recipe_for_training(recipe, out, resume)
+        r, source = recipe_to_train(recipe, out, resume)
         changes = {
             "epochs": _option("epochs", epochs),
             "lr": _option("lr", lr),
@@ -228,33 +231,6 @@ def train_command(
         for note in run.notes:
             _echo(f"note: {note}")
         _echo(f"Report: {os.path.join(out, 'report.md')}")
-
-
-def _recipe_for_training(name, out, resume):
-    """``(recipe, source)``: the named recipe, or with --resume and no name the recipe the
-    run in ``out`` was started with."""
-    from glassnet import recipes
-
-    if resume and not out:
-        from glassnet.report import RunFolderError
-
-        raise RunFolderError("--resume needs --out DIR: the folder of the run to continue")
-    if name is None and resume:
-        from glassnet import report
-
-        path = os.path.join(out, report.CONFIG)
-        if not os.path.isfile(path):
-            raise report.RunFolderError(
-                f"{out} holds no run to resume (no {report.CONFIG}); give the recipe too: "
-                f"glassnet train RECIPE --out {out} --resume"
-            )
-        saved = report.read_config(out).get("recipe")
-        if not isinstance(saved, dict):
-            raise report.RunFolderError(f"{path} is damaged (no recipe); train the run again")
-        return recipes.Recipe.from_dict(saved, source=path), path
-    name = name or recipes.DEFAULT
-    source = f"recipe {name!r}" if name in recipes.BUILTIN else f"recipe file {name}"
-    return recipes.get(name), source
 
 
 def evaluate_command(

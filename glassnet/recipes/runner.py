@@ -185,6 +185,30 @@ def train(
     return Run(run_dir, recipe, metrics, history, wall_time, notes, state=state)
 
 
+def recipe_to_train(name, out, resume: bool):
+    """``(recipe, source)`` for ``glassnet train``: the named recipe (built-in or a file; the
+    default recipe when ``name`` is None), or with ``resume`` and no name the recipe the run
+    in ``out`` was started with. ``source`` names the recipe in errors."""
+    from glassnet import recipes, report
+
+    if resume and not out:
+        raise report.RunFolderError("--resume needs --out DIR: the folder of the run to continue")
+    if name is None and resume:
+        path = os.path.join(out, report.CONFIG)
+        if not os.path.isfile(path):
+            raise report.RunFolderError(
+                f"{out} holds no run to resume (no {report.CONFIG}); give the recipe too: "
+                f"glassnet train RECIPE --out {out} --resume"
+            )
+        saved = report.read_config(out).get("recipe")
+        if not isinstance(saved, dict):
+            raise report.RunFolderError(f"{path} is damaged (no recipe); train the run again")
+        return recipes.Recipe.from_dict(saved, source=path), path
+    name = name or recipes.DEFAULT
+    source = f"recipe {name!r}" if name in recipes.BUILTIN else f"recipe file {name}"
+    return recipes.get(name), source
+
+
 def _trainer(recipe, model, data, device, progress):
     from glassnet.train import LRSchedulerCallback, Trainer
 

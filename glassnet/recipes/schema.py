@@ -231,9 +231,9 @@ def _typed(text):
 def unknown_field(key, known, source, what="field"):
     """The RecipeError for a key that is not a known field (with a did-you-mean)."""
     close = difflib.get_close_matches(str(key), list(known), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
     return RecipeError(
-        f"{source}: unknown {what} {key!r}{hint} Known: {', '.join(sorted(known)) or 'none'}",
+        f"{source}: unknown {what} {key!r}{hint}; known: {', '.join(sorted(known)) or 'none'}",
         field=str(key),
         source=source,
         value=key,
