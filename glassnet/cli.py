@@ -158,8 +158,9 @@ def train_command(
     recipe: Annotated[
         str | None,
         typer.Argument(
+            metavar="RECIPE",
             help="a built-in recipe name (see 'glassnet recipes') or a .toml/.json recipe file; "
-            "default digits-cnn, or with --resume the recipe of the run in --out"
+            "default digits-cnn, or with --resume the recipe of the run in --out",
         ),
     ] = None,
     epochs: Annotated[str | None, typer.Option(metavar="N", help="number of epochs")] = None,
