@@ -23,6 +23,7 @@ import contextlib
 import os
 import sys
 import time
+import warnings
 from typing import Annotated
 
 from glassnet._optional import require
@@ -40,27 +41,63 @@ class _ReportedError(Exception):
         self.code = code
 
 
+def _user_errors():
+    """The error classes whose message is the whole story (no class name, no traceback hint),
+    each with its exit code: 2 for a setting, recipe or run folder that cannot be used
+    (nothing was trained), 3 for training that diverged."""
+    from glassnet.recipes import RecipeError
+    from glassnet.recipes.guards import EXIT_DIVERGED, RunFailedError
+    from glassnet.report import RunFolderError
+
+    return ((RecipeError, 2), (RunFolderError, 2), (RunFailedError, EXIT_DIVERGED))
+
+
+def _one_line(text):
+    return " ".join(str(text).split())
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"glassnet: warning: {_one_line(message)}", file=sys.stderr, flush=True)
+
+
 @contextlib.contextmanager
 def _errors():
-    """Show an exception as one line (or as a traceback with --debug) and exit non-zero."""
+    """Show an exception as one line (or as a traceback with --debug) and exit non-zero;
+    warnings are shown as one line each too."""
     try:
-        yield
+        from glassnet.recipes import RecipeWarning
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", RecipeWarning)
+            warnings.showwarning = _show_warning
+            yield
     except (KeyboardInterrupt, SystemExit, BrokenPipeError):
         raise
     except Exception as exc:
         if _state["debug"] or type(exc).__name__ in ("Exit", "Abort"):
             raise
-        from glassnet.recipes import UnknownRecipeError
-
-        message = str(exc).strip() or type(exc).__name__
-        kind = (
-            ""
-            if isinstance(exc, (UnknownRecipeError, ImportError))
-            else (f"{type(exc).__name__}: ")
-        )
+        message = _one_line(str(exc).strip() or type(exc).__name__)
+        for cls, code in _user_errors():
+            if isinstance(exc, cls):
+                if code == 3:
+                    kept = "; checkpoint/ keeps the last good state" if exc.checkpoint_kept else ""
+                    message = (
+                        f"training failed: {message} (run folder {exc.run_dir} marked failed; "
+                        f"no model.safetensors written{kept})"
+                    )
+                print(f"glassnet: error: {message}", file=sys.stderr)
+                raise _ReportedError(code) from None
+        kind = "" if isinstance(exc, ImportError) else f"{type(exc).__name__}: "
         print(f"glassnet: error: {kind}{message}", file=sys.stderr)
         print("(run again with --debug to see the full traceback)", file=sys.stderr)
-        raise _ReportedError(2 if isinstance(exc, UnknownRecipeError) else 1) from None
+        raise _ReportedError(1) from None
+
+
+def _option(field, text, flag=None):
+    """A command-line option's text checked by the recipe schema (None when not given)."""
+    from glassnet.recipes.schema import parse_option
+
+    return None if text is None else parse_option(field, text, flag)
 
 
 @contextlib.contextmanager
@@ -119,42 +156,79 @@ def recipes_command():
 
 def train_command(
     recipe: Annotated[
-        str,
+        str | None,
         typer.Argument(
-            help="a built-in recipe name (see 'glassnet recipes') or a .toml/.json recipe file"
+            metavar="RECIPE",
+            help="a built-in recipe name (see 'glassnet recipes') or a .toml/.json recipe file; "
+            "default digits-cnn, or with --resume the recipe of the run in --out",
         ),
-    ] = "digits-cnn",
-    epochs: Annotated[int | None, typer.Option(help="number of epochs")] = None,
-    lr: Annotated[float | None, typer.Option(help="learning rate")] = None,
-    batch_size: Annotated[int | None, typer.Option(help="batch size")] = None,
-    optimizer: Annotated[str | None, typer.Option(help="sgd, adam, adamw, rmsprop, ...")] = None,
+    ] = None,
+    epochs: Annotated[str | None, typer.Option(metavar="N", help="number of epochs")] = None,
+    lr: Annotated[str | None, typer.Option(metavar="X", help="learning rate")] = None,
+    batch_size: Annotated[str | None, typer.Option(metavar="N", help="batch size")] = None,
+    optimizer: Annotated[
+        str | None, typer.Option(metavar="NAME", help="sgd, adam, adamw, rmsprop, ...")
+    ] = None,
     seed: Annotated[
-        int | None, typer.Option(help="random seed (weights, split, shuffling)")
+        str | None, typer.Option(metavar="N", help="random seed (weights, split, shuffling)")
     ] = None,
-    device: Annotated[str | None, typer.Option(help="cpu or cuda")] = None,
+    device: Annotated[str | None, typer.Option(metavar="DEVICE", help="cpu or cuda")] = None,
     out: Annotated[
-        str | None, typer.Option(help="run directory (default runs/RECIPE-TIME)")
+        str | None, typer.Option(metavar="DIR", help="run directory (default runs/RECIPE-TIME)")
     ] = None,
-    threads: Annotated[int, typer.Option(help="BLAS threads (0: the library's default)")] = 1,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="replace the run already in --out")
+    ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="continue the unfinished run in --out from its checkpoint"),
+    ] = False,
+    threads: Annotated[
+        str, typer.Option(metavar="N", help="BLAS threads (0: the library's default)")
+    ] = "1",
 ):
     """Train a recipe and write a run directory with the model, metrics, curves and a report."""
     with _errors():
-        from glassnet import recipes
-        from glassnet.recipes.runner import train
+        from glassnet.recipes.runner import recipe_to_train, train
 
-        r = recipes.get(recipe).replace(
-            epochs=epochs, lr=lr, batch_size=batch_size, optimizer=optimizer, seed=seed
-        )
+        r, source = recipe_to_train(recipe, out, resume)
+        changes = {
+            "epochs": _option("epochs", epochs),
+            "lr": _option("lr", lr),
+            "batch_size": _option("batch_size", batch_size),
+            "optimizer": _option("optimizer", optimizer),
+            "seed": _option("seed", seed),
+        }
+        device = _option("device", device)
+        threads = _option("threads", threads)
+        r = r.replace(**changes)
         out = out or _default_out(r.name)
-        _echo(f"Training {r.name}: {r.description}")
-        _echo(
-            f"  data {r.dataset}, model {r.model}, {r.epochs} epochs, batch {r.batch_size}, "
-            f"{r.optimizer} lr {r.lr:g}, seed {r.seed}"
-        )
+
+        def announce(action):
+            if action == "finished":
+                _echo(f"{out} holds a finished run of {r.name}: nothing left to train.")
+                return
+            verb = "Resuming" if action == "resume" else "Training"
+            _echo(f"{verb} {r.name}: {r.description}")
+            _echo(
+                f"  data {r.dataset}, model {r.model}, {r.epochs} epochs, batch {r.batch_size}, "
+                f"{r.optimizer} lr {r.lr:g}, seed {r.seed}"
+            )
+
         with _blas_threads(threads):
-            run = train(r, out, device=device, progress=True)
+            run = train(
+                r,
+                out,
+                device=device,
+                progress=True,
+                overwrite=overwrite,
+                resume=resume,
+                source=source,
+                on_start=announce,
+            )
         _echo()
-        _print_metrics(run.metrics, f"Test results (trained in {run.wall_time:.1f} s):")
+        took = "" if run.state == "already finished" else f" (trained in {run.wall_time:.1f} s)"
+        _print_metrics(run.metrics, f"Test results{took}:")
         for note in run.notes:
             _echo(f"note: {note}")
         _echo(f"Report: {os.path.join(out, 'report.md')}")
@@ -172,13 +246,18 @@ def evaluate_command(
     target: Annotated[
         str | None, typer.Option(help="the CSV's target column (name or index)")
     ] = None,
-    device: Annotated[str | None, typer.Option(help="cpu or cuda")] = None,
-    threads: Annotated[int, typer.Option(help="BLAS threads (0: the library's default)")] = 1,
+    device: Annotated[str | None, typer.Option(metavar="DEVICE", help="cpu or cuda")] = None,
+    threads: Annotated[
+        str, typer.Option(metavar="N", help="BLAS threads (0: the library's default)")
+    ] = "1",
 ):
     """Evaluate a trained run on its test split or on a labelled data file."""
     with _errors():
         from glassnet.recipes.inputs import read_labelled
         from glassnet.recipes.runner import evaluate, load_run
+
+        device = _option("device", device)
+        threads = _option("threads", threads)
 
         with _blas_threads(threads):
             run = load_run(run_dir, device=device)
@@ -199,8 +278,10 @@ def predict_command(
     input: Annotated[
         str, typer.Argument(help="a CSV (one sample per row), a .npy/.npz array or an image file")
     ],
-    top: Annotated[int, typer.Option(help="how many classes to list per sample")] = 3,
-    device: Annotated[str | None, typer.Option(help="cpu or cuda")] = None,
+    top: Annotated[
+        str, typer.Option(metavar="N", help="how many classes to list per sample")
+    ] = "3",
+    device: Annotated[str | None, typer.Option(metavar="DEVICE", help="cpu or cuda")] = None,
 ):
     """Predict with a trained run: one line per sample, with class probabilities."""
     with _errors():
@@ -208,6 +289,9 @@ def predict_command(
 
         from glassnet.recipes.inputs import read_inputs
         from glassnet.recipes.runner import forward, load_run, predicted_labels
+
+        top = _option("top", top)
+        device = _option("device", device)
 
         run = load_run(run_dir, device=device)
         pre = run.preprocessing
@@ -224,7 +308,7 @@ def predict_command(
         labels = predicted_labels("classification", preds)
         _echo("sample  prediction  probability  top classes")
         for i, (label, probs) in enumerate(zip(labels, preds)):
-            order = probs.argsort()[::-1][: max(top, 1)]
+            order = probs.argsort()[::-1][:top]
             tops = "  ".join(f"{names[k]}: {probs[k]:.3f}" for k in order)
             _echo(f"{i:<6}  {names[label]:<10}  {probs[label]:<11.3f}  {tops}")
 

@@ -17,7 +17,8 @@ import os
 
 from glassnet.recipes.builtin import BUILTIN, DEFAULT
 from glassnet.recipes.config import load_config
-from glassnet.recipes.recipe import TASKS, Recipe
+from glassnet.recipes.recipe import Recipe
+from glassnet.recipes.schema import TASKS, RecipeError, RecipeWarning
 
 __all__ = [
     "Recipe",
@@ -28,10 +29,12 @@ __all__ = [
     "names",
     "load_config",
     "UnknownRecipeError",
+    "RecipeError",
+    "RecipeWarning",
 ]
 
 
-class UnknownRecipeError(ValueError):
+class UnknownRecipeError(RecipeError):
     """A recipe name that is neither built in nor a config file; lists the known names."""
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from glassnet import data as gdata
 from glassnet.backend import to_numpy
 from glassnet.errors import ShapeError
+from glassnet.recipes import schema
 from glassnet.recipes.recipe import Recipe
 
 
@@ -180,9 +181,18 @@ def load_data(name: str, options: dict):
     return datasets.load(name, **(options or {}))
 
 
-def prepare(recipe: Recipe, batch_size: int | None = None, seed: int | None = None) -> PreparedData:
+def prepare(
+    recipe: Recipe,
+    batch_size: int | None = None,
+    seed: int | None = None,
+    *,
+    source: str | None = None,
+    warn: bool = True,
+) -> PreparedData:
     """Load ``recipe``'s data, split validation off the training part (stratified for
-    classifiers), fit the preprocessing on the rest, and wrap each split in a DataLoader."""
+    classifiers), fit the preprocessing on the rest, and wrap each split in a DataLoader.
+    The recipe is checked against the data first (schema.check_against_data); ``source``
+    names the recipe in those errors, ``warn=False`` keeps its warnings quiet."""
     seed = recipe.seed if seed is None else seed
     batch_size = batch_size or recipe.batch_size
     bundle = load_data(recipe.dataset, recipe.dataset_options)
@@ -201,6 +211,15 @@ def prepare(recipe: Recipe, batch_size: int | None = None, seed: int | None = No
         x, x_val, _, y, y_val, _ = gdata.train_val_test_split(
             x, y, val_size=recipe.val_fraction, test_size=0, stratify=stratify, seed=seed
         )
+    targets = [np.asarray(t).reshape(-1) for t in (y, y_val, y_test) if t is not None]
+    schema.check_against_data(
+        recipe,
+        np.concatenate(targets),
+        len(x),
+        sample_shape(recipe, x),
+        source or f"recipe {recipe.name!r}",
+        warn=warn,
+    )
     pre = Preprocessing(
         task=recipe.task,
         input_shape=sample_shape(recipe, x),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-TASKS = ("classification", "binary", "regression", "forecasting")
+from glassnet.recipes.schema import check_recipe, unknown_field
 
 _DEFAULT_LOSS = {
     "classification": "cross_entropy",
@@ -63,20 +63,15 @@ class Recipe:
     expected: str = ""
 
     def __post_init__(self):
-        if self.task not in TASKS:
-            raise ValueError(
-                f"recipe {self.name!r}: task must be one of {', '.join(TASKS)}, got {self.task!r}"
-            )
-        self.metrics = tuple(self.metrics)
-        for key in ("epochs", "batch_size"):
-            if int(getattr(self, key)) < 1:
-                raise ValueError(
-                    f"recipe {self.name!r}: {key} must be >= 1, got {getattr(self, key)!r}"
-                )
-        if not 0.0 <= float(self.val_fraction) < 1.0:
-            raise ValueError(
-                f"recipe {self.name!r}: val_fraction must be in [0, 1), got {self.val_fraction!r}"
-            )
+        # Every field passes the schema, however the recipe was made (a file, a config.json,
+        # command-line options, Python); warnings are given where the value enters instead.
+        checked = check_recipe(
+            {f.name: getattr(self, f.name) for f in dataclasses.fields(self)},
+            f"recipe {self.name!r}",
+            warn=False,
+        )
+        for key, value in checked.items():
+            setattr(self, key, value)
 
     def resolved_loss(self) -> str:
         """The loss name: the one given, or the task's usual loss."""
@@ -99,13 +94,11 @@ class Recipe:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> Recipe:
-        """Rebuild a recipe from ``to_dict`` output (unknown keys are an error)."""
+    def from_dict(cls, data: dict, source: str = "recipe") -> Recipe:
+        """Rebuild a recipe from ``to_dict`` output; ``source`` names where it came from in
+        errors (unknown keys are an error, as is every value the schema refuses)."""
         known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(
-                f"recipe: unknown field(s) {', '.join(unknown)}; known fields: "
-                f"{', '.join(sorted(known))}"
-            )
-        return cls(**data)
+        for key in data:
+            if key not in known:
+                raise unknown_field(key, known, source)
+        return cls(**check_recipe(dict(data), source, warn=False))

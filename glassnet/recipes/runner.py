@@ -22,6 +22,13 @@ import numpy as np
 import glassnet
 from glassnet.grad_mode import no_grad
 from glassnet.recipes.builders import build_loss, build_model, build_optimizer, build_scheduler
+from glassnet.recipes.guards import (
+    RunFailedError,
+    check_same_recipe,
+    is_divergence,
+    mark_failed,
+    non_finite_training,
+)
 from glassnet.recipes.prepare import PreparedData, Preprocessing, prepare
 from glassnet.recipes.recipe import Recipe
 
@@ -38,6 +45,7 @@ class Run:
     history: object
     wall_time: float
     notes: list = field(default_factory=list)
+    state: str = "trained"  # 'trained', 'resumed' or 'already finished'
 
 
 @dataclass
@@ -96,42 +104,68 @@ def _config(recipe: Recipe, data: PreparedData) -> dict:
     }
 
 
-def train(recipe: Recipe, run_dir, *, device=None, progress=True) -> Run:
-    """Train ``recipe`` and write everything into ``run_dir`` (see glassnet.report)."""
+def train(
+    recipe: Recipe,
+    run_dir,
+    *,
+    device=None,
+    progress=True,
+    overwrite=False,
+    resume=False,
+    source=None,
+    on_start=None,
+) -> Run:
+    """Train ``recipe`` and write everything into ``run_dir`` (see glassnet.report).
+
+    A folder that already holds a run is refused unless ``overwrite`` (delete that run's files
+    and train again) or ``resume`` (continue an unfinished run from its checkpoint, ending with
+    the weights an uninterrupted run ends with). When training diverges the folder is marked
+    failed, no weights are written and RunFailedError is raised. ``source`` names where the
+    recipe came from in errors about it (a file, a built-in name). ``on_start(action)`` is
+    called once the folder is accepted, with 'new', 'resume' or 'finished'.
+    """
     from glassnet import report
-    from glassnet.train import LRSchedulerCallback, Trainer
 
     start = time.perf_counter()
     run_dir = os.fspath(run_dir)
+    source = source or f"recipe {recipe.name!r}"
+    action = report.claim(run_dir, overwrite=overwrite, resume=resume)
+    if action != "new":
+        check_same_recipe(run_dir, recipe)
+    if on_start is not None:
+        on_start(action)
+    if action == "finished":
+        metrics = report.read_json_file(os.path.join(run_dir, report.METRICS))
+        return Run(run_dir, recipe, metrics, None, 0.0, state="already finished")
     glassnet.manual_seed(recipe.seed)
-    data = prepare(recipe)
+    data = prepare(recipe, source=source)
     pre = data.preprocessing
     model = build(recipe, pre, data.num_outputs)
-    optimizer = build_optimizer(
-        recipe.optimizer, model.parameters(), recipe.lr, recipe.weight_decay
-    )
-    scheduler = build_scheduler(recipe.scheduler, optimizer, recipe.epochs, len(data.train))
-    callbacks = [LRSchedulerCallback(scheduler, interval="step")] if scheduler else []
-    trainer = Trainer(
-        model,
-        build_loss(recipe.resolved_loss()),
-        optimizer,
-        metrics=training_metrics(recipe),
-        callbacks=callbacks,
-        device=device,
-        grad_clip=recipe.grad_clip,
-        progress=progress,
-    )
+    trainer = _trainer(recipe, model, data, device, progress)
     config = _config(recipe, data)
     os.makedirs(run_dir, exist_ok=True)
     report.write_config(run_dir, config)
-    history = trainer.fit(
-        data.train,
-        val=data.val,
-        epochs=recipe.epochs,
-        checkpoint_dir=os.path.join(run_dir, report.CHECKPOINT_DIR),
-        extras={"config": config},
-    )
+    report.write_status(run_dir, "running")
+    try:
+        history = trainer.fit(
+            data.train,
+            val=data.val,
+            epochs=recipe.epochs,
+            checkpoint_dir=os.path.join(run_dir, report.CHECKPOINT_DIR),
+            resume=action == "resume",
+            extras={"config": config},
+        )
+    except Exception as exc:
+        if not is_divergence(exc):
+            raise
+        info = {k: getattr(exc, k, None) for k in ("epoch", "batch", "reason")}
+        mark_failed(run_dir, config, trainer.history, str(exc), checkpoint_kept=True, **info)
+        raise RunFailedError(str(exc), run_dir=run_dir, checkpoint_kept=True, **info) from exc
+    problem = non_finite_training(recipe, model, history)
+    if problem is not None:
+        message, info = problem
+        mark_failed(run_dir, config, history, message, **info)
+        raise RunFailedError(message, run_dir=run_dir, **info)
     wall_time = time.perf_counter() - start
     metrics, confusion = test_metrics(recipe, pre, model, trainer, data)
     notes = report.write_run(
@@ -147,7 +181,52 @@ def train(recipe: Recipe, run_dir, *, device=None, progress=True) -> Run:
         model_text=_summary_text(model, pre),
         wall_time=wall_time,
     )
-    return Run(run_dir, recipe, metrics, history, wall_time, notes)
+    state = "resumed" if trainer.resumed else "trained"
+    return Run(run_dir, recipe, metrics, history, wall_time, notes, state=state)
+
+
+def recipe_to_train(name, out, resume: bool):
+    """``(recipe, source)`` for ``glassnet train``: the named recipe (built-in or a file; the
+    default recipe when ``name`` is None), or with ``resume`` and no name the recipe the run
+    in ``out`` was started with. ``source`` names the recipe in errors."""
+    from glassnet import recipes, report
+
+    if resume and not out:
+        raise report.RunFolderError("--resume needs --out DIR: the folder of the run to continue")
+    if name is None and resume:
+        path = os.path.join(out, report.CONFIG)
+        if not os.path.isfile(path):
+            raise report.RunFolderError(
+                f"{out} holds no run to resume (no {report.CONFIG}); give the recipe too: "
+                f"glassnet train RECIPE --out {out} --resume"
+            )
+        saved = report.read_config(out).get("recipe")
+        if not isinstance(saved, dict):
+            raise report.RunFolderError(f"{path} is damaged (no recipe); train the run again")
+        return recipes.Recipe.from_dict(saved, source=path), path
+    name = name or recipes.DEFAULT
+    source = f"recipe {name!r}" if name in recipes.BUILTIN else f"recipe file {name}"
+    return recipes.get(name), source
+
+
+def _trainer(recipe, model, data, device, progress):
+    from glassnet.train import LRSchedulerCallback, Trainer
+
+    optimizer = build_optimizer(
+        recipe.optimizer, model.parameters(), recipe.lr, recipe.weight_decay
+    )
+    scheduler = build_scheduler(recipe.scheduler, optimizer, recipe.epochs, len(data.train))
+    callbacks = [LRSchedulerCallback(scheduler, interval="step")] if scheduler else []
+    return Trainer(
+        model,
+        build_loss(recipe.resolved_loss()),
+        optimizer,
+        metrics=training_metrics(recipe),
+        callbacks=callbacks,
+        device=device,
+        grad_clip=recipe.grad_clip,
+        progress=progress,
+    )
 
 
 def test_metrics(recipe, pre, model, trainer, data):
@@ -198,30 +277,48 @@ def _summary_text(model, pre):
 
 
 def load_run(run_dir, device=None) -> LoadedRun:
-    """Rebuild a run's model (with its trained weights) and preprocessing from ``run_dir``."""
+    """Rebuild a run's model (with its trained weights) and preprocessing from ``run_dir``;
+    a run that did not finish (or failed) is refused."""
     from glassnet import report
 
+    run_dir = os.fspath(run_dir)
     config = report.read_config(run_dir)
-    try:
-        recipe = Recipe.from_dict(config["recipe"])
-        pre = Preprocessing.from_state_dict(config["preprocessing"])
-        num_outputs = int(config["num_outputs"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{run_dir}/{report.CONFIG} is incomplete or from another version "
-            f"({exc}); train the run again"
-        ) from None
-    model = build(recipe, pre, num_outputs)
-    weights = os.path.join(run_dir, report.MODEL)
-    if not os.path.isfile(weights):
-        raise FileNotFoundError(
-            f"{run_dir} has no {report.MODEL}: the run did not finish; train it again"
+    path = os.path.join(run_dir, report.CONFIG)
+    state = report.folder_state(run_dir)
+    if state != "finished":
+        status = report.read_status(run_dir) or {}
+        why = f": {status['message']}" if status.get("message") else ""
+        fix = (
+            "change the recipe and train it again with --overwrite"
+            if state == "failed"
+            else f"finish it with: glassnet train --resume --out {run_dir}"
         )
-    model.load_state_dict(glassnet.load(weights))
+        kind = "a failed" if state == "failed" else "an unfinished"
+        raise report.RunFolderError(f"{run_dir} holds {kind} run{why}; it has no model: {fix}")
+    recipe = Recipe.from_dict(_entry(config, "recipe", dict, path), source=path)
+    try:
+        pre = Preprocessing.from_state_dict(_entry(config, "preprocessing", dict, path))
+    except TypeError as exc:
+        raise report.RunFolderError(f"{path}: damaged preprocessing entry ({exc})") from None
+    num_outputs = _entry(config, "num_outputs", int, path)
+    model = build(recipe, pre, num_outputs)
+    model.load_state_dict(glassnet.load(os.path.join(run_dir, report.MODEL)))
     if device is not None:
         model.to(device)
     model.eval()
-    return LoadedRun(os.fspath(run_dir), recipe, pre, model, config)
+    return LoadedRun(run_dir, recipe, pre, model, config)
+
+
+def _entry(config, key, kind, path):
+    from glassnet import report
+
+    value = config.get(key)
+    if not isinstance(value, kind) or isinstance(value, bool) or (kind is int and value < 1):
+        raise report.RunFolderError(
+            f"{path} is incomplete or from another version ({key!r} is {value!r}); train the "
+            "run again"
+        )
+    return value
 
 
 def forward(run: LoadedRun, x, y=None, batch_size: int = 256):
@@ -250,7 +347,7 @@ def evaluate(run: LoadedRun, x=None, y=None):
     """``(metrics, confusion)`` of a loaded run on ``(x, y)`` (raw arrays), or on its recipe's
     test split when they are not given (the same seeded split that training held out)."""
     if x is None:
-        data = prepare(run.recipe)
+        data = prepare(run.recipe, warn=False)
         x, y = data.x_test, data.y_test
     preds, loss = forward(run, x, y)
     return score(run.recipe, run.preprocessing, preds, y, loss)

@@ -11,6 +11,7 @@
       curves.png         loss and metrics per epoch, train against validation
       confusion.png      the test confusion matrix (classifiers)
       report.md          what was trained, on what data, the test metrics, the pictures
+      status.json        running, finished or failed: written first and, at the end, last
 
 >>> import os, tempfile, glassnet
 >>> from glassnet.train import History
@@ -19,14 +20,32 @@
 >>> notes = write_run(folder, config={"recipe": {"name": "demo"}}, model=glassnet.nn.Linear(2, 1),
 ...                   history=h, metrics={"loss": 0.8})
 >>> sorted(os.listdir(folder))
-['config.json', 'curves.png', 'history.csv', 'metrics.json', 'model.safetensors', 'report.md']
+['config.json', 'curves.png', 'history.csv', 'metrics.json', 'model.safetensors',
+ 'report.md', 'status.json']
+>>> folder_state(folder)
+'finished'
 """
 
 from __future__ import annotations
 
 import os
 
-from glassnet.report.files import read_json, write_history_csv, write_json
+from glassnet.report.files import read_json, write_history_csv, write_json, write_text
+from glassnet.report.folder import (
+    CHECKPOINT_DIR,
+    CONFIG,
+    HISTORY,
+    METRICS,
+    MODEL,
+    REPORT,
+    STATUS,
+    RunFolderError,
+    claim,
+    folder_state,
+    read_json_file,
+    read_status,
+    write_status,
+)
 from glassnet.report.markdown import render_report
 from glassnet.report.plots import PNG_SIGNATURE, plot_confusion, plot_curves
 
@@ -45,12 +64,14 @@ __all__ = [
     "MODEL",
     "CHECKPOINT_DIR",
     "REPORT",
+    "STATUS",
+    "RunFolderError",
+    "claim",
+    "folder_state",
+    "read_status",
+    "write_status",
+    "write_failed_run",
 ]
-
-CONFIG = "config.json"
-MODEL = "model.safetensors"
-CHECKPOINT_DIR = "checkpoint"
-REPORT = "report.md"
 
 
 def write_config(run_dir, config: dict) -> str:
@@ -68,7 +89,10 @@ def read_config(run_dir) -> dict:
             f"{run_dir} is not a glassnet run directory (no {CONFIG}); give "
             f"the folder that 'glassnet train' wrote"
         )
-    return read_json(path)
+    config = read_json_file(path)
+    if not isinstance(config, dict):
+        raise RunFolderError(f"{path} is damaged (not a JSON object); train the run again")
+    return config
 
 
 def write_run(
@@ -85,15 +109,16 @@ def write_run(
     model_text="",
     wall_time=None,
 ) -> list:
-    """Write every file of a finished run into ``run_dir``; returns notes about anything left
-    out (pictures need matplotlib: ``pip install 'glassnet[viz]'``)."""
+    """Write every file of a finished run into ``run_dir``, each atomically: the weights and
+    then ``status.json`` ('finished') last, so a run cut short never looks finished. Returns
+    notes about anything left out (pictures need matplotlib: ``pip install 'glassnet[viz]'``).
+    """
     from glassnet.serialization import save
 
     os.makedirs(run_dir, exist_ok=True)
     write_config(run_dir, config)
-    save(model.state_dict(), os.path.join(run_dir, MODEL))
-    write_history_csv(os.path.join(run_dir, "history.csv"), history.epoch, history.history)
-    write_json(os.path.join(run_dir, "metrics.json"), metrics)
+    write_history_csv(os.path.join(run_dir, HISTORY), history.epoch, history.history)
+    write_json(os.path.join(run_dir, METRICS), metrics)
     pictures, notes = [], []
     drawings = [("curves.png", lambda p: plot_curves(history, p))]
     if confusion is not None:
@@ -116,6 +141,34 @@ def write_run(
         history=history.history,
         notes=notes,
     )
-    with open(os.path.join(run_dir, REPORT), "w", encoding="utf-8") as f:
-        f.write(text)
+    write_text(os.path.join(run_dir, REPORT), text)
+    save(model.state_dict(), os.path.join(run_dir, MODEL))
+    write_status(run_dir, "finished")
     return notes
+
+
+def write_failed_run(
+    run_dir, *, config, message, history=None, checkpoint_kept=False, **info
+) -> None:
+    """Mark ``run_dir`` as failed: ``status.json`` says why (``message`` and ``info``, such as
+    the epoch and batch where training diverged) and ``report.md`` says so; no weights are
+    written. ``checkpoint_kept``: the Trainer kept the last good state in ``checkpoint/``."""
+    os.makedirs(run_dir, exist_ok=True)
+    if history is not None and history.epoch:
+        write_history_csv(os.path.join(run_dir, HISTORY), history.epoch, history.history)
+    recipe = config.get("recipe", config)
+    lines = [
+        f"# Run report: {recipe.get('name', 'run')} (FAILED)",
+        "",
+        f"Training failed: {message}",
+        "",
+        "No trained weights were written."
+        + (
+            " `checkpoint/` holds the last good state, from before the failure."
+            if checkpoint_kept
+            else ""
+        ),
+        "",
+    ]
+    write_text(os.path.join(run_dir, REPORT), "\n".join(lines))
+    write_status(run_dir, "failed", message=message, **info)

@@ -42,6 +42,11 @@ def write_json(path, obj) -> None:
     atomic_write(path, [text.encode("utf-8")])
 
 
+def write_text(path, text: str) -> None:
+    """Write a text file (UTF-8), atomically."""
+    atomic_write(path, [text.encode("utf-8")])
+
+
 def read_json(path):
     """Read a JSON file."""
     with open(path, encoding="utf-8") as f:
