@@ -305,15 +305,18 @@ def test_a_diverging_run_is_marked_failed_and_exits_3(tmp_path, capsys):
     assert code == 2 and "resuming it would fail the same way" in err
 
 
-class TrainingDivergedError(RuntimeError):
-    """Stands in for glassnet.train.TrainingDivergedError: the runner knows it by its name."""
+def TrainingDivergedError(epoch, batch, reason):
+    """The Trainer's error with a fixed message, raised from a patched fit (``epoch`` and
+    ``batch`` counted from 1 as in the message; the error's attributes count from 0)."""
+    from glassnet.train import TrainingDivergedError as Diverged
 
-    def __init__(self, epoch, batch, reason):
-        super().__init__(
-            f"training diverged at epoch {epoch}, batch {batch}: {reason};\n"
-            "the last good weights were restored; lower the learning rate"
-        )
-        self.epoch, self.batch, self.reason = epoch, batch, reason
+    return Diverged(
+        f"training diverged at epoch {epoch}, batch {batch}: {reason};\n"
+        "the last good weights were restored; lower the learning rate",
+        epoch=epoch - 1,
+        batch=batch - 1,
+        reason=reason,
+    )
 
 
 def test_the_trainers_divergence_error_fails_the_run(tmp_path, capsys, monkeypatch):

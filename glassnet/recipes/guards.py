@@ -1,7 +1,8 @@
 """What keeps a run from ending wrongly: training that diverged is reported as a failure (never
 as a finished run with NaN weights), and a run is resumed only with the recipe it started with.
 
->>> is_divergence(type("TrainingDivergedError", (RuntimeError,), {})("nan loss"))
+>>> from glassnet.train import TrainingDivergedError
+>>> is_divergence(TrainingDivergedError("nan loss", epoch=0, batch=3))
 True
 >>> is_divergence(RuntimeError("other"))
 False
@@ -66,9 +67,10 @@ def _plain(value):
 
 
 def is_divergence(exc) -> bool:
-    """Whether ``exc`` is the Trainer's TrainingDivergedError (by class name, so this works
-    before and after glassnet.train defines it; a subclass counts too)."""
-    return any(cls.__name__ == "TrainingDivergedError" for cls in type(exc).__mro__)
+    """Whether ``exc`` is the Trainer's TrainingDivergedError."""
+    from glassnet.train import TrainingDivergedError
+
+    return isinstance(exc, TrainingDivergedError)
 
 
 def non_finite_training(recipe, model, history):
@@ -76,7 +78,7 @@ def non_finite_training(recipe, model, history):
     (a diverged run the Trainer did not stop), else None."""
     losses = history.history.get("loss", [])
     bad_epoch = next((i for i, v in enumerate(losses) if not np.isfinite(v)), None)
-    arrays = {name: to_numpy(t.data) for name, t in model.state_dict().items()}
+    arrays = {name: to_numpy(t._data) for name, t in model.state_dict().items()}
     bad_weights = [
         name
         for name, a in arrays.items()

@@ -158,7 +158,13 @@ def train(
     except Exception as exc:
         if not is_divergence(exc):
             raise
-        info = {k: getattr(exc, k, None) for k in ("epoch", "batch", "reason")}
+        # The Trainer counts epochs and batches from 0, as callbacks do; the run folder from 1,
+        # as its message does.
+        info = {
+            "epoch": None if exc.epoch is None else exc.epoch + 1,
+            "batch": None if exc.batch is None else exc.batch + 1,
+            "reason": exc.reason,
+        }
         mark_failed(run_dir, config, trainer.history, str(exc), checkpoint_kept=True, **info)
         raise RunFailedError(str(exc), run_dir=run_dir, checkpoint_kept=True, **info) from exc
     problem = non_finite_training(recipe, model, history)
