@@ -18,11 +18,20 @@ import numpy as np
 
 import glassnet
 from glassnet.errors import ShapeError
+from glassnet.nn import _arguments as arg
 from glassnet.nn.functional import normalization as F
 from glassnet.nn.module import Module
 from glassnet.nn.parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNorm"]
+__all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "LayerNorm",
+    "GroupNorm",
+    "RMSNorm",
+    "LocalResponseNorm",
+]
 
 
 def _dtype(dtype):
@@ -288,3 +297,28 @@ class RMSNorm(_AffineNorm):
         return (
             f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
         )
+
+
+class LocalResponseNorm(Module):
+    """Normalise each channel by the energy of ``size`` neighbouring channels (AlexNet).
+
+    >>> import glassnet
+    >>> lrn = LocalResponseNorm(3)
+    >>> lrn
+    LocalResponseNorm(3, alpha=0.0001, beta=0.75, k=1.0)
+    >>> lrn(glassnet.ones(1, 4, 2, 2)).shape
+    glassnet.Size([1, 4, 2, 2])
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size = arg.check_size("LocalResponseNorm", "size", size, positive=True)
+        self.alpha = arg.check_number("LocalResponseNorm", "alpha", alpha)
+        self.beta = arg.check_number("LocalResponseNorm", "beta", beta)
+        self.k = arg.check_number("LocalResponseNorm", "k", k)
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -7,6 +7,10 @@ from glassnet._exports import gather as _gather
 
 _FUNCTIONAL_MODULES = [
     "activation",
+    "activation_piecewise",
+    "activation_smooth",
+    "activation_inplace",
+    "pixel_shuffling",
     "linear",
     "conv",
     "pooling",
