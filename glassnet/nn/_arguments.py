@@ -3,8 +3,9 @@
 Each check names the layer, the argument, the value it got and what is allowed. The exception
 classes follow PyTorch: a wrong type is a TypeError; a value out of range a ValueError; where
 PyTorch raises RuntimeError for the same setting (a negative size reaching ``torch.empty``, an
-unknown activation name, a setting its kernel refuses later), ``InvalidArgumentError``, which is
-both a ValueError and a RuntimeError, so either ``except`` clause catches it.
+unknown activation name, a setting its kernel refuses on the first call), or either class
+depending on the value, ``InvalidArgumentError``, which is both a ValueError and a
+RuntimeError, so either ``except`` clause catches it.
 
 >>> check_size("Linear", "in_features", -1)
 Traceback (most recent call last):
@@ -27,7 +28,7 @@ class InvalidArgumentError(GlassnetError, ValueError, RuntimeError):
 
 
 def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    return isinstance(value, numbers.Integral)  # bool too, as PyTorch takes True for 1
 
 
 def check_int(layer, name, value, *, minimum=0, error=InvalidArgumentError):
@@ -65,16 +66,18 @@ def check_shape(layer, name, shape):
 
 
 def check_number(layer, name, value):
-    """A real number (not a bool, not a string): a TypeError otherwise."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+    """A real number (not a string, not None): a TypeError otherwise."""
+    if not isinstance(value, numbers.Real):
         raise TypeError(
             f"{layer}: {name} must be a number, got {value!r} of type {type(value).__name__}"
         )
     return value
 
 
-def check_probability(layer, name, value, error=ValueError):
-    """A probability in [0, 1] (NaN is refused)."""
+def check_probability(layer, name, value, error=InvalidArgumentError):
+    """A probability in [0, 1] (NaN is refused). PyTorch raises ValueError for a dropout
+    probability out of range when the layer is made, RuntimeError for NaN on the first call:
+    InvalidArgumentError is both."""
     check_number(layer, name, value)
     if not 0.0 <= value <= 1.0:
         raise error(f"{layer}: {name} (a probability) has to be between 0 and 1, but got {value}")

@@ -33,7 +33,7 @@ class CELU(Module):
         super().__init__()
         arg.check_number("CELU", "alpha", alpha)
         if alpha == 0:
-            raise arg.InvalidArgumentError("CELU: alpha cannot be 0 (it divides x), got 0")
+            raise arg.InvalidArgumentError(f"CELU: alpha cannot be 0 (it divides x), got {alpha}")
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):
