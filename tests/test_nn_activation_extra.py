@@ -337,3 +337,52 @@ def test_errors_name_the_function_and_the_shape():
         F.hardswish(glassnet.tensor([1, 2]))
     with pytest.raises(ValueError, match=r"rrelu: lower \(0.5\) .* upper \(0.1\)"):
         F.rrelu(glassnet.zeros(3), 0.5, 0.1, training=True)
+
+
+def _toplevel_cases():
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-2, 2, (2, 4, 3, 2))
+    a, b = rng.uniform(-2, 2, (3, 5)), rng.uniform(-2, 2, (3, 5))
+    w = rng.uniform(0.1, 0.3, (4,))
+    return [
+        ("selu", (x,)),
+        ("celu", (x, 1.5)),
+        ("rrelu", (x, 0.1, 0.3)),
+        ("prelu", (x, w)),
+        ("threshold", (x, 0.1, 2.0)),
+        ("hardshrink", (x, 0.5)),
+        ("pixel_shuffle", (x, 2)),
+        ("pixel_unshuffle", (x, 1)),
+        ("cosine_similarity", (a, b)),
+        ("pairwise_distance", (a, b)),
+        ("dropout", (x, 0.5, False)),
+        ("alpha_dropout", (x, 0.5, False)),
+        ("feature_alpha_dropout", (x, 0.5, False)),
+        ("feature_dropout", (x, 0.5, False)),
+        ("relu_", (x,)),
+        ("selu_", (x,)),
+        ("celu_", (x, 0.5)),
+        ("rrelu_", (x, 0.1, 0.3)),
+        ("threshold_", (x, 0.1, 2.0)),
+    ]
+
+
+@pytest.mark.parametrize("name, args", _toplevel_cases(), ids=[c[0] for c in _toplevel_cases()])
+def test_torch_level_spellings_match_torch(name, args):
+    g_args = [glassnet.tensor(a) if isinstance(a, np.ndarray) else a for a in args]
+    t_args = [torch.tensor(a) if isinstance(a, np.ndarray) else a for a in args]
+    assert_close(getattr(glassnet, name)(*g_args), getattr(torch, name)(*t_args), "float64", name)
+
+
+def test_tensor_methods_prelu_and_hardshrink_match_torch():
+    data = np.random.default_rng(2).uniform(-2, 2, (3, 4))
+    w = np.array([0.1, 0.2, 0.3, 0.4])
+    g, t = glassnet.tensor(data), torch.tensor(data)
+    assert_close(g.prelu(glassnet.tensor(w)), t.prelu(torch.tensor(w)), "float64", "prelu")
+    assert_close(g.hardshrink(0.7), t.hardshrink(0.7), "float64", "hardshrink")
+
+
+def test_feature_dropout_draws_per_sample_and_channel_on_any_rank():
+    y = glassnet.feature_dropout(glassnet.ones(40, 6, 5, 2), 0.5, True).numpy()
+    assert np.all(y == y[:, :, :1, :1])  # one draw per (sample, channel)
+    assert 0 < (y == 0).mean() < 1

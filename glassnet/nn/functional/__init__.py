@@ -24,3 +24,5 @@ _FUNCTIONAL_MODULES = [
 ]
 
 _gather("glassnet.nn.functional", _FUNCTIONAL_MODULES, globals())
+
+from glassnet.nn.functional import toplevel  # noqa: E402,F401 - torch.<name> spellings
