@@ -91,6 +91,8 @@ from glassnet import nn, optim  # noqa: E402
 from glassnet.serialization import load, save  # noqa: E402
 from glassnet.train import fit, summary  # noqa: E402
 
+nn.functional.toplevel.install(globals())  # torch.celu, torch.prelu, ... and x.prelu()
+
 _LAZY_SUBPACKAGES = {"data", "datasets", "models", "train", "recipes", "report", "utils"}
 
 

@@ -1,5 +1,7 @@
 """Dropout (statistics, scaling, gradients, eval identity) and Embedding (against PyTorch)."""
 
+import contextlib
+
 import numpy as np
 import pytest
 import torch
@@ -82,7 +84,9 @@ def test_dropout_inplace(device):
 )
 def test_channel_dropout_drops_whole_channels(fn, shape, mask_dims, device):
     x = glassnet.ones(shape, device=device, requires_grad=True)
-    y = fn(x, 0.3)
+    warns_as_torch = fn is F.dropout2d and len(shape) == 3
+    with pytest.warns(UserWarning) if warns_as_torch else contextlib.nullcontext():
+        y = fn(x, 0.3)
     out = _np(y)
     per_channel = out.reshape(out.shape[: out.ndim - mask_dims] + (-1,))
     assert np.all(per_channel.min(-1) == per_channel.max(-1))  # one decision per channel
@@ -93,8 +97,13 @@ def test_channel_dropout_drops_whole_channels(fn, shape, mask_dims, device):
 
 
 def test_channel_dropout_errors_and_eval(device):
-    with pytest.raises(glassnet.ShapeError, match="dropout2d.*got shape \\(3, 4\\)"):
+    # PyTorch warns on a 2-D input (and drops it element by element); a 1-D one has no
+    # channel dim to drop while training (tests/test_nn_dropout_ranks.py covers every rank).
+    with pytest.warns(UserWarning, match="dropout2d: received a 2-D input"):
         F.dropout2d(glassnet.ones(3, 4))
+    with pytest.raises(glassnet.ShapeError, match="dropout2d.*got shape \\(3,\\)"):
+        with pytest.warns(UserWarning, match="1-D"):
+            F.dropout2d(glassnet.ones(3))
     x = glassnet.ones(2, 3, 4, 4, device=device)
     assert nn.Dropout2d().eval()(x) is x
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from glassnet import grad_mode
 from glassnet.backend import get_array_module
+from glassnet.nn import _arguments
 from glassnet.nn.functional import activation as F
 from glassnet.nn.module import Module
 from glassnet.ops.elementwise import Relu as _Relu
@@ -173,8 +174,14 @@ class GELU(Module):
 
     def __init__(self, approximate="none"):
         super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        # a RuntimeError in PyTorch (on the first call): InvalidArgumentError is both
+        _arguments.check_choice(
+            "GELU",
+            "approximate",
+            approximate,
+            ("none", "tanh"),
+            error=_arguments.InvalidArgumentError,
+        )
         self.approximate = approximate
 
     def forward(self, input):

@@ -16,6 +16,7 @@ from embed_dim), so weights load from a PyTorch ``state_dict`` unchanged.
 from __future__ import annotations
 
 import glassnet
+from glassnet.nn import _arguments as arg
 from glassnet.nn import init
 from glassnet.nn.functional.multihead_attention import mha_batch_first
 from glassnet.nn.linear import Linear
@@ -61,6 +62,8 @@ class MultiheadAttention(Module):
         dtype=None,
     ):
         super().__init__()
+        arg.check_int("MultiheadAttention", "embed_dim", embed_dim, minimum=None)
+        arg.check_int("MultiheadAttention", "num_heads", num_heads, minimum=None)
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(
                 f"MultiheadAttention: embed_dim and num_heads must be greater than 0, got "
@@ -72,6 +75,11 @@ class MultiheadAttention(Module):
                 f"({num_heads}): each head gets embed_dim // num_heads features. Pick, e.g., "
                 f"num_heads={_divisor_near(embed_dim, num_heads)}."
             )
+        # PyTorch checks dropout only when training starts (a ValueError): check it here
+        arg.check_probability("MultiheadAttention", "dropout", dropout)
+        for what, size in (("kdim", kdim), ("vdim", vdim)):
+            if size is not None:
+                arg.check_size("MultiheadAttention", what, size)
         self.embed_dim = embed_dim
         self.kdim = kdim if kdim is not None else embed_dim
         self.vdim = vdim if vdim is not None else embed_dim

@@ -13,16 +13,25 @@ tensor([1., 1., 1.])
 
 from __future__ import annotations
 
+from glassnet.nn import _arguments as arg
 from glassnet.nn.functional.dropout import (
     alpha_dropout,
     dropout,
     dropout1d,
     dropout2d,
     dropout3d,
+    feature_alpha_dropout,
 )
 from glassnet.nn.module import Module
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"]
+__all__ = [
+    "Dropout",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
+    "AlphaDropout",
+    "FeatureAlphaDropout",
+]
 
 
 class _DropoutNd(Module):
@@ -30,9 +39,7 @@ class _DropoutNd(Module):
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p = p
+        self.p = arg.check_probability(type(self).__name__, "p", p)
         self.inplace = inplace
 
     def forward(self, input):
@@ -67,7 +74,8 @@ class Dropout1d(_DropoutNd):
 
 class Dropout2d(_DropoutNd):
     """Zero whole feature maps of (N, C, H, W) images while training (neighbouring pixels are
-    correlated, so dropping single pixels regularises little).
+    correlated, so dropping single pixels regularises little). Other ranks warn, as in
+    PyTorch, and are read as (N, C, ...): see ``F.dropout2d``.
 
     >>> import glassnet
     >>> glassnet.nn.Dropout2d(0.5)(glassnet.ones(2, 3, 4, 4)).shape
@@ -97,3 +105,14 @@ class AlphaDropout(_DropoutNd):
     """
 
     _fn = staticmethod(alpha_dropout)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """AlphaDropout of whole channels of (N, C, ...) input, for SELU convolutional networks.
+
+    >>> import glassnet
+    >>> glassnet.nn.FeatureAlphaDropout(0.2)
+    FeatureAlphaDropout(p=0.2, inplace=False)
+    """
+
+    _fn = staticmethod(feature_alpha_dropout)

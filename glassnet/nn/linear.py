@@ -18,6 +18,7 @@ import math
 
 from glassnet import backend, creation, dtypes, grad_mode
 from glassnet.errors import ShapeError
+from glassnet.nn import _arguments as arg
 from glassnet.nn import init
 from glassnet.nn.module import Module
 from glassnet.nn.parameter import Parameter
@@ -62,8 +63,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
-        self.in_features = in_features
-        self.out_features = out_features
+        self.in_features = arg.check_size("Linear", "in_features", in_features)
+        self.out_features = arg.check_size("Linear", "out_features", out_features)
         self.weight = Parameter(_empty((out_features, in_features), device, dtype))
         if bias:
             self.bias = Parameter(_empty((out_features,), device, dtype))
@@ -133,9 +134,10 @@ class Bilinear(Module):
         self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None
     ):
         super().__init__()
-        self.in1_features = in1_features
-        self.in2_features = in2_features
-        self.out_features = out_features
+        # in1_features = 0 is refused, as PyTorch: the bound 1/sqrt(in1_features) would divide by 0
+        self.in1_features = arg.check_size("Bilinear", "in1_features", in1_features, positive=True)
+        self.in2_features = arg.check_size("Bilinear", "in2_features", in2_features)
+        self.out_features = arg.check_size("Bilinear", "out_features", out_features)
         self.weight = Parameter(_empty((out_features, in1_features, in2_features), device, dtype))
         if bias:
             self.bias = Parameter(_empty((out_features,), device, dtype))

@@ -13,6 +13,7 @@ tensor(0.6931)
 
 from __future__ import annotations
 
+from glassnet.nn import _arguments as arg
 from glassnet.nn import functional as F
 from glassnet.nn.functional._loss_util import _reduction
 from glassnet.nn.module import Module
@@ -86,7 +87,8 @@ class SmoothL1Loss(_Loss):
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
         super().__init__(size_average, reduce, reduction)
-        self.beta = beta
+        # PyTorch refuses a negative beta on the first call (RuntimeError): refuse it here
+        self.beta = arg.check_at_least("SmoothL1Loss", "beta", beta, 0)
 
     def forward(self, input, target):
         return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
@@ -102,7 +104,7 @@ class HuberLoss(_Loss):
 
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction=reduction)
-        self.delta = delta
+        self.delta = arg.check_at_least("HuberLoss", "delta", delta, 0, strict=True)
 
     def forward(self, input, target):
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
@@ -127,7 +129,14 @@ class CrossEntropyLoss(_WeightedLoss):
         label_smoothing=0.0,
     ):
         super().__init__(weight, size_average, reduce, reduction)
-        self.ignore_index = ignore_index
+        self.ignore_index = arg.check_int(
+            "CrossEntropyLoss", "ignore_index", ignore_index, minimum=None
+        )
+        # PyTorch refuses label_smoothing > 1 on the first call (RuntimeError) and silently
+        # accepts a negative one, which would reward confident wrong answers
+        arg.check_probability(
+            "CrossEntropyLoss", "label_smoothing", label_smoothing, error=arg.InvalidArgumentError
+        )
         self.label_smoothing = label_smoothing
 
     def forward(self, input, target):
@@ -231,7 +240,8 @@ class CTCLoss(_Loss):
 
     def __init__(self, blank=0, reduction="mean", zero_infinity=False):
         super().__init__(reduction=reduction)
-        self.blank = blank
+        # PyTorch refuses a negative blank on the first call (RuntimeError): refuse it here
+        self.blank = arg.check_int("CTCLoss", "blank", blank)
         self.zero_infinity = zero_infinity
 
     def forward(self, log_probs, targets, input_lengths, target_lengths):

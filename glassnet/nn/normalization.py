@@ -14,15 +14,22 @@ glassnet.Size([4, 3])
 
 from __future__ import annotations
 
-import numpy as np
-
 import glassnet
 from glassnet.errors import ShapeError
+from glassnet.nn import _arguments as arg
 from glassnet.nn.functional import normalization as F
 from glassnet.nn.module import Module
 from glassnet.nn.parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNorm"]
+__all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "LayerNorm",
+    "GroupNorm",
+    "RMSNorm",
+    "LocalResponseNorm",
+]
 
 
 def _dtype(dtype):
@@ -74,8 +81,11 @@ class _BatchNorm(_AffineNorm):
         bias=True,
     ):
         super().__init__()
-        self.num_features = int(num_features)
-        self.eps = eps
+        name = type(self).__name__
+        self.num_features = arg.check_size(name, "num_features", num_features)
+        self.eps = arg.check_at_least(name, "eps", eps, 0, error=ValueError)
+        if momentum is not None:  # None: a cumulative average; else a weight in [0, 1]
+            arg.check_probability(name, "momentum", momentum)
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
@@ -184,10 +194,8 @@ class BatchNorm3d(_BatchNorm):
     _layout = "(N, C, D, H, W)"
 
 
-def _as_shape(normalized_shape):
-    if isinstance(normalized_shape, (int, np.integer)):
-        return (int(normalized_shape),)
-    return tuple(int(s) for s in normalized_shape)
+def _as_shape(layer, normalized_shape):
+    return arg.check_shape(layer, "normalized_shape", normalized_shape)
 
 
 class LayerNorm(_AffineNorm):
@@ -210,8 +218,8 @@ class LayerNorm(_AffineNorm):
         dtype=None,
     ):
         super().__init__()
-        self.normalized_shape = _as_shape(normalized_shape)
-        self.eps = eps
+        self.normalized_shape = _as_shape("LayerNorm", normalized_shape)
+        self.eps = arg.check_at_least("LayerNorm", "eps", eps, 0, error=ValueError)
         self.elementwise_affine = elementwise_affine
         self._affine_parameters(self.normalized_shape, elementwise_affine, bias, device, dtype)
 
@@ -237,14 +245,16 @@ class GroupNorm(_AffineNorm):
         self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True
     ):
         super().__init__()
+        num_groups = arg.check_size("GroupNorm", "num_groups", num_groups, positive=True)
+        num_channels = arg.check_size("GroupNorm", "num_channels", num_channels)
         if num_channels % num_groups:
             raise ValueError(
                 f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
-                f"({num_groups})."
+                f"({num_groups}); pick num_groups among the divisors of {num_channels}."
             )
-        self.num_groups = int(num_groups)
-        self.num_channels = int(num_channels)
-        self.eps = eps
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = arg.check_at_least("GroupNorm", "eps", eps, 0, error=ValueError)
         self.affine = affine
         self._affine_parameters(self.num_channels, affine, bias, device, dtype)
 
@@ -276,7 +286,9 @@ class RMSNorm(_AffineNorm):
         self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None
     ):
         super().__init__()
-        self.normalized_shape = _as_shape(normalized_shape)
+        self.normalized_shape = _as_shape("RMSNorm", normalized_shape)
+        if eps is not None:  # None: the dtype's machine epsilon
+            arg.check_at_least("RMSNorm", "eps", eps, 0, error=ValueError)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         self._affine_parameters(self.normalized_shape, elementwise_affine, None, device, dtype)
@@ -288,3 +300,28 @@ class RMSNorm(_AffineNorm):
         return (
             f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
         )
+
+
+class LocalResponseNorm(Module):
+    """Normalise each channel by the energy of ``size`` neighbouring channels (AlexNet).
+
+    >>> import glassnet
+    >>> lrn = LocalResponseNorm(3)
+    >>> lrn
+    LocalResponseNorm(3, alpha=0.0001, beta=0.75, k=1.0)
+    >>> lrn(glassnet.ones(1, 4, 2, 2)).shape
+    glassnet.Size([1, 4, 2, 2])
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size = arg.check_size("LocalResponseNorm", "size", size, positive=True)
+        self.alpha = arg.check_number("LocalResponseNorm", "alpha", alpha)
+        self.beta = arg.check_number("LocalResponseNorm", "beta", beta)
+        self.k = arg.check_number("LocalResponseNorm", "k", k)
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

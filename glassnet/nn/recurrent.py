@@ -22,6 +22,7 @@ import warnings
 
 from glassnet.backend import get_array_module
 from glassnet.errors import ShapeError
+from glassnet.nn import _arguments as arg
 from glassnet.nn import init
 from glassnet.nn import module as _module
 from glassnet.nn.functional.dropout import keep_mask
@@ -62,14 +63,15 @@ class RNNBase(Module):
         dtype=None,
     ):
         super().__init__()
+        name = "RNN" if mode.startswith("RNN") else mode
         if (
             not isinstance(dropout, numbers.Number)
             or isinstance(dropout, bool)
             or not 0 <= dropout <= 1
         ):
             raise ValueError(
-                "dropout should be a number in range [0, 1] representing the probability of an "
-                f"element being zeroed, got {dropout!r}"
+                f"{name}: dropout must be a number in range [0, 1] (the probability of an "
+                f"element being zeroed), got {dropout!r}"
             )
         if dropout > 0 and num_layers == 1:
             warnings.warn(
@@ -78,10 +80,23 @@ class RNNBase(Module):
                 f"num_layers={num_layers}",
                 stacklevel=2,
             )
-        if not isinstance(hidden_size, int) or hidden_size <= 0:
-            raise ValueError(f"hidden_size must be a positive int, got {hidden_size!r}")
-        if not isinstance(num_layers, int) or num_layers <= 0:
-            raise ValueError(f"num_layers must be a positive int, got {num_layers!r}")
+        # PyTorch's classes: TypeError for a non-int, ValueError for a size below 1
+        for what, value in (
+            ("input_size", input_size),
+            ("hidden_size", hidden_size),
+            ("num_layers", num_layers),
+        ):
+            arg.check_size(name, what, value, positive=True, error=ValueError)
+        arg.check_size(name, "proj_size", proj_size, error=ValueError)
+        if proj_size and proj_size >= hidden_size:
+            raise ValueError(
+                f"{name}: proj_size has to be smaller than hidden_size ({hidden_size}), got "
+                f"{proj_size}"
+            )
+        if proj_size and mode != "LSTM":
+            raise ValueError(
+                f"{name}: proj_size must be 0 (projections exist for LSTM only), got {proj_size}"
+            )
         if proj_size != 0:
             raise NotImplementedError(
                 "LSTM proj_size is not supported in glassnet; use proj_size=0 and, if needed, a "
@@ -289,13 +304,11 @@ class RNN(RNNBase):
         batch_first=False,
         dropout=0.0,
         bidirectional=False,
+        proj_size=0,
         device=None,
         dtype=None,
     ):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(
-                f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
-            )
+        arg.check_choice("RNN", "nonlinearity", nonlinearity, ("tanh", "relu"))
         super().__init__(
             "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU",
             input_size,
@@ -305,6 +318,7 @@ class RNN(RNNBase):
             batch_first,
             dropout,
             bidirectional,
+            proj_size,
             device=device,
             dtype=dtype,
         )
@@ -368,6 +382,7 @@ class GRU(RNNBase):
         batch_first=False,
         dropout=0.0,
         bidirectional=False,
+        proj_size=0,  # refused (PyTorch has it for LSTM only)
         device=None,
         dtype=None,
     ):
@@ -380,6 +395,7 @@ class GRU(RNNBase):
             batch_first,
             dropout,
             bidirectional,
+            proj_size,
             device=device,
             dtype=dtype,
         )

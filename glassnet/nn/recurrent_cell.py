@@ -19,6 +19,7 @@ import math
 
 from glassnet import creation, dtypes
 from glassnet.errors import DTypeError, ShapeError
+from glassnet.nn import _arguments as arg
 from glassnet.nn import init
 from glassnet.nn.module import Module
 from glassnet.nn.parameter import Parameter
@@ -74,6 +75,9 @@ class RNNCellBase(Module):
 
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
+        name = type(self).__name__
+        input_size = arg.check_size(name, "input_size", input_size)
+        hidden_size = arg.check_size(name, "hidden_size", hidden_size)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         self.weight_ih = _param((num_chunks * hidden_size, input_size), device, dtype)
         self.weight_hh = _param((num_chunks * hidden_size, hidden_size), device, dtype)
@@ -139,8 +143,14 @@ class RNNCell(RNNCellBase):
     def __init__(
         self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None
     ):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
+        # PyTorch only notices on the first step (a RuntimeError): check it here instead
+        arg.check_choice(
+            "RNNCell",
+            "nonlinearity",
+            nonlinearity,
+            ("tanh", "relu"),
+            error=arg.InvalidArgumentError,
+        )
         super().__init__(input_size, hidden_size, bias, 1, device, dtype)
         self.nonlinearity = nonlinearity
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import glassnet
 from glassnet.errors import ShapeError
+from glassnet.nn import _arguments as arg
 from glassnet.nn.functional import sparse as F
 from glassnet.nn.module import Module
 from glassnet.nn.parameter import Parameter
@@ -47,15 +48,19 @@ class Embedding(Module):
         dtype=None,
     ):
         super().__init__()
-        self.num_embeddings = int(num_embeddings)
-        self.embedding_dim = int(embedding_dim)
+        self.num_embeddings = arg.check_size("Embedding", "num_embeddings", num_embeddings)
+        self.embedding_dim = arg.check_size("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
+            arg.check_int("Embedding", "padding_idx", padding_idx, minimum=None)
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
                 raise ValueError(
-                    f"Embedding: padding_idx ({padding_idx}) must be within num_embeddings "
-                    f"({self.num_embeddings})"
+                    f"Embedding: padding_idx must be within num_embeddings "
+                    f"({self.num_embeddings}): an id in [-{self.num_embeddings}, "
+                    f"{self.num_embeddings - 1}], got {padding_idx}"
                 )
-            padding_idx = padding_idx % self.num_embeddings
+            padding_idx = int(padding_idx) % self.num_embeddings
+        if max_norm is not None:
+            arg.check_at_least("Embedding", "max_norm", max_norm, 0, strict=True, error=ValueError)
         self.padding_idx = padding_idx
         self.max_norm = max_norm
         self.norm_type = norm_type

@@ -16,6 +16,7 @@ import copy
 
 import glassnet
 from glassnet.errors import ShapeError
+from glassnet.nn import _arguments as arg
 from glassnet.nn import init
 from glassnet.nn.containers import ModuleList
 from glassnet.nn.functional.activation import relu
@@ -37,6 +38,7 @@ class _LayerStack(Module):
 
     def __init__(self, layer, num_layers, norm=None):
         super().__init__()
+        arg.check_size(type(self).__name__, "num_layers", num_layers, error=ValueError)
         self.layers = ModuleList([copy.deepcopy(layer) for _ in range(num_layers)])
         self.num_layers = num_layers
         self.norm = norm
@@ -147,6 +149,11 @@ class Transformer(Module):
         dtype=None,
     ):
         super().__init__()
+        for what, value in (
+            ("num_encoder_layers", num_encoder_layers),
+            ("num_decoder_layers", num_decoder_layers),
+        ):
+            arg.check_size("Transformer", what, value, error=ValueError)
         kw = dict(device=device, dtype=dtype)
 
         def stack(custom, layer_type, stack_type, num_layers):

@@ -13,6 +13,7 @@ glassnet.Size([3, 7, 16])
 
 from __future__ import annotations
 
+from glassnet.nn import _arguments as arg
 from glassnet.nn.attention import MultiheadAttention
 from glassnet.nn.dropout import Dropout
 from glassnet.nn.functional.activation import gelu, relu
@@ -23,13 +24,17 @@ from glassnet.nn.normalization import LayerNorm
 __all__ = ["TransformerEncoderLayer", "TransformerDecoderLayer"]
 
 
-def _activation(activation):
+def _activation(layer, activation):
     if isinstance(activation, str):
-        if activation == "relu":
-            return relu
-        if activation == "gelu":
-            return gelu
-        raise ValueError(f"activation should be relu/gelu, not {activation}")
+        # a RuntimeError in PyTorch (InvalidArgumentError is that and a ValueError)
+        arg.check_choice(
+            layer, "activation", activation, ("relu", "gelu"), error=arg.InvalidArgumentError
+        )
+        return relu if activation == "relu" else gelu
+    if not callable(activation):
+        raise TypeError(
+            f"{layer}: activation must be 'relu', 'gelu' or a callable, got {activation!r}"
+        )
     return activation
 
 
@@ -55,6 +60,18 @@ class _TransformerLayer(Module):
         dtype=None,
     ):
         super().__init__()
+        name = type(self).__name__
+        arg.check_size(name, "d_model", d_model, positive=True, error=ValueError)
+        arg.check_size(name, "nhead", nhead, positive=True, error=ValueError)
+        if d_model % nhead:
+            raise ValueError(
+                f"{name}: d_model ({d_model}) must be divisible by nhead ({nhead}): each "
+                "attention head gets d_model // nhead features."
+            )
+        arg.check_size(name, "dim_feedforward", dim_feedforward)
+        arg.check_probability(name, "dropout", dropout)
+        arg.check_at_least(name, "layer_norm_eps", layer_norm_eps, 0, error=ValueError)
+        activation = _activation(name, activation)
         kw = dict(device=device, dtype=dtype)
         blocks = 3 if self._cross_attention else 2
         attention = dict(dropout=dropout, bias=bias, batch_first=batch_first, **kw)
@@ -69,7 +86,6 @@ class _TransformerLayer(Module):
             setattr(self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw))
         for i in range(1, blocks + 1):
             setattr(self, f"dropout{i}", Dropout(dropout))
-        activation = _activation(activation)
         if not self._cross_attention:  # PyTorch's encoder layer records which one it is
             self.activation_relu_or_gelu = (
                 1 if activation is relu else 2 if activation is gelu else 0

@@ -70,6 +70,8 @@ def _probabilities(q, k, bias, causal, scale, safe, groups):
     ``safe``: rows that mask out every key give zeros rather than NaN (PyTorch's
     scaled_dot_product_attention does this; MultiheadAttention's weights don't)."""
     s = _scores(q, k, bias, scale, groups)
+    if s.shape[-1] == 0:  # no keys at all: empty weights, so the output is zeros (as PyTorch)
+        return s
     xp = get_array_module(s)
     keep = _causal_keep(xp, s.shape[-2], s.shape[-1], s.dtype) if causal else None
     with _Quiet(xp):

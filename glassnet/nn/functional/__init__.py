@@ -7,6 +7,10 @@ from glassnet._exports import gather as _gather
 
 _FUNCTIONAL_MODULES = [
     "activation",
+    "activation_piecewise",
+    "activation_smooth",
+    "activation_inplace",
+    "pixel_shuffling",
     "linear",
     "conv",
     "pooling",
@@ -20,3 +24,5 @@ _FUNCTIONAL_MODULES = [
 ]
 
 _gather("glassnet.nn.functional", _FUNCTIONAL_MODULES, globals())
+
+from glassnet.nn.functional import toplevel  # noqa: E402,F401 - torch.<name> spellings

@@ -19,7 +19,7 @@ from glassnet.errors import DTypeError, ShapeError
 from glassnet.ops import normalization as ops
 from glassnet.tensor import Tensor
 
-__all__ = ["batch_norm", "layer_norm", "group_norm", "rms_norm"]
+__all__ = ["batch_norm", "layer_norm", "group_norm", "rms_norm", "local_response_norm"]
 
 
 def _data(t):
@@ -184,3 +184,49 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if eps is None:
         eps = float(np.finfo(input._data.dtype).eps)
     return ops.RMSNorm.apply(input, weight, len(shape), eps, needs=ops.needs_grad(input, weight))
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Divide each channel (dim 1) by ``(k + alpha * mean of x^2 over size neighbouring
+    channels) ** beta`` (AlexNet's normalisation). The window of channel c runs from
+    ``c - size // 2`` to ``c + (size - 1) // 2``; channels beyond the edges count as zeros.
+
+    >>> import glassnet
+    >>> import glassnet.nn.functional as F
+    >>> x = glassnet.tensor([[[1.0], [2.0]]])
+    >>> F.local_response_norm(x, 2, alpha=1.0, beta=1.0, k=0.0)
+    tensor([[[2.0000],
+             [0.8000]]])
+    """
+    _check_float("local_response_norm", input)
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size <= 0:
+        from glassnet.nn._arguments import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            f"local_response_norm: size must be a positive int, got {size!r}"
+        )
+    if input.ndim < 3:
+        raise ShapeError(
+            f"local_response_norm: expected an input of 3 or more dims (N, C, ...), got shape "
+            f"{tuple(input.shape)}."
+        )
+    if input.numel() == 0:
+        return input
+    from glassnet.ops.shape_join import cat
+
+    shape = tuple(input.shape)
+    n, c = shape[0], shape[1]
+    square = (input * input).reshape(n, c, -1)
+    rest = square.shape[2]
+    front, back = size // 2, (size - 1) // 2
+    parts = [square]
+    if front:
+        parts.insert(0, square.new_zeros((n, front, rest)))
+    if back:
+        parts.append(square.new_zeros((n, back, rest)))
+    padded = cat(parts, dim=1) if len(parts) > 1 else square
+    window = padded[:, 0:c]
+    for i in range(1, size):
+        window = window + padded[:, i : i + c]
+    div = (window * (alpha / size) + k) ** beta
+    return input / div.reshape(shape)
