@@ -25,6 +25,11 @@ MODULES = [
     "operators",
     "filling",
     "sorting",
+    # the math surface beyond the basics (PyTorch names; one concept per file)
+    "trigonometric",
+    "pointwise_binary",
+    "pointwise_unary",
+    "bitwise",
 ]
 
 _loaded = [importlib.import_module(f"glassnet.ops.{_name}") for _name in MODULES]

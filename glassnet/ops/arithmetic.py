@@ -92,6 +92,8 @@ class Pow(Function):
         self.a, self.b = a, b
         if b.__class__ is int and b == 2:
             self.out = a * a  # exact, and much cheaper than power()
+        elif a.dtype.kind in "iu" and getattr(b, "dtype", None) is not None and b.dtype.kind == "i":
+            self.out = _integer_power(get_array_module(a, b), a, b)
         else:
             self.out = get_array_module(a).power(a, b)
         return self.out
@@ -122,6 +124,21 @@ class Pow(Function):
             if need_b is not None:
                 gb = grad * xp.where((a == 0) & (b >= 0), zero, self.out * xp.log(a))
         return ga, gb
+
+
+def _integer_power(xp, a, b):
+    """Integer a ** b with PyTorch's answer for negative b, where NumPy refuses: the power
+    truncated toward zero, so 1 for a == 1, +-1 for a == -1 by the parity of b, else 0.
+    Overflow wraps around, as in PyTorch (and C)."""
+    negative = b < 0
+    if not negative.any():
+        return xp.power(a, b)
+    out = xp.power(a, xp.where(negative, xp.zeros((), dtype=b.dtype), b))
+    one = xp.ones((), dtype=out.dtype)
+    truncated = xp.where(a == 1, one, xp.zeros((), dtype=out.dtype))
+    if a.dtype.kind == "i":  # a signed base can be -1
+        truncated = xp.where(a == -1, xp.where(b % 2 == 1, -one, one), truncated)
+    return xp.where(negative, truncated, out)
 
 
 class RoundedDiv(Function):
@@ -399,8 +416,11 @@ def pow(input, exponent):
         if out is not None:
             return out
     a, b = _fast_operands("pow", input, exponent)
-    if isinstance(b, int) and b < 0 and a.data.dtype.kind in "iu":
-        raise ValueError("pow: integers to negative integer powers are not allowed")
+    if isinstance(b, int) and b < 0 and a.data.dtype.kind in "biu":
+        raise RuntimeError(
+            "Integers to negative integer powers are not allowed. (pow: convert the base to "
+            "float first, e.g. x.float() ** -1.)"
+        )
     return Pow.apply(a, b)
 
 
