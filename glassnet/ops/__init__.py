@@ -30,6 +30,10 @@ MODULES = [
     "pointwise_binary",
     "pointwise_unary",
     "bitwise",
+    "cumulative",
+    "order_statistics",
+    "moments",
+    "histogram",
 ]
 
 _loaded = [importlib.import_module(f"glassnet.ops.{_name}") for _name in MODULES]
