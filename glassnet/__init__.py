@@ -83,7 +83,17 @@ from glassnet import nn, optim  # noqa: E402
 from glassnet.serialization import load, save  # noqa: E402
 from glassnet.train import fit, summary  # noqa: E402
 
-_LAZY_SUBPACKAGES = {"data", "datasets", "models", "train", "recipes", "report"}
+_LAZY_SUBPACKAGES = {
+    "data",
+    "datasets",
+    "models",
+    "train",
+    "recipes",
+    "report",
+    "linalg",
+    "fft",
+    "special",
+}
 
 
 def __getattr__(name):

@@ -34,6 +34,18 @@ MODULES = [
     "order_statistics",
     "moments",
     "histogram",
+    "set_ops",
+    "diagonals",
+    "products",
+    "grids",
+    "repeats",
+    "windows",
+    "linalg_solve",
+    "linalg_cholesky",
+    "linalg_spectral",
+    "linalg_norms",
+    "linalg_extra",
+    "linalg_torch_names",
 ]
 
 _loaded = [importlib.import_module(f"glassnet.ops.{_name}") for _name in MODULES]

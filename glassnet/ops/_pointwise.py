@@ -74,6 +74,9 @@ class _NoDerivative(Function):
         self.op_name, self.hint = name, hint
         return result
 
+    def name(self):
+        return "".join(part.capitalize() for part in self.op_name.split("_")) + "Backward0"
+
     def backward(self, grad):
         raise AutogradError(
             f"the derivative for '{self.op_name}' is not implemented (nor in PyTorch). {self.hint}"
