@@ -46,6 +46,9 @@ MODULES = [
     "linalg_norms",
     "linalg_extra",
     "linalg_torch_names",
+    "special_erf",
+    "special_gamma",
+    "special_misc",
 ]
 
 _loaded = [importlib.import_module(f"glassnet.ops.{_name}") for _name in MODULES]
