@@ -48,6 +48,7 @@ MODULES = [
     "linalg_torch_names",
     "special_erf",
     "special_gamma",
+    "special_incomplete_gamma",
     "special_misc",
 ]
 

@@ -13,13 +13,19 @@ tensor([0.5000])
 tensor([1.9600])
 """
 
-from glassnet.ops import elementwise, special_erf, special_gamma, special_misc
+from glassnet.ops import (
+    elementwise,
+    special_erf,
+    special_gamma,
+    special_incomplete_gamma,
+    special_misc,
+)
 from glassnet.ops.elementwise import erf, exp2, expm1, log1p  # noqa: F401 - torch.special's
 from glassnet.ops.elementwise import sigmoid as expit  # noqa: F401
 from glassnet.ops.norm import logsumexp  # noqa: F401
 from glassnet.ops.softmax import log_softmax, softmax  # noqa: F401
 
-for _module in (special_erf, special_gamma, special_misc):
+for _module in (special_erf, special_gamma, special_incomplete_gamma, special_misc):
     globals().update(_module.SPECIAL)
 del _module
 
