@@ -50,6 +50,7 @@ MODULES = [
     "special_gamma",
     "special_incomplete_gamma",
     "special_misc",
+    "scatter_reduce",
 ]
 
 _loaded = [importlib.import_module(f"glassnet.ops.{_name}") for _name in MODULES]
