@@ -51,6 +51,8 @@ MODULES = [
     "special_incomplete_gamma",
     "special_misc",
     "scatter_reduce",
+    "complex_ops",
+    "fft",
 ]
 
 _loaded = [importlib.import_module(f"glassnet.ops.{_name}") for _name in MODULES]
