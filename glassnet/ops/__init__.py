@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 
+from glassnet.ops._util import accept_numpy_names
 from glassnet.tensor import Tensor
 
 # Order matters only in that later modules may override earlier names.
@@ -57,9 +58,22 @@ MODULES = [
 
 _loaded = [importlib.import_module(f"glassnet.ops.{_name}") for _name in MODULES]
 
+# Every function with a ``dim`` also takes ``axis=`` (and ``keepdims=``), as in PyTorch.
+_aliased = {}
+
+
+def _with_aliases(func):
+    if not callable(func) or isinstance(func, type):
+        return func
+    key = id(func)
+    if key not in _aliased:
+        _aliased[key] = accept_numpy_names(func)
+    return _aliased[key]
+
+
 for _module in _loaded:
     for _method, _func in getattr(_module, "TENSOR_METHODS", {}).items():
-        setattr(Tensor, _method, _func)
+        setattr(Tensor, _method, _with_aliases(_func))
 
 
 def public_functions():
@@ -67,5 +81,5 @@ def public_functions():
     out = {}
     for module in _loaded:
         for name in getattr(module, "__all__", ()):
-            out[name] = getattr(module, name)
+            out[name] = _with_aliases(getattr(module, name))
     return out
