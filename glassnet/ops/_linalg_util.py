@@ -11,6 +11,8 @@ class LinAlgError(GlassnetError, RuntimeError):
     """A matrix the algorithm cannot handle: singular for inv/solve, not positive-definite for
     cholesky, no convergence for an eigen or singular value solver (torch.linalg.LinAlgError)."""
 
+    __module__ = "glassnet.linalg"  # where users meet it
+
 
 def mT(xp, a):  # noqa: N802 - PyTorch's name for the batched transpose
     """The transpose of each matrix in a batch (the last two dims swapped)."""
