@@ -54,6 +54,9 @@ MODULES = [
     "scatter_reduce",
     "complex_ops",
     "fft",
+    "shape_more",
+    "numeric_misc",
+    "inplace_functions",
 ]
 
 _loaded = [importlib.import_module(f"glassnet.ops.{_name}") for _name in MODULES]
