@@ -265,15 +265,16 @@ def apply_constant(cls, a, b):
 def _untracked(cls, out):
     """Whether a non-float output is left out of the graph: integer and bool results always
     are; a complex one is recorded by the ops that declare ``supports_complex`` (the FFTs,
-    ``real``, ``imag``, ...) and refused by the rest, whose backward assumes real numbers."""
+    arithmetic, ``real``, ``imag``, ...) and refused by the rest, whose backward assumes real
+    numbers."""
     if out.dtype.kind != "c":
         return True
     if not getattr(cls, "supports_complex", False):
         raise AutogradError(
             f"{cls.__name__.lower()}: this op does not differentiate complex tensors. glassnet "
-            "differentiates complex values only through the FFTs (glassnet.fft), .real, "
-            ".imag, .abs(), .angle(), view_as_real and view_as_complex; take .real/.imag or "
-            "view_as_real first, or detach the tensor."
+            "differentiates complex values only through the FFTs (glassnet.fft), + - * /, "
+            "sum, mean, .real, .imag, .abs(), .angle(), conj, view_as_real and "
+            "view_as_complex; take .real/.imag or view_as_real first, or detach the tensor."
         )
     return False
 

@@ -270,6 +270,8 @@ def _fit(g, shape, dtype):
     if g.shape != shape:
         g = sum_to_shape(g, shape)
     if g.dtype != dtype:
+        if g.dtype.kind == "c" and dtype.kind != "c":
+            g = g.real  # a real input's gradient is the real part (PyTorch's rule)
         g = g.astype(dtype)
     return g
 

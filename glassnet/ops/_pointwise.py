@@ -13,10 +13,13 @@ def float_tensor(op, input):
     """``input`` as a floating tensor: integers and bools become the default float dtype."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
-    if input.data.dtype.kind != "f":
+    kind = input.data.dtype.kind
+    if kind in "biu":
         from glassnet.ops.conversion import to_dtype
 
         return to_dtype(input, dtypes.get_default_dtype())
+    if kind == "c":
+        raise TypeError(f"{op}: complex tensors are not supported; take .real or .abs() first")
     return input
 
 

@@ -21,9 +21,19 @@ from glassnet.ops._util import check_broadcast, result_dtype
 from glassnet.tensor import Tensor
 
 
+def _conj(x):
+    """conj(x) for complex arrays (the gradient rule of products of complex numbers), anything
+    else unchanged. (The engine takes the real part of a real input's complex gradient.)"""
+    if x.__class__ is complex:
+        return x.conjugate()
+    dtype = getattr(x, "dtype", None)
+    return x.conj() if dtype is not None and dtype.kind == "c" else x
+
+
 class Add(Function):
     broadcasts = True
     saves_inputs = False
+    supports_complex = True  # linear: the gradient passes through unchanged
 
     alpha = 1
 
@@ -40,6 +50,7 @@ class Add(Function):
 class Sub(Function):
     broadcasts = True
     saves_inputs = False
+    supports_complex = True
 
     alpha = 1
 
@@ -57,6 +68,7 @@ class Sub(Function):
 
 class Mul(Function):
     broadcasts = True
+    supports_complex = True
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -64,6 +76,12 @@ class Mul(Function):
 
     def backward(self, grad):
         need_a, need_b = self._next
+        if grad.dtype.kind == "c":  # d(ab) = b da + a db: the gradients take the conjugates
+            a, b = self.a, self.b
+            return (
+                None if need_a is None else grad * _conj(b),
+                None if need_b is None else grad * _conj(a),
+            )
         return (
             None if need_a is None else grad * self.b,
             None if need_b is None else grad * self.a,
@@ -72,12 +90,18 @@ class Mul(Function):
 
 class Div(Function):
     broadcasts = True
+    supports_complex = True
 
     def forward(self, a, b):
         self.a, self.b = a, b
         return a / b
 
     def backward(self, grad):
+        if grad.dtype.kind == "c":
+            a, b = self.a, self.b
+            ga = grad / _conj(b)
+            gb = None if self._next[1] is None else -ga * _conj(a / b)
+            return ga, gb
         ga = grad / self.b
         if self._next[1] is None:
             return ga, None
@@ -206,6 +230,7 @@ class Remainder(Function):
 
 class Neg(Function):
     saves_inputs = False
+    supports_complex = True
 
     def forward(self, a):
         return -a
@@ -262,7 +287,7 @@ def _operands(op, a, b):
     elif isinstance(b, _np_scalar):
         # NumPy scalars act as Python numbers (float32 tensor * np.float64(2) stays float32).
         b = b.item()
-    elif not isinstance(b, (int, float, bool)):
+    elif not isinstance(b, (int, float, bool, complex)):
         b = _coerce(op, b, a)
         if a.data.shape != b.data.shape:
             check_broadcast(op, a.data.shape, b.data.shape)
@@ -352,7 +377,7 @@ def div(input, other, rounding_mode=None):
     a, b = _fast_operands("div", input, other)
     dtype = (a if isinstance(a, Tensor) else b).data.dtype
     if rounding_mode is None:
-        if dtype.kind != "f":  # true division of integers gives floats
+        if dtype.kind not in "fc":  # true division of integers gives floats
             from glassnet import dtypes
 
             dtype = dtypes.get_default_dtype()

@@ -5,7 +5,8 @@ complex128 dtypes.
 glassnet's tensors are real except the results of these ops and of glassnet.fft. Gradients
 follow PyTorch's convention (the gradient of a real loss L with respect to z = x + iy is
 dL/dx + i dL/dy), and flow through these ops, the FFTs and .abs(); any other op given a complex
-tensor that requires grad raises rather than compute a real-number gradient. Complex leaves
+tensor that requires grad raises rather than compute a real-number gradient, except + - * /,
+sum and mean, whose gradients also follow the rule (a product's takes the conjugate). Complex leaves
 cannot require grad: start from real tensors (view_as_complex or complex make complex ones).
 
 >>> import glassnet
