@@ -93,7 +93,18 @@ from glassnet.train import fit, summary  # noqa: E402
 
 nn.functional.toplevel.install(globals())  # torch.celu, torch.prelu, ... and x.prelu()
 
-_LAZY_SUBPACKAGES = {"data", "datasets", "models", "train", "recipes", "report", "utils"}
+_LAZY_SUBPACKAGES = {
+    "data",
+    "datasets",
+    "models",
+    "train",
+    "recipes",
+    "report",
+    "linalg",
+    "fft",
+    "special",
+    "utils",
+}
 
 
 def __getattr__(name):

@@ -138,7 +138,7 @@ class Function:
             result._version = base._version
         else:
             result._version = [0]
-        if not track or not grad_mode._enabled or out.dtype.kind != "f":
+        if not track or not grad_mode._enabled or out.dtype.kind != "f" and _untracked(cls, out):
             return result
         # Record the graph: one node per input (None for constants), and the version of every
         # input tensor that backward reads, so it notices in-place changes made after this op.
@@ -227,7 +227,12 @@ def apply_pair(cls, a, b):
     result._data = out
     result._version = [0]
     need_a, need_b = a.requires_grad, b.requires_grad
-    if not (need_a or need_b) or not grad_mode._enabled or out.dtype.kind != "f":
+    if (
+        not (need_a or need_b)
+        or not grad_mode._enabled
+        or out.dtype.kind != "f"
+        and _untracked(cls, out)
+    ):
         return result
     nexts = ((a.grad_fn or a) if need_a else None, (b.grad_fn or b) if need_b else None)
     if cls.saves_inputs:
@@ -246,10 +251,32 @@ def apply_constant(cls, a, b):
     result = _new(Tensor)
     result._data = out
     result._version = [0]
-    if not a.requires_grad or not grad_mode._enabled or out.dtype.kind != "f":
+    if (
+        not a.requires_grad
+        or not grad_mode._enabled
+        or out.dtype.kind != "f"
+        and _untracked(cls, out)
+    ):
         return result
     versions = ((a._version, a._version[0]),) if cls.saves_inputs else ()
     return _record(cls, fn, result, (a.grad_fn or a, None), versions)
+
+
+def _untracked(cls, out):
+    """Whether a non-float output is left out of the graph: integer and bool results always
+    are; a complex one is recorded by the ops that declare ``supports_complex`` (the FFTs,
+    arithmetic, ``real``, ``imag``, ...) and refused by the rest, whose backward assumes real
+    numbers."""
+    if out.dtype.kind != "c":
+        return True
+    if not getattr(cls, "supports_complex", False):
+        raise AutogradError(
+            f"{cls.__name__.lower()}: this op does not differentiate complex tensors. glassnet "
+            "differentiates complex values only through the FFTs (glassnet.fft), + - * /, "
+            "sum, mean, .real, .imag, .abs(), .angle(), conj, view_as_real and "
+            "view_as_complex; take .real/.imag or view_as_real first, or detach the tensor."
+        )
+    return False
 
 
 def _record(cls, fn, result, nexts, input_versions):

@@ -86,8 +86,9 @@ def is_floating(dtype) -> bool:
 
 
 def _category(dtype) -> int:
-    # bool < integer < floating, as in PyTorch's promotion lattice
-    return 2 if dtype.kind == "f" else (0 if dtype.kind == "b" else 1)
+    # bool < integer < floating < complex, as in PyTorch's promotion lattice
+    kind = dtype.kind
+    return 2 if kind == "f" else (0 if kind == "b" else (3 if kind == "c" else 1))
 
 
 def promote(a, b):
@@ -109,11 +110,13 @@ def scalar_result(dtype, scalar):
     if isinstance(scalar, _pybool):
         return dtype
     if isinstance(scalar, _pyfloat):
-        return dtype if dtype.kind == "f" else _default_float
+        return dtype if dtype.kind in "fc" else _default_float
     if isinstance(scalar, _pyint):
         return int64 if dtype.kind == "b" else dtype
-    if isinstance(scalar, complex):
-        raise TypeError("glassnet has no complex dtypes")
+    if isinstance(scalar, complex):  # complex results come only from glassnet.fft's ops
+        if dtype.kind == "c":
+            return dtype
+        return np.dtype("complex128" if dtype == float64 else "complex64")
     return dtype
 
 

@@ -36,7 +36,7 @@ def sum_to_shape(g, shape):
         # numpy.add.reduce is what ndarray.sum runs, without its Python-level wrapper
         return _add_reduce(g, 0)
     xp = backend.get_array_module(g)
-    if g.size < _prod(shape):
+    if 0 < g.size < _prod(shape):  # (an empty g, from a size-0 broadcast, sums to zeros)
         # An op returned a smaller gradient meant to be broadcast: materialise it (writable,
         # and cheaper than numpy.broadcast_to on small arrays).
         out = xp.empty(shape, dtype=g.dtype)
@@ -270,6 +270,8 @@ def _fit(g, shape, dtype):
     if g.shape != shape:
         g = sum_to_shape(g, shape)
     if g.dtype != dtype:
+        if g.dtype.kind == "c" and dtype.kind != "c":
+            g = g.real  # a real input's gradient is the real part (PyTorch's rule)
         g = g.astype(dtype)
     return g
 

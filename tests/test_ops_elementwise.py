@@ -257,7 +257,7 @@ def test_integer_errors_like_torch(device):
         t // glassnet.tensor([1, 0], device=device)
     with pytest.raises(ZeroDivisionError):
         t % 0
-    with pytest.raises(ValueError, match="negative integer"):
+    with pytest.raises(RuntimeError, match="negative integer"):
         t**-1
     with pytest.raises(ValueError, match="rounding_mode"):
         t.div(2, rounding_mode="round")

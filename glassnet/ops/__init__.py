@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 
+from glassnet.ops._util import accept_numpy_names
 from glassnet.tensor import Tensor
 
 # Order matters only in that later modules may override earlier names.
@@ -25,13 +26,57 @@ MODULES = [
     "operators",
     "filling",
     "sorting",
+    # the math surface beyond the basics (PyTorch names; one concept per file)
+    "trigonometric",
+    "pointwise_binary",
+    "pointwise_unary",
+    "bitwise",
+    "cumulative",
+    "order_statistics",
+    "moments",
+    "histogram",
+    "set_ops",
+    "diagonals",
+    "products",
+    "grids",
+    "repeats",
+    "windows",
+    "linalg_solve",
+    "linalg_cholesky",
+    "linalg_spectral",
+    "linalg_norms",
+    "linalg_extra",
+    "linalg_torch_names",
+    "special_erf",
+    "special_gamma",
+    "special_incomplete_gamma",
+    "special_misc",
+    "scatter_reduce",
+    "complex_ops",
+    "fft",
+    "shape_more",
+    "numeric_misc",
+    "inplace_functions",
 ]
 
 _loaded = [importlib.import_module(f"glassnet.ops.{_name}") for _name in MODULES]
 
+# Every function with a ``dim`` also takes ``axis=`` (and ``keepdims=``), as in PyTorch.
+_aliased = {}
+
+
+def _with_aliases(func):
+    if not callable(func) or isinstance(func, type):
+        return func
+    key = id(func)
+    if key not in _aliased:
+        _aliased[key] = accept_numpy_names(func)
+    return _aliased[key]
+
+
 for _module in _loaded:
     for _method, _func in getattr(_module, "TENSOR_METHODS", {}).items():
-        setattr(Tensor, _method, _func)
+        setattr(Tensor, _method, _with_aliases(_func))
 
 
 def public_functions():
@@ -39,5 +84,5 @@ def public_functions():
     out = {}
     for module in _loaded:
         for name in getattr(module, "__all__", ()):
-            out[name] = getattr(module, name)
+            out[name] = _with_aliases(getattr(module, name))
     return out

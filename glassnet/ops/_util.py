@@ -58,3 +58,32 @@ def as_shape(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     return tuple(int(s) for s in shape)
+
+
+def accept_numpy_names(func):
+    """``func`` also taking NumPy's ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=``,
+    as PyTorch's functions do (``x.sum(axis=0)``). Returns ``func`` itself when it has no
+    ``dim`` parameter; the wrapper costs one dict lookup when no keyword is given."""
+    import functools
+
+    code = getattr(func, "__code__", None)  # plain functions only (no signature() cost)
+    if code is None:
+        return func
+    params = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    if "dim" not in params or "axis" in params:
+        return func
+    has_keepdim = "keepdim" in params
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if kwargs:
+            if "axis" in kwargs:
+                if "dim" in kwargs:
+                    raise TypeError(f"{func.__name__}() got both dim and its alias axis")
+                kwargs["dim"] = kwargs.pop("axis")
+            if has_keepdim and "keepdims" in kwargs:
+                kwargs["keepdim"] = kwargs.pop("keepdims")
+        return func(*args, **kwargs)
+
+    wrapper.__wrapped_numpy_names__ = True
+    return wrapper

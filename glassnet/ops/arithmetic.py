@@ -21,9 +21,19 @@ from glassnet.ops._util import check_broadcast, result_dtype
 from glassnet.tensor import Tensor
 
 
+def _conj(x):
+    """conj(x) for complex arrays (the gradient rule of products of complex numbers), anything
+    else unchanged. (The engine takes the real part of a real input's complex gradient.)"""
+    if x.__class__ is complex:
+        return x.conjugate()
+    dtype = getattr(x, "dtype", None)
+    return x.conj() if dtype is not None and dtype.kind == "c" else x
+
+
 class Add(Function):
     broadcasts = True
     saves_inputs = False
+    supports_complex = True  # linear: the gradient passes through unchanged
 
     alpha = 1
 
@@ -40,6 +50,7 @@ class Add(Function):
 class Sub(Function):
     broadcasts = True
     saves_inputs = False
+    supports_complex = True
 
     alpha = 1
 
@@ -57,6 +68,7 @@ class Sub(Function):
 
 class Mul(Function):
     broadcasts = True
+    supports_complex = True
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -64,6 +76,12 @@ class Mul(Function):
 
     def backward(self, grad):
         need_a, need_b = self._next
+        if grad.dtype.kind == "c":  # d(ab) = b da + a db: the gradients take the conjugates
+            a, b = self.a, self.b
+            return (
+                None if need_a is None else grad * _conj(b),
+                None if need_b is None else grad * _conj(a),
+            )
         return (
             None if need_a is None else grad * self.b,
             None if need_b is None else grad * self.a,
@@ -72,12 +90,18 @@ class Mul(Function):
 
 class Div(Function):
     broadcasts = True
+    supports_complex = True
 
     def forward(self, a, b):
         self.a, self.b = a, b
         return a / b
 
     def backward(self, grad):
+        if grad.dtype.kind == "c":
+            a, b = self.a, self.b
+            ga = grad / _conj(b)
+            gb = None if self._next[1] is None else -ga * _conj(a / b)
+            return ga, gb
         ga = grad / self.b
         if self._next[1] is None:
             return ga, None
@@ -92,6 +116,8 @@ class Pow(Function):
         self.a, self.b = a, b
         if b.__class__ is int and b == 2:
             self.out = a * a  # exact, and much cheaper than power()
+        elif a.dtype.kind in "iu" and getattr(b, "dtype", None) is not None and b.dtype.kind == "i":
+            self.out = _integer_power(get_array_module(a, b), a, b)
         else:
             self.out = get_array_module(a).power(a, b)
         return self.out
@@ -122,6 +148,21 @@ class Pow(Function):
             if need_b is not None:
                 gb = grad * xp.where((a == 0) & (b >= 0), zero, self.out * xp.log(a))
         return ga, gb
+
+
+def _integer_power(xp, a, b):
+    """Integer a ** b with PyTorch's answer for negative b, where NumPy refuses: the power
+    truncated toward zero, so 1 for a == 1, +-1 for a == -1 by the parity of b, else 0.
+    Overflow wraps around, as in PyTorch (and C)."""
+    negative = b < 0
+    if not negative.any():
+        return xp.power(a, b)
+    out = xp.power(a, xp.where(negative, xp.zeros((), dtype=b.dtype), b))
+    one = xp.ones((), dtype=out.dtype)
+    truncated = xp.where(a == 1, one, xp.zeros((), dtype=out.dtype))
+    if a.dtype.kind == "i":  # a signed base can be -1
+        truncated = xp.where(a == -1, xp.where(b % 2 == 1, -one, one), truncated)
+    return xp.where(negative, truncated, out)
 
 
 class RoundedDiv(Function):
@@ -189,6 +230,7 @@ class Remainder(Function):
 
 class Neg(Function):
     saves_inputs = False
+    supports_complex = True
 
     def forward(self, a):
         return -a
@@ -245,7 +287,7 @@ def _operands(op, a, b):
     elif isinstance(b, _np_scalar):
         # NumPy scalars act as Python numbers (float32 tensor * np.float64(2) stays float32).
         b = b.item()
-    elif not isinstance(b, (int, float, bool)):
+    elif not isinstance(b, (int, float, bool, complex)):
         b = _coerce(op, b, a)
         if a._data.shape != b._data.shape:
             check_broadcast(op, a._data.shape, b._data.shape)
@@ -335,7 +377,7 @@ def div(input, other, rounding_mode=None):
     a, b = _fast_operands("div", input, other)
     dtype = (a if isinstance(a, Tensor) else b)._data.dtype
     if rounding_mode is None:
-        if dtype.kind != "f":  # true division of integers gives floats
+        if dtype.kind not in "fc":  # true division of integers gives floats
             from glassnet import dtypes
 
             dtype = dtypes.get_default_dtype()
@@ -399,8 +441,11 @@ def pow(input, exponent):
         if out is not None:
             return out
     a, b = _fast_operands("pow", input, exponent)
-    if isinstance(b, int) and b < 0 and a._data.dtype.kind in "iu":
-        raise ValueError("pow: integers to negative integer powers are not allowed")
+    if isinstance(b, int) and b < 0 and a._data.dtype.kind in "biu":
+        raise RuntimeError(
+            "Integers to negative integer powers are not allowed. (pow: convert the base to "
+            "float first, e.g. x.float() ** -1.)"
+        )
     return Pow.apply(a, b)
 
 

@@ -17,12 +17,15 @@ from glassnet.tensor import Tensor
 
 class Cast(Function):
     saves_inputs = False
+    supports_complex = True  # real -> complex: the gradient's real part goes back
 
     def forward(self, a, dtype):
         self.source = a.dtype
         return a.astype(dtype)
 
     def backward(self, grad):
+        if grad.dtype.kind == "c" and self.source.kind != "c":
+            grad = grad.real
         return (grad.astype(self.source),)
 
 

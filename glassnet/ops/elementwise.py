@@ -275,7 +275,7 @@ def _unary(cls, float_only=True, name=None):
     def op(input):
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
-        if float_only and input._data.dtype.kind != "f":
+        if float_only and input._data.dtype.kind in "biu":  # (complex stays complex)
             from glassnet import dtypes
             from glassnet.ops.conversion import to_dtype
 

@@ -81,6 +81,7 @@ def _expand(g, shape):
 
 class Sum(Function):
     saves_inputs = False
+    supports_complex = True  # linear
 
     def forward(self, a, axes, keepdims, dtype=None):
         self.in_shape, self.axes, self.keepdims = a.shape, axes, keepdims
@@ -94,6 +95,7 @@ class Sum(Function):
 
 class Mean(Function):
     saves_inputs = False
+    supports_complex = True
 
     def forward(self, a, axes, keepdims):
         self.in_shape, self.axes, self.keepdims = a.shape, axes, keepdims
@@ -214,7 +216,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
         return Sum.apply(input, None, keepdim)
     if dtype is not None:
         input = _cast(input, dtype)
-    elif kind != "f":
+    elif kind not in "fc":
         return Sum.apply(input, _axes(input, dim, "sum"), keepdim, dtypes.int64)
     return Sum.apply(input, _axes(input, dim, "sum"), keepdim)
 
@@ -231,7 +233,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
         return Mean.apply(input, None, keepdim)
     if dtype is not None:
         input = _cast(input, dtype)
-    elif input._data.dtype.kind != "f":
+    elif input._data.dtype.kind not in "fc":
         raise DTypeError(
             f"mean(): could not infer output dtype. Input dtype must be a floating point dtype, "
             f"got {input.dtype}. Convert first with .float(), or pass dtype=glassnet.float32."
