@@ -100,3 +100,50 @@ def check_choice(layer, name, value, allowed, *, error=ValueError):
         options = ", ".join(repr(a) for a in allowed)
         raise error(f"{layer}: {name} must be one of {options}, got {value!r}")
     return value
+
+
+def _entries(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+def check_window(layer, *, kernel_size=None, stride=None, padding=None, dilation=None, dims=None):
+    """The geometry of a sliding window (convolution or pooling): kernel sizes, strides and
+    dilations positive ints, padding non-negative ints (a string for convolutions is checked by
+    the layer), each given as one int or ``dims`` of them. PyTorch refuses these on the first
+    call with a RuntimeError; here they fail when the layer is made.
+
+    >>> try:
+    ...     check_window("Conv2d", stride=(1, 0), dims=2)
+    ... except ValueError as e:
+    ...     print(e)
+    Conv2d: stride must be positive ints (one or 2 of them), got (1, 0)
+    """
+    for name, value, low in (
+        ("kernel_size", kernel_size, 1),
+        ("stride", stride, 1),
+        ("dilation", dilation, 1),
+        ("padding", padding, 0),
+    ):
+        if value is None or isinstance(value, str):
+            continue
+        entries = _entries(value)
+        count_ok = dims is None or len(entries) in (1, dims)
+        if not count_ok or not all(_is_int(v) and v >= low for v in entries):
+            what = "positive ints" if low else "non-negative ints"
+            count = f" (one or {dims} of them)" if dims else ""
+            raise InvalidArgumentError(f"{layer}: {name} must be {what}{count}, got {value!r}")
+
+
+def check_pool_padding(layer, kernel_size, padding):
+    """Pooling pads at most half the window on each side (PyTorch's rule)."""
+    kernels, pads = _entries(kernel_size), _entries(padding)
+    if len(kernels) == 1:
+        kernels = kernels * len(pads)
+    if len(pads) == 1:
+        pads = pads * len(kernels)
+    for k, p in zip(kernels, pads):
+        if p * 2 > k:
+            raise InvalidArgumentError(
+                f"{layer}: padding should be at most half of the kernel size, got padding="
+                f"{padding!r} for kernel_size={kernel_size!r}; use a smaller padding"
+            )

@@ -18,6 +18,7 @@ import math
 
 from glassnet import backend, creation, dtypes, grad_mode
 from glassnet.nn import init
+from glassnet.nn._arguments import InvalidArgumentError, check_size, check_window
 from glassnet.nn.functional.conv import _conv, _conv_transpose, conv_args, conv_padding
 from glassnet.nn.functional.vision import pad as _pad
 from glassnet.nn.module import Module
@@ -62,6 +63,17 @@ class _ConvNd(Module):
     ):
         super().__init__()
         nd = self._nd
+        name = type(self).__name__
+        check_size(name, "in_channels", in_channels)
+        check_size(name, "out_channels", out_channels)
+        check_window(
+            name,
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            dims=nd,
+        )
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
         if in_channels % groups:
@@ -240,6 +252,14 @@ class _ConvTranspose(_ConvNd):
             dtype,
         )
         self.output_padding = _ntuple(output_padding, self._nd)
+        check_window(type(self).__name__, padding=output_padding, dims=self._nd)
+        for extra, s, d in zip(self.output_padding, self.stride, self.dilation):
+            if extra >= max(s, d):
+                raise InvalidArgumentError(
+                    f"{type(self).__name__}: output_padding must be smaller than either stride "
+                    f"or dilation, got output_padding={output_padding!r}, stride={self.stride}, "
+                    f"dilation={self.dilation}"
+                )
 
     def forward(self, input, output_size=None):
         weight, bias = self._parameters["weight"], self._parameters["bias"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from glassnet import backend, grad_mode
 from glassnet.nn import functional as F
+from glassnet.nn._arguments import check_pool_padding, check_window
 from glassnet.nn.functional.pooling import _pool_args
 from glassnet.nn.module import Module
 from glassnet.ops.pooling import MaxPoolPlan
@@ -38,6 +39,11 @@ class _MaxPoolNd(Module):
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
     ):
         super().__init__()
+        name = type(self).__name__
+        check_window(
+            name, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation
+        )
+        check_pool_padding(name, kernel_size, padding)
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding = padding
@@ -115,6 +121,9 @@ class MaxPool2d(_MaxPoolNd):
 class _AvgPoolNd(Module):
     def __init__(self, kernel_size, stride, padding, ceil_mode, count_include_pad):
         super().__init__()
+        name = type(self).__name__
+        check_window(name, kernel_size=kernel_size, stride=stride, padding=padding)
+        check_pool_padding(name, kernel_size, padding)
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding = padding
