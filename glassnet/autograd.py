@@ -93,6 +93,7 @@ class Function:
         # Every op runs through here, so one and two arguments without keywords (most ops) get
         # unrolled paths that also record the graph without building intermediate lists.
         n = len(args)
+        quiet = backend.quiet_start()  # NumPy's floating-point warnings: see backend.quiet_start
         try:
             if kwargs:
                 out, track = _forward_general(fn, args, kwargs)
@@ -129,6 +130,8 @@ class Function:
             if cls.broadcasts:  # callers leave the broadcasting check to NumPy: explain it
                 _check_broadcast(cls, args)
             raise
+        finally:
+            backend.quiet_end(quiet)
         if out.__class__ is not _ndarray:
             out = backend.get_array_module(out).asarray(out)
         result = _new(Tensor)
@@ -215,12 +218,15 @@ def apply_pair(cls, a, b):
     if backend._cupy is not None:
         _check_devices(cls, (a, b))
     fn = _new(cls)
+    quiet = backend.quiet_start()
     try:
         out = fn.forward(a._data, b._data)
     except ValueError:
         if cls.broadcasts:
             _check_broadcast(cls, (a, b))
         raise
+    finally:
+        backend.quiet_end(quiet)
     if out.__class__ is not _ndarray:
         out = backend.get_array_module(out).asarray(out)
     result = _new(Tensor)
@@ -245,7 +251,11 @@ def apply_constant(cls, a, b):
     """``cls.apply(a, b)`` for a Tensor and a constant (``x * 0.5``, ``x ** 2``), with less
     Python: the same result, graph and checks. Not for view ops (``is_view``)."""
     fn = _new(cls)
-    out = fn.forward(a._data, b)
+    quiet = backend.quiet_start()
+    try:
+        out = fn.forward(a._data, b)
+    finally:
+        backend.quiet_end(quiet)
     if out.__class__ is not _ndarray:
         out = backend.get_array_module(out).asarray(out)
     result = _new(Tensor)

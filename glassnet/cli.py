@@ -336,6 +336,16 @@ def summary_command(
 _app_cache = []
 
 
+def as_torch_command(script: str, args: list[str] | None = None):
+    """``glassnet as-torch SCRIPT.py [ARGS...]`` (``main`` hands the line to glassnet.as_torch
+    before the option parser sees the script's own options; this entry is for ``--help``)."""
+    from glassnet.as_torch import main as as_torch_main
+
+    code = as_torch_main([script, *(args or [])])
+    if code:
+        raise _ReportedError(code)
+
+
 def _app():
     """Build the typer app (imports typer; the error names the extra to install)."""
     global typer
@@ -363,6 +373,9 @@ def _app():
     app.command("evaluate")(evaluate_command)
     app.command("predict")(predict_command)
     app.command("summary")(summary_command)
+    app.command("as-torch", help="Run an unmodified PyTorch script with torch meaning glassnet.")(
+        as_torch_command
+    )
     _app_cache.append(app)
     return app
 
@@ -371,6 +384,10 @@ def main(argv=None) -> int:
     """Run the command line; returns the exit code (the console script exits with it).
     ``--debug`` may appear anywhere on the line."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["as-torch"]:  # the script's own arguments pass through untouched
+        from glassnet.as_torch import main as as_torch_main
+
+        return as_torch_main(args[1:])
     _state["debug"] = "--debug" in args
     args = [a for a in args if a != "--debug"]
     try:

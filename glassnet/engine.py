@@ -166,6 +166,7 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
     extras = capture is not None
     enabled = grad_mode._enabled
     grad_mode._enabled = False  # backward formulas run on arrays; nothing to record
+    quiet = backend.quiet_start()  # inf and nan as PyTorch gives them, without NumPy's warnings
     try:
         while fn is not None or heap:
             if fn is None:
@@ -226,6 +227,7 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
                 g = chain_g
     finally:
         grad_mode._enabled = enabled
+        backend.quiet_end(quiet)
 
     if not leaf_grads:
         return

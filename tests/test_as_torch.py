@@ -158,3 +158,12 @@ def test_run_script_restores_argv_and_path(tmp_path):
     argv, path = list(sys.argv), list(sys.path)
     assert run_script(str(script), ["a"]) == []
     assert sys.argv == argv and sys.path == path
+
+
+def test_glassnet_command_runs_as_torch(tmp_path):
+    """`glassnet as-torch` hands the script its own options (even --debug) untouched."""
+    from glassnet.cli import main as cli_main
+
+    script = tmp_path / "argv.py"
+    script.write_text("import sys, torch\nsys.exit(len(sys.argv[1:]) + int(torch.ones(2).sum()))\n")
+    assert cli_main(["as-torch", str(script), "--debug", "-x"]) == 4  # 2 options + 2.0

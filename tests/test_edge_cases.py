@@ -82,3 +82,26 @@ def test_softmax_and_attention_over_an_empty_dim():
         glassnet.tensor(q.numpy()), glassnet.tensor(k.numpy()), glassnet.tensor(k.numpy())
     )
     _same(g, t)
+
+
+def test_non_finite_results_come_quietly_as_in_pytorch():
+    """log(0), 0/0, sqrt(-1) and float32 overflow give PyTorch's inf/nan without NumPy's
+    RuntimeWarning text, in forward and backward; the caller's NumPy error state is unchanged."""
+    import warnings
+
+    before = np.geterr()
+    values = [0.0, -1.0, 100.0, 2.0]
+    gx = glassnet.tensor(values, requires_grad=True)
+    tx = torch.tensor(values, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        gy = gx.log() + gx.exp() + gx.sqrt() + 1 / gx + gx / gx
+        gy.sum().backward()
+        empty = F.cross_entropy(glassnet.zeros(0, 3), glassnet.zeros(0, dtype=glassnet.int64))
+    ty = tx.log() + tx.exp() + tx.sqrt() + 1 / tx + tx / tx
+    ty.sum().backward()
+    # inf and nan compare equal to themselves here; finite entries within float32 rounding
+    np.testing.assert_allclose(gy.detach().numpy(), ty.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+    assert np.isnan(empty.item())
+    assert np.geterr() == before
