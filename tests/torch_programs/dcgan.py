@@ -3,7 +3,6 @@
 import torch
 import torch.nn as nn
 import torch.optim as optim
-
 from _common import arguments, digits, write_losses
 
 nz, ngf, ndf = 8, 16, 16

@@ -7,7 +7,6 @@ table indexed as C[X], F.cross_entropy, and updates written by hand as p.data +=
 import numpy as np
 import torch
 import torch.nn.functional as F
-
 from _common import arguments, text, write_losses
 
 

@@ -6,9 +6,8 @@ Conv2d, max_pool2d, Dropout, log_softmax and nll_loss; Adadelta with a StepLR sc
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.optim.lr_scheduler import StepLR
-
 from _common import arguments, digits, write_losses
+from torch.optim.lr_scheduler import StepLR
 
 
 class Net(nn.Module):

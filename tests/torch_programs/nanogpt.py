@@ -9,9 +9,8 @@ import math
 import numpy as np
 import torch
 import torch.nn as nn
-from torch.nn import functional as F
-
 from _common import arguments, text, write_losses
+from torch.nn import functional as F
 
 
 class CausalSelfAttention(nn.Module):
@@ -21,7 +20,8 @@ class CausalSelfAttention(nn.Module):
         self.c_proj = nn.Linear(n_embd, n_embd)
         self.n_head, self.n_embd = n_head, n_embd
         self.register_buffer(
-            "bias", torch.tril(torch.ones(block_size, block_size)).view(1, 1, block_size, block_size)
+            "bias",
+            torch.tril(torch.ones(block_size, block_size)).view(1, 1, block_size, block_size),
         )
 
     def forward(self, x):

@@ -6,7 +6,6 @@ Features are built with torch.cat, and the update is written by hand through par
 import numpy as np
 import torch
 import torch.nn.functional as F
-
 from _common import arguments, write_losses
 
 POLY_DEGREE = 4

@@ -8,7 +8,6 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
 from _common import arguments, digits, write_losses
 
 
@@ -68,7 +67,9 @@ def main():
         cosine = F.cosine_similarity(e1, e2)
         distance = F.pairwise_distance(e1, e2)
     print(f"final loss {losses[-1]:.4f} pair accuracy {accuracy:.3f}")
-    print(f"mean cosine same {cosine[y == 1].mean().item():.3f} other {cosine[y == 0].mean().item():.3f}")
+    print(
+        f"mean cosine same {cosine[y == 1].mean().item():.3f} other {cosine[y == 0].mean().item():.3f}"
+    )
     print(f"mean distance same {distance[y == 1].mean().item():.3f}")
     write_losses(args.out, losses, accuracy=accuracy)
 

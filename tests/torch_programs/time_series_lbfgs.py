@@ -3,7 +3,6 @@
 import torch
 import torch.nn as nn
 import torch.optim as optim
-
 from _common import arguments, sine_waves, write_losses
 
 

@@ -10,7 +10,6 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
 from _common import arguments, text, write_losses
 
 
@@ -53,7 +52,7 @@ class TransformerModel(nn.Module):
 
 
 def main():
-    args = arguments(epochs=2, bptt=24, batch_size=16, lr=3e-3, seed=1)
+    args = arguments(epochs=5, bptt=24, batch_size=16, lr=3e-3, seed=1)
     torch.manual_seed(args.seed)
     corpus = text(3000)
     vocab = sorted(set(corpus))

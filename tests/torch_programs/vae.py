@@ -5,9 +5,8 @@ Reparameterisation trick, binary cross-entropy summed plus the KL divergence.
 
 import torch
 import torch.nn.functional as F
-from torch import nn, optim
-
 from _common import arguments, digits, write_losses
+from torch import nn, optim
 
 
 class VAE(nn.Module):

@@ -7,7 +7,6 @@ gradient norm is clipped, and the update is plain SGD written by hand on p.data.
 import numpy as np
 import torch
 import torch.nn as nn
-
 from _common import arguments, text, write_losses
 
 
@@ -51,7 +50,7 @@ def repackage_hidden(h):
 
 
 def main():
-    args = arguments(epochs=6, bptt=20, batch_size=16, lr=2.0, clip=0.25, seed=1)
+    args = arguments(epochs=8, bptt=20, batch_size=16, lr=10.0, clip=0.5, seed=1)
     torch.manual_seed(args.seed)
     corpus = text(3000)
     vocab = sorted(set(corpus))
