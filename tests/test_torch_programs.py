@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-import torch  # noqa: E402 - the oracle, always installed with the test requirements
-
 PROGRAMS_DIR = Path(__file__).parent / "torch_programs"
 
 # falls: the mean of the last tenth of the history (at least 5 values) must be below the first
