@@ -1,6 +1,6 @@
 """The linear-algebra functions under their ``torch.*`` and ``Tensor`` names, where those differ
-from torch.linalg: torch.svd (V, not Vh, reduced by default), torch.qr(some=), torch.pinverse,
-torch.vander (decreasing powers by default), torch.matrix_power, torch.matrix_exp.
+from the torch.linalg ones: torch.svd (V, not Vh, reduced by default), torch.qr(some=),
+torch.pinverse, torch.vander (decreasing powers by default), torch.matrix_power, torch.matrix_exp.
 
 >>> import glassnet
 >>> glassnet.svd(glassnet.eye(2)).V
