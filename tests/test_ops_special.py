@@ -164,6 +164,7 @@ def test_accuracy_near_zeros_and_poles_against_mpmath():
     # mpmath (installed with PyTorch, through sympy) evaluates in 30-digit arithmetic: an exact
     # oracle where float64 libraries, PyTorch's included, lose digits.
     import mpmath  # installed with torch (through sympy)
+
     mpmath.mp.dps = 30
     z = np.geomspace(1e-15, 1e-2, 40)
     # lgamma near its zeros x = 1 and 2: the Taylor branch keeps a few ulps of relative error
@@ -256,12 +257,14 @@ def test_polygamma_and_zeta_accuracy_against_torch():
 def test_trigamma_accuracy_against_scipy():
     # torch's trigamma is accurate to only ~5e-10 relative, so SciPy is the oracle here
     import scipy.special as special  # a test requirement
+
     x = np.linspace(0.01, 60, 3000)
     _check(glassnet.polygamma(1, glassnet.tensor(x)), special.polygamma(1, x), 1e-13, 0, "trigamma")
 
 
 def test_incomplete_gamma_accuracy_against_scipy():
     import scipy.special as special  # a test requirement
+
     a = np.concatenate([RNG.uniform(0.01, 50, 2000), RNG.uniform(50, 1000, 100)])
     x = np.concatenate([RNG.uniform(0, 100, 2000), RNG.uniform(0, 2000, 100)])
     # the prefactor exp(a log x - x - lgamma(a)) costs about (a + x + |lgamma(a)|) eps relative:
@@ -285,6 +288,7 @@ def test_incomplete_gamma_accuracy_against_scipy():
 
 def test_tails_accuracy_against_scipy():
     import scipy.special as special  # a test requirement
+
     x = np.linspace(-37, 8, 4001)
     # ndtr(x) = erfc(-x / sqrt 2) / 2: rounding x / sqrt 2 costs x^2 eps relative (3e-13 at -37)
     _check(glassnet.special.ndtr(glassnet.tensor(x)), special.ndtr(x), 4e-13, 0, "ndtr")
