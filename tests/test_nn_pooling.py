@@ -247,7 +247,7 @@ def test_float32_stays_float32():
 
 
 def test_errors():
-    with pytest.raises(ValueError, match="half of effective kernel"):
+    with pytest.raises(ValueError, match="at most half of kernel size"):
         F.max_pool2d(glassnet.zeros(1, 1, 6, 6), 2, padding=2)
     with pytest.raises(ShapeError, match="too small"):
         F.max_pool2d(glassnet.zeros(1, 1, 2, 2), 3)

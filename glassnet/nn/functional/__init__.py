@@ -10,6 +10,7 @@ _FUNCTIONAL_MODULES = [
     "linear",
     "conv",
     "pooling",
+    "pooling_adaptive",
     "normalization",
     "dropout",
     "sparse",
