@@ -14,6 +14,8 @@ _LAYER_MODULES = [
     "activation",
     "conv",
     "pooling",
+    "unpool",
+    "fold",
     "normalization",
     "dropout",
     "sparse",

@@ -11,6 +11,8 @@ _FUNCTIONAL_MODULES = [
     "conv",
     "pooling",
     "pooling_adaptive",
+    "unpool",
+    "fold",
     "normalization",
     "dropout",
     "sparse",
