@@ -11,7 +11,7 @@ glassnet.Size([1, 3, 8, 8])
 
 from __future__ import annotations
 
-from glassnet.nn.functional.vision import interpolate
+from glassnet.nn.functional.interpolation import interpolate
 from glassnet.nn.module import Module
 
 __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]

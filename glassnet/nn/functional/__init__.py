@@ -17,6 +17,7 @@ _FUNCTIONAL_MODULES = [
     "dropout",
     "sparse",
     "vision",
+    "interpolation",
     "distance",
     "attention",
     "loss",
