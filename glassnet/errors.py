@@ -9,11 +9,11 @@ class GlassnetError(Exception):
     """Base class of every error glassnet raises on purpose."""
 
 
-class ShapeError(GlassnetError, ValueError):
+class ShapeError(GlassnetError, RuntimeError, ValueError):
     """Shapes that do not fit together (matmul inner sizes, broadcasting, a layer's input)."""
 
 
-class DTypeError(GlassnetError, TypeError):
+class DTypeError(GlassnetError, TypeError, RuntimeError):
     """A dtype the op cannot take (integer targets where floats are needed, and so on)."""
 
 

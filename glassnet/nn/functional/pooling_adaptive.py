@@ -40,8 +40,6 @@ def output_size(op, size, spatial):
     nd = len(spatial)
     if isinstance(size, (tuple, list)):
         given = tuple(size)
-        if len(given) == 1 and nd > 1:
-            given = given * nd
         if len(given) != nd:
             raise InvalidArgumentError(
                 f"{op}: output_size must be an int or a tuple of {nd} sizes (one per spatial "
