@@ -107,7 +107,7 @@ def conv_grad_weight_nd(grad, x, g, groups, w_shape):
 
 
 def _bias_grad(grad, n_out):
-    return grad.reshape(grad.shape[0], n_out, -1).sum(axis=(0, 2))
+    return grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
 
 
 class ConvolutionNd(Function):
