@@ -18,8 +18,9 @@ __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]
 
 
 class Upsample(Module):
-    """Resize (N, C, L) or (N, C, H, W) to ``size`` or by ``scale_factor`` with ``mode``
-    ('nearest', 'nearest-exact', 'linear', 'bilinear').
+    """Resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) to ``size`` or by ``scale_factor``
+    with ``mode`` ('nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear',
+    'area'), as F.interpolate.
 
     >>> import glassnet
     >>> Upsample(size=(5, 6), mode="bilinear")(glassnet.ones(1, 1, 2, 3)).shape

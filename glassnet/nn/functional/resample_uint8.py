@@ -18,10 +18,10 @@ import numpy as np
 
 from glassnet.backend import get_array_module
 from glassnet.nn.functional.resample_weights import (
-    _cubic_conv1,
-    _cubic_conv2,
-    _source,
     antialias_windows,
+    cubic_conv1,
+    cubic_conv2,
+    source_positions,
 )
 
 __all__: list = []
@@ -30,7 +30,7 @@ __all__: list = []
 def _filter(x, cubic):
     x = abs(x)
     if cubic:  # a = -0.75 without antialiasing, as the float path
-        return _cubic_conv1(x, -0.75) if x < 1 else _cubic_conv2(x, -0.75) if x < 2 else 0.0
+        return cubic_conv1(x, -0.75) if x < 1 else cubic_conv2(x, -0.75) if x < 2 else 0.0
     return 1.0 - x if x < 1 else 0.0
 
 
@@ -40,7 +40,7 @@ def _plain_windows(n_in, n_out, align_corners, scale_factor, cubic):
     tap, and the running maximum of those sums sets the precision)."""
     taps = 4 if cubic else 2
     support = taps // 2
-    src = _source(n_in, n_out, align_corners, scale_factor, np.float64, cubic)
+    src = source_positions(n_in, n_out, align_corners, scale_factor, np.float64, cubic)
     windows, top = [], 0.0
     for real in src:
         index = min(int(np.floor(real)), n_in - 1)

@@ -28,7 +28,7 @@ def _scale(n_in, n_out, align_corners, scale_factor, ftype):
     return ftype(n_in) / ftype(n_out)
 
 
-def _source(n_in, n_out, align_corners, scale_factor, ftype, cubic):
+def source_positions(n_in, n_out, align_corners, scale_factor, ftype, cubic):
     """Each output's position on the input axis (area_pixel_compute_source_index)."""
     scale = _scale(n_in, n_out, align_corners, scale_factor, ftype)
     dst = np.arange(n_out).astype(ftype)
@@ -77,7 +77,7 @@ def linear_matrix(n_in, n_out, align_corners, scale_factor, ftype):
     when the size is unchanged, whatever the scale factor, as in PyTorch."""
     if n_out == n_in:
         return np.eye(n_in)
-    src = _source(n_in, n_out, align_corners, scale_factor, ftype, cubic=False)
+    src = source_positions(n_in, n_out, align_corners, scale_factor, ftype, cubic=False)
     lo = np.minimum(src.astype(np.int64), n_in - 1)  # src >= 0: truncation is floor
     hi = np.where(lo < n_in - 1, lo + 1, lo)
     frac = np.clip(src - lo.astype(ftype), ftype(0.0), ftype(1.0))
@@ -88,11 +88,11 @@ def linear_matrix(n_in, n_out, align_corners, scale_factor, ftype):
     return mat
 
 
-def _cubic_conv1(x, a):
+def cubic_conv1(x, a):
     return ((a + 2) * x - (a + 3)) * x * x + 1
 
 
-def _cubic_conv2(x, a):
+def cubic_conv2(x, a):
     return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
 
 
@@ -100,15 +100,15 @@ def cubic_coefficients(t, ftype, a=-0.75):
     """The four cubic-convolution weights of inputs at offsets -1, 0, 1, 2 from the one before
     the sample, ``t`` of the way to the next (PyTorch's get_cubic_upsample_coefficients)."""
     a, one = ftype(a), ftype(1.0)
-    return [_cubic_conv2(t + one, a), _cubic_conv1(t, a), _cubic_conv1(one - t, a)] + [
-        _cubic_conv2((one - t) + one, a)
+    return [cubic_conv2(t + one, a), cubic_conv1(t, a), cubic_conv1(one - t, a)] + [
+        cubic_conv2((one - t) + one, a)
     ]
 
 
 def cubic_index_and_fraction(n_in, n_out, align_corners, scale_factor, ftype):
     """The input before each sample and how far the sample lies past it, in [0, 1]
     (PyTorch's guard_index_and_lambda)."""
-    src = _source(n_in, n_out, align_corners, scale_factor, ftype, cubic=True)
+    src = source_positions(n_in, n_out, align_corners, scale_factor, ftype, cubic=True)
     index = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
     return index, np.clip(src - index.astype(ftype), ftype(0.0), ftype(1.0))
 
@@ -130,7 +130,7 @@ def _triangle(x):
 
 def _keys_cubic(x, a=-0.5):
     x = np.abs(x)
-    return np.where(x < 1, _cubic_conv1(x, a), np.where(x < 2, _cubic_conv2(x, a), 0.0))
+    return np.where(x < 1, cubic_conv1(x, a), np.where(x < 2, cubic_conv2(x, a), 0.0))
 
 
 def antialias_windows(n_in, n_out, align_corners, scale_factor, cubic, ftype):
