@@ -237,6 +237,7 @@ def test_raises_as_pytorch(label, run):
     assert_raises_as_pytorch(label, run, nn, F)
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")
 def test_table_covers_both_outcomes():
     """Rows PyTorch accepts as well as rows it refuses (checked, not assumed)."""
     outcomes = [outcome(lambda r=r: r(torch.nn, TF, zeros_of(torch), torch)) for _, r in CASES]
