@@ -137,6 +137,8 @@ LAYERS = [
     (lambda m: m.Conv2d(2, 3, 3, padding=1, padding_mode="reflect"), (2, 2, 5, 4)),
     (lambda m: m.Conv2d(2, 3, 3, padding=(2, 1), padding_mode="replicate"), (2, 2, 5, 4)),
     (lambda m: m.Conv2d(2, 3, 3, padding="same", padding_mode="circular"), (2, 2, 5, 4)),
+    # negative padding with a non-zero mode crops through F.pad, as in PyTorch
+    (lambda m: m.Conv2d(2, 3, 2, padding=(-1, 1), padding_mode="reflect"), (2, 2, 6, 4)),
     (lambda m: m.Conv2d(3, 4, 3, padding=1), (3, 6, 5)),
     (lambda m: m.Conv1d(3, 4, 3, stride=2, padding=1), (2, 3, 9)),
     (lambda m: m.Conv1d(4, 6, 3, groups=2, padding=2, padding_mode="reflect"), (2, 4, 7)),

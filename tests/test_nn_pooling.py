@@ -146,6 +146,60 @@ def test_pad_modes(device):
         )
 
 
+# Negative amounts crop, in every mode, as PyTorch does (circular crops first, then wraps around
+# what is left); each (left, right) pair is within PyTorch's limits for a dim of size 5.
+NEGATIVE_PADS = [(-1, -1), (-1, 2), (2, -1), (-3, 0), (-2, 3), (-1, 4), (4, -1), (-3, 3), (0, -4)]
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("amounts", NEGATIVE_PADS)
+def test_pad_negative(device, mode, amounts):
+    if mode == "circular" and amounts == (-3, 3):
+        pytest.skip("PyTorch refuses it (a positive amount wider than what cropping leaves)")
+    check_op(
+        [(2, 3, 5)],
+        lambda x: F.pad(x, amounts, mode=mode),
+        lambda x: TF.pad(x, amounts, mode=mode),
+        device=device,
+        finite_diff=False,
+        rtol=0.0,  # a copy forward, and a sum of at most 3 copies back: exact in float64
+        atol=0.0,
+        dtypes=("float64",),
+    )
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+def test_pad_negative_2d(device, mode):
+    check_op(
+        [(2, 3, 4, 5)],
+        lambda x: F.pad(x, (-1, 2, 2, -1), mode=mode),
+        lambda x: TF.pad(x, (-1, 2, 2, -1), mode=mode),
+        device=device,
+        finite_diff=False,
+    )
+
+
+def test_pad_limits_as_pytorch():
+    x = np.arange(5.0).reshape(1, 1, 5)
+    for mode, amounts in [
+        ("reflect", (5, -1)),  # at least the dim's size
+        ("reflect", (-5, 0)),  # nothing left
+        ("replicate", (-2, -3)),
+        ("circular", (-6, 0)),  # crops more than the dim
+        ("circular", (-1, 5)),  # wraps around more than once after cropping
+        ("constant", (-3, -3)),
+    ]:
+        with pytest.raises(RuntimeError):
+            TF.pad(torch.tensor(x), amounts, mode=mode)
+        with pytest.raises(RuntimeError, match=r"pad: .*\(-?\d, -?\d\)"):  # names the amounts
+            F.pad(glassnet.tensor(x), amounts, mode=mode)
+    with pytest.raises(TypeError, match="ints"):
+        F.pad(glassnet.tensor(x), (1.5, 0))
+    # an empty result where PyTorch allows one
+    assert tuple(F.pad(glassnet.tensor(x), (-5, 0)).shape) == (1, 1, 0)
+    assert tuple(F.pad(glassnet.tensor(x), (-2, -3), mode="circular").shape) == (1, 1, 0)
+
+
 # ---- layers ---------------------------------------------------------------------------------
 LAYERS = [
     (lambda m: m.MaxPool2d(2), (2, 3, 6, 6)),
@@ -247,13 +301,13 @@ def test_float32_stays_float32():
 
 
 def test_errors():
-    with pytest.raises(ValueError, match="half of effective kernel"):
+    with pytest.raises(ValueError, match="at most half of kernel size"):
         F.max_pool2d(glassnet.zeros(1, 1, 6, 6), 2, padding=2)
     with pytest.raises(ShapeError, match="too small"):
         F.max_pool2d(glassnet.zeros(1, 1, 2, 2), 3)
     with pytest.raises(ShapeError, match="4-D"):
         F.avg_pool2d(glassnet.zeros(6, 6), 2)
-    with pytest.raises(ShapeError, match="bilinear"):
+    with pytest.raises(NotImplementedError, match="bilinear"):  # PyTorch's class
         F.interpolate(glassnet.zeros(1, 1, 4), scale_factor=2, mode="bilinear")
     with pytest.raises(ValueError, match="align_corners"):
         F.interpolate(glassnet.zeros(1, 1, 4, 4), scale_factor=2, align_corners=True)

@@ -48,23 +48,19 @@ STILL_TO_DO = {
         stft swapaxes_ swapdims_ t_ transpose_ unsqueeze_
     """.split(),
     "torch.nn": """
-        AdaptiveAvgPool3d AdaptiveLogSoftmaxWithLoss AdaptiveMaxPool3d AvgPool3d
-        ChannelShuffle CircularPad3d ConstantPad3d Conv3d ConvTranspose3d EmbeddingBag
-        Fold FractionalMaxPool2d FractionalMaxPool3d GaussianNLLLoss HingeEmbeddingLoss
-        InstanceNorm1d InstanceNorm2d InstanceNorm3d LPPool1d LPPool2d LPPool3d
-        MaxPool3d MaxUnpool1d MaxUnpool2d MaxUnpool3d MultiLabelMarginLoss
-        MultiLabelSoftMarginLoss MultiMarginLoss ParameterDict ParameterList
-        PoissonNLLLoss ReflectionPad3d ReplicationPad3d SoftMarginLoss TripletMarginLoss
-        TripletMarginWithDistanceLoss Unfold ZeroPad3d
+        AdaptiveLogSoftmaxWithLoss ChannelShuffle CircularPad3d ConstantPad3d
+        EmbeddingBag FractionalMaxPool2d FractionalMaxPool3d GaussianNLLLoss
+        HingeEmbeddingLoss InstanceNorm1d InstanceNorm2d InstanceNorm3d
+        MultiLabelMarginLoss MultiLabelSoftMarginLoss MultiMarginLoss ParameterDict
+        ParameterList PoissonNLLLoss ReflectionPad3d ReplicationPad3d SoftMarginLoss
+        TripletMarginLoss TripletMarginWithDistanceLoss ZeroPad3d
     """.split(),
     "torch.nn.functional": """
-        adaptive_avg_pool3d adaptive_max_pool3d affine_grid avg_pool3d channel_shuffle
-        conv3d conv_transpose3d embedding_bag fold fractional_max_pool2d
+        affine_grid channel_shuffle embedding_bag fractional_max_pool2d
         fractional_max_pool3d gaussian_nll_loss grid_sample hinge_embedding_loss
-        instance_norm lp_pool1d lp_pool2d lp_pool3d max_pool3d max_unpool1d max_unpool2d
-        max_unpool3d multi_margin_loss multilabel_margin_loss
+        instance_norm multi_margin_loss multilabel_margin_loss
         multilabel_soft_margin_loss pdist poisson_nll_loss soft_margin_loss
-        triplet_margin_loss triplet_margin_with_distance_loss unfold
+        triplet_margin_loss triplet_margin_with_distance_loss
     """.split(),
     "torch.linalg": """
         eigvals householder_product ldl_factor ldl_factor_ex ldl_solve lu_factor

@@ -18,6 +18,8 @@ _LAYER_MODULES = [
     "pixel_shuffle",
     "conv",
     "pooling",
+    "unpool",
+    "fold",
     "normalization",
     "dropout",
     "sparse",

@@ -1,7 +1,9 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d.
+"""Convolution layers: Conv1d/2d/3d and ConvTranspose1d/2d/3d.
 
 Parameters, ``state_dict`` keys, default initialisation (kaiming_uniform_ with a=sqrt(5), bias
-from U(+-1/sqrt(fan_in))) and the printed form are PyTorch's, so weights move both ways.
+from U(+-1/sqrt(fan_in))) and the printed form are PyTorch's, so weights move both ways. Settings
+are checked when the layer is made: ``Conv2d(3, 8, 3, stride=0)`` fails there, naming the
+argument, rather than on the first batch.
 
 >>> import glassnet
 >>> from glassnet import nn
@@ -18,26 +20,50 @@ import math
 
 from glassnet import backend, creation, dtypes, grad_mode
 from glassnet.nn import init
-from glassnet.nn._arguments import InvalidArgumentError, check_size, check_window
-from glassnet.nn.functional.conv import _conv, _conv_transpose, conv_args, conv_padding
+from glassnet.nn.functional.conv import (
+    _conv,
+    _conv_transpose,
+    check_output_padding,
+    conv_args,
+    conv_padding,
+    flat_pads,
+)
 from glassnet.nn.functional.vision import pad as _pad
+from glassnet.nn.functional.window_args import (
+    InvalidArgumentError,
+    check_choice,
+    check_int,
+    check_non_negative,
+    check_positive,
+    int_tuple,
+)
 from glassnet.nn.module import Module
 from glassnet.nn.parameter import Parameter
 from glassnet.ops.convolution import ConvPlan
 from glassnet.tensor import wrap as _wrap
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = [
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+]
 
 _MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-def _ntuple(value, n):
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return (value,) * n
-    value = tuple(value)
-    return value * n if len(value) == 1 else value
+def _check_channels(layer, in_channels, out_channels, groups):
+    check_int(in_channels, "in_channels", layer, 0)
+    check_int(out_channels, "out_channels", layer, 0)
+    check_int(groups, "groups", layer, 1)
+    for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if value % groups:
+            raise InvalidArgumentError(
+                f"{layer}: {name} must be divisible by groups, got {name}={value}, groups="
+                f"{groups}; each group convolves {name} // groups channels."
+            )
 
 
 class _ConvNd(Module):
@@ -62,41 +88,24 @@ class _ConvNd(Module):
         dtype=None,
     ):
         super().__init__()
-        nd = self._nd
-        name = type(self).__name__
-        check_size(name, "in_channels", in_channels)
-        check_size(name, "out_channels", out_channels)
-        check_window(
-            name,
-            kernel_size=kernel_size,
-            stride=stride,
-            padding=padding,
-            dilation=dilation,
-            dims=nd,
-        )
-        if groups <= 0:
-            raise ValueError("groups must be a positive integer")
-        if in_channels % groups:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups:
-            raise ValueError("out_channels must be divisible by groups")
-        if padding_mode not in _MODES:
-            raise ValueError(
-                f"padding_mode must be one of {list(_MODES)}, but got padding_mode='{padding_mode}'"
-            )
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(
-                    f"Invalid padding string {padding!r}, should be one of ['valid', 'same']"
-                )
-            if padding == "same" and any(s != 1 for s in _ntuple(stride, nd)):
-                raise ValueError("padding='same' is not supported for strided convolutions")
+        nd, layer = self._nd, type(self).__name__
+        _check_channels(layer, in_channels, out_channels, groups)
+        check_choice(padding_mode, _MODES, "padding_mode", layer)
+        kernel_size = int_tuple(kernel_size, nd, "kernel_size", layer)
+        check_positive(kernel_size, "kernel_size", layer)
+        stride = check_positive(int_tuple(stride, nd, "stride", layer), "stride", layer)
+        dilation = check_positive(int_tuple(dilation, nd, "dilation", layer), "dilation", layer)
+        # Checked as a call would (strings, 'same' with a stride); a padding_mode other than
+        # zeros pads through F.pad, where negative amounts crop, as in PyTorch.
+        conv_padding(padding, kernel_size, stride, dilation, layer, padding_mode != "zeros")
+        if not isinstance(padding, str):
+            padding = int_tuple(padding, nd, "padding", layer)
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _ntuple(kernel_size, nd)
-        self.stride = _ntuple(stride, nd)
-        self.padding = _ntuple(padding, nd)
-        self.dilation = _ntuple(dilation, nd)
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
         self.transposed = self._transposed
         self.output_padding = (0,) * nd  # a transposed convolution sets its own
         self.groups = groups
@@ -168,7 +177,7 @@ class _Conv(_ConvNd):
             return _wrap(self._infer(input, weight, bias))
         if self.padding_mode != "zeros":
             # Pad explicitly with the chosen mode, then convolve without padding.
-            pads = conv_padding(padding, self.kernel_size, self.stride, self.dilation, "")
+            pads = conv_padding(padding, self.kernel_size, self.stride, self.dilation, "", True)
             amounts = tuple(p for pair in reversed(pads) for p in pair)
             input = _pad(input, amounts, mode=self.padding_mode)
             padding = 0
@@ -187,9 +196,10 @@ class _Conv(_ConvNd):
         cached = self._plan
         if cached is None or cached[0] != key:
             stride, pads, dilation = conv_args(
-                input, weight, self.stride, self.padding, self.dilation, self.groups, self._nd, None
-            )
-            plan = ConvPlan(x.shape, w.shape, stride, pads, dilation, self.groups)
+                input, weight, bias, self.stride, self.padding, self.dilation, self.groups,
+                self._nd, None,
+            )  # fmt: skip
+            plan = ConvPlan(x.shape, w.shape, stride, flat_pads(pads), dilation, self.groups)
             self._plan = cached = (key, plan)
         return cached[1].run(x, w, None if bias is None else bias._data)
 
@@ -216,6 +226,24 @@ class Conv2d(_Conv):
     _nd = 2
 
 
+class Conv3d(_Conv):
+    """3-D convolution over volumes or video clips (N, C_in, D, H, W) (or unbatched).
+
+    >>> import glassnet
+    >>> Conv3d(1, 4, 3, padding=1)(glassnet.ones(2, 1, 4, 8, 8)).shape
+    glassnet.Size([2, 4, 4, 8, 8])
+    """
+
+    _nd = 3
+
+    def _infer(self, input, weight, bias):
+        # No shape plan for volumes: the im2col work dwarfs the bookkeeping.
+        with grad_mode.no_grad():
+            return _conv(
+                input, weight, bias, self.stride, self.padding, self.dilation, self.groups, 3, None
+            )._data
+
+
 class _ConvTranspose(_ConvNd):
     _transposed = True
 
@@ -234,10 +262,17 @@ class _ConvTranspose(_ConvNd):
         device=None,
         dtype=None,
     ):
+        layer = type(self).__name__
         if padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+            raise ValueError(
+                f'{layer}: only "zeros" padding mode is supported, got padding_mode='
+                f"{padding_mode!r}"
+            )
         if isinstance(padding, str):
-            raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple")
+            raise TypeError(
+                f"{layer}: padding must be an int or a tuple of {self._nd} ints ('same' and "
+                f"'valid' are for convolutions), got {padding!r}"
+            )
         super().__init__(
             in_channels,
             out_channels,
@@ -251,15 +286,11 @@ class _ConvTranspose(_ConvNd):
             device,
             dtype,
         )
-        self.output_padding = _ntuple(output_padding, self._nd)
-        check_window(type(self).__name__, padding=output_padding, dims=self._nd)
-        for extra, s, d in zip(self.output_padding, self.stride, self.dilation):
-            if extra >= max(s, d):
-                raise InvalidArgumentError(
-                    f"{type(self).__name__}: output_padding must be smaller than either stride "
-                    f"or dilation, got output_padding={output_padding!r}, stride={self.stride}, "
-                    f"dilation={self.dilation}"
-                )
+        output_padding = int_tuple(output_padding, self._nd, "output_padding", layer)
+        check_non_negative(output_padding, "output_padding", layer)
+        self.output_padding = check_output_padding(
+            output_padding, self.stride, self.dilation, layer
+        )
 
     def forward(self, input, output_size=None):
         weight, bias = self._parameters["weight"], self._parameters["bias"]
@@ -298,3 +329,14 @@ class ConvTranspose2d(_ConvTranspose):
     """
 
     _nd = 2
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """Transposed 3-D convolution: learned upsampling of volumes (N, C_in, D, H, W).
+
+    >>> import glassnet
+    >>> ConvTranspose3d(4, 2, 2, stride=2)(glassnet.ones(1, 4, 2, 3, 3)).shape
+    glassnet.Size([1, 2, 4, 6, 6])
+    """
+
+    _nd = 3

@@ -1,6 +1,8 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d.
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, LPPool1d/2d/3d and the adaptive
+AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d.
 
 Thin wrappers over glassnet.nn.functional's pooling, with PyTorch's arguments and printed form.
+Settings are checked when the layer is made (``MaxPool2d(0)`` fails there, naming the argument).
 
 >>> import glassnet
 >>> from glassnet import nn
@@ -14,8 +16,8 @@ from __future__ import annotations
 
 from glassnet import backend, grad_mode
 from glassnet.nn import functional as F
-from glassnet.nn._arguments import check_pool_padding, check_window
-from glassnet.nn.functional.pooling import _pool_args
+from glassnet.nn.functional.pooling import pool_args, pool_settings
+from glassnet.nn.functional.window_args import InvalidArgumentError, check_int
 from glassnet.nn.module import Module
 from glassnet.ops.pooling import MaxPoolPlan
 from glassnet.tensor import wrap as _wrap
@@ -23,27 +25,31 @@ from glassnet.tensor import wrap as _wrap
 __all__ = [
     "MaxPool1d",
     "MaxPool2d",
+    "MaxPool3d",
     "AvgPool1d",
     "AvgPool2d",
+    "AvgPool3d",
+    "LPPool1d",
+    "LPPool2d",
+    "LPPool3d",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
 ]
 
 
 class _MaxPoolNd(Module):
-    _pool = None  # F.max_pool1d or F.max_pool2d
+    _pool = None  # F.max_pool1d, 2d or 3d
+    _nd = 2
 
     def __init__(
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
     ):
         super().__init__()
-        name = type(self).__name__
-        check_window(
-            name, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation
-        )
-        check_pool_padding(name, kernel_size, padding)
+        pool_settings(type(self).__name__, self._nd, kernel_size, stride, padding, dilation)
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding = padding
@@ -56,6 +62,7 @@ class _MaxPoolNd(Module):
     def forward(self, input):
         if (
             backend._cupy is None
+            and self._nd < 3
             and not self.return_indices
             and not (grad_mode._enabled and input.requires_grad)
         ):
@@ -81,8 +88,8 @@ class _MaxPoolNd(Module):
         )  # fmt: skip
         cached = self._plan
         if cached is None or cached[0] != key:
-            nd = 1 if self._pool is F.max_pool1d else 2
-            kernel, stride, padding, dilation = _pool_args(
+            nd = self._nd
+            kernel, stride, padding, dilation = pool_args(
                 f"max_pool{nd}d", input, nd, *key[2:6], self.ceil_mode
             )
             plan = MaxPoolPlan(x.shape, kernel, stride, padding, dilation, self.ceil_mode)
@@ -105,6 +112,7 @@ class MaxPool1d(_MaxPoolNd):
     """
 
     _pool = staticmethod(F.max_pool1d)
+    _nd = 1
 
 
 class MaxPool2d(_MaxPoolNd):
@@ -118,12 +126,24 @@ class MaxPool2d(_MaxPoolNd):
     _pool = staticmethod(F.max_pool2d)
 
 
+class MaxPool3d(_MaxPoolNd):
+    """Max over sliding windows of volumes (N, C, D, H, W).
+
+    >>> import glassnet
+    >>> MaxPool3d(2)(glassnet.ones(1, 2, 4, 8, 8)).shape
+    glassnet.Size([1, 2, 2, 4, 4])
+    """
+
+    _pool = staticmethod(F.max_pool3d)
+    _nd = 3
+
+
 class _AvgPoolNd(Module):
+    _nd = 2
+
     def __init__(self, kernel_size, stride, padding, ceil_mode, count_include_pad):
         super().__init__()
-        name = type(self).__name__
-        check_window(name, kernel_size=kernel_size, stride=stride, padding=padding)
-        check_pool_padding(name, kernel_size, padding)
+        pool_settings(type(self).__name__, self._nd, kernel_size, stride, padding, 1)
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding = padding
@@ -160,13 +180,8 @@ class AvgPool1d(_AvgPoolNd):
         )
 
 
-class AvgPool2d(_AvgPoolNd):
-    """Mean over sliding windows of (N, C, H, W).
-
-    >>> import glassnet
-    >>> AvgPool2d(2)(glassnet.ones(1, 1, 4, 4)).tolist()
-    [[[[1.0, 1.0], [1.0, 1.0]]]]
-    """
+class _AvgPool23d(_AvgPoolNd):
+    _pool = None  # F.avg_pool2d or F.avg_pool3d
 
     def __init__(
         self,
@@ -178,10 +193,17 @@ class AvgPool2d(_AvgPoolNd):
         divisor_override=None,
     ):
         super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        if divisor_override is not None:
+            check_int(divisor_override, "divisor_override", type(self).__name__, None)
+            if divisor_override == 0:
+                raise InvalidArgumentError(
+                    f"{type(self).__name__}: divisor_override must not be zero; leave it None "
+                    "to divide by the window size"
+                )
         self.divisor_override = divisor_override
 
     def forward(self, input):
-        return F.avg_pool2d(
+        return self._pool(
             input,
             self.kernel_size,
             self.stride,
@@ -190,6 +212,86 @@ class AvgPool2d(_AvgPoolNd):
             self.count_include_pad,
             self.divisor_override,
         )
+
+
+class AvgPool2d(_AvgPool23d):
+    """Mean over sliding windows of (N, C, H, W).
+
+    >>> import glassnet
+    >>> AvgPool2d(2)(glassnet.ones(1, 1, 4, 4)).tolist()
+    [[[[1.0, 1.0], [1.0, 1.0]]]]
+    """
+
+    _pool = staticmethod(F.avg_pool2d)
+
+
+class AvgPool3d(_AvgPool23d):
+    """Mean over sliding windows of volumes (N, C, D, H, W).
+
+    >>> import glassnet
+    >>> AvgPool3d(2)(glassnet.ones(1, 1, 2, 4, 4)).shape
+    glassnet.Size([1, 1, 1, 2, 2])
+    """
+
+    _pool = staticmethod(F.avg_pool3d)
+    _nd = 3
+
+
+class _LPPoolNd(Module):
+    _pool = None  # F.lp_pool1d, 2d or 3d
+    _nd = 2
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        pool_settings(type(self).__name__, self._nd, kernel_size, stride, 0, 1)
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input):
+        return self._pool(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self):
+        return (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"ceil_mode={self.ceil_mode}"
+        )
+
+
+class LPPool1d(_LPPoolNd):
+    """Power-average pooling of (N, C, L): the ``norm_type``-norm of each window.
+
+    >>> import glassnet
+    >>> LPPool1d(2, 2)(glassnet.tensor([[[3.0, 4.0]]])).tolist()
+    [[[5.0]]]
+    """
+
+    _pool = staticmethod(F.lp_pool1d)
+    _nd = 1
+
+
+class LPPool2d(_LPPoolNd):
+    """Power-average pooling of (N, C, H, W): the ``norm_type``-norm of each window.
+
+    >>> import glassnet
+    >>> LPPool2d(1, 2)(glassnet.ones(1, 1, 4, 4)).tolist()
+    [[[[4.0, 4.0], [4.0, 4.0]]]]
+    """
+
+    _pool = staticmethod(F.lp_pool2d)
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling of volumes (N, C, D, H, W).
+
+    >>> import glassnet
+    >>> LPPool3d(1, 2)(glassnet.ones(1, 1, 2, 2, 2)).tolist()
+    [[[[[8.0]]]]]
+    """
+
+    _pool = staticmethod(F.lp_pool3d)
+    _nd = 3
 
 
 class _AdaptivePool(Module):
@@ -257,3 +359,25 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPool):
     """
 
     _pool = staticmethod(F.adaptive_max_pool2d)
+
+
+class AdaptiveAvgPool3d(_AdaptivePool):
+    """Average volumes (N, C, D, H, W) down to a fixed size.
+
+    >>> import glassnet
+    >>> AdaptiveAvgPool3d((1, 2, 2))(glassnet.ones(2, 3, 4, 7, 7)).shape
+    glassnet.Size([2, 3, 1, 2, 2])
+    """
+
+    _pool = staticmethod(F.adaptive_avg_pool3d)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPool):
+    """Max of volumes (N, C, D, H, W) over a fixed grid of evenly spread windows.
+
+    >>> import glassnet
+    >>> AdaptiveMaxPool3d(2)(glassnet.ones(1, 1, 5, 5, 5)).shape
+    glassnet.Size([1, 1, 2, 2, 2])
+    """
+
+    _pool = staticmethod(F.adaptive_max_pool3d)

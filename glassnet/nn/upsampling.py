@@ -11,15 +11,16 @@ glassnet.Size([1, 3, 8, 8])
 
 from __future__ import annotations
 
-from glassnet.nn.functional.vision import interpolate
+from glassnet.nn.functional.interpolation import interpolate
 from glassnet.nn.module import Module
 
 __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]
 
 
 class Upsample(Module):
-    """Resize (N, C, L) or (N, C, H, W) to ``size`` or by ``scale_factor`` with ``mode``
-    ('nearest', 'nearest-exact', 'linear', 'bilinear').
+    """Resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) to ``size`` or by ``scale_factor``
+    with ``mode`` ('nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear',
+    'area'), as F.interpolate.
 
     >>> import glassnet
     >>> Upsample(size=(5, 6), mode="bilinear")(glassnet.ones(1, 1, 2, 3)).shape

@@ -2,15 +2,21 @@
 
 ``pad`` lists (left, right) amounts from the last dim backwards, as in PyTorch:
 ``(1, 1, 2, 0)`` pads the last dim by 1 on both sides and the one before by 2 at the start.
-Negative amounts crop (constant mode). Modes: 'constant', 'reflect' (mirror without repeating the
-edge), 'replicate' (repeat the edge), 'circular' (wrap around).
+Modes: 'constant', 'reflect' (mirror without repeating the edge), 'replicate' (repeat the edge),
+'circular' (wrap around). Negative amounts crop, in every mode, as in PyTorch: for 'constant',
+'reflect' and 'replicate' the kept outputs are those the padded signal has there; 'circular'
+crops first and wraps around what is left.
 
 >>> import glassnet
 >>> pad(glassnet.tensor([1.0, 2.0, 3.0]), (2, 1), mode="reflect")
 tensor([3., 2., 1., 2., 3., 2.])
+>>> pad(glassnet.tensor([0.0, 1.0, 2.0, 3.0, 4.0]), (-1, 2), mode="circular")
+tensor([1., 2., 3., 4., 1., 2.])
 """
 
 from __future__ import annotations
+
+import numbers
 
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module, scatter_add
@@ -44,11 +50,16 @@ class PadConstant(Function):
 
 def _source_index(xp, n, left, right, mode):
     """For each output position along one dim, the input position it copies."""
+    if mode == "circular":
+        # PyTorch crops first (negative amounts), then wraps around what is left.
+        start = max(-left, 0)
+        kept = n - start - max(-right, 0)
+        if kept <= 0:
+            return xp.arange(0)
+        return start + xp.arange(-max(left, 0), kept + max(right, 0)) % kept
     j = xp.arange(-left, n + right)
     if mode == "replicate":
         return xp.clip(j, 0, n - 1)
-    if mode == "circular":
-        return j % n
     period = 2 * (n - 1)  # reflect
     j = j % period if period else j * 0
     return xp.where(j >= n, period - j, j)
@@ -102,6 +113,8 @@ def pad(input, pad, mode="constant", value=None):
             [5., 5., 5.]])
     """
     shape = input._data.shape
+    if not all(isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in pad):
+        raise TypeError(f"pad: the amounts must be ints, got {tuple(pad)}")
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2:
         raise ShapeError(f"pad: padding length must be divisible by 2, got {len(pad)} ({pad})")
@@ -128,15 +141,33 @@ def pad(input, pad, mode="constant", value=None):
     if value:
         raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
     for axis, (n, (left, right)) in enumerate(zip(shape, pads)):
-        if not (left or right):
-            continue
-        limit = n - 1 if mode == "reflect" else n
-        if mode == "replicate" and n == 0 or max(left, right) > limit or min(left, right) < 0:
-            raise ShapeError(
-                f"pad: {mode} padding ({left}, {right}) of dim {axis} must be non-negative and at "
-                f"most {limit} for a dim of size {n} (input shape {tuple(shape)})."
-            )
+        if left or right:
+            _check_indexed_pad(mode, axis, n, left, right, shape)
     return PadIndexed.apply(input, pads, mode)
+
+
+def _check_indexed_pad(mode, axis, n, left, right, shape):
+    """PyTorch's limits for reflect/replicate/circular padding of one dim of size n."""
+    where = f"pad: {mode} padding ({left}, {right}) of dim {axis} (size {n}, input shape {shape})"
+    if mode == "circular":
+        kept = n - max(-left, 0) - max(-right, 0)
+        if kept < 0:
+            raise ShapeError(f"{where} crops more than the dim holds.")
+        if max(left, right) > kept:
+            raise ShapeError(
+                f"{where} wraps around more than once: each positive amount must be at most "
+                f"the {kept} elements left after cropping."
+            )
+        return
+    if n == 0:
+        raise ShapeError(f"{where}: {mode} padding needs a non-empty dim to copy from.")
+    if n + left + right < 1:
+        raise ShapeError(f"{where} leaves no output; the result must keep at least 1 element.")
+    if mode == "reflect" and max(left, right) >= n:
+        raise ShapeError(
+            f"{where}: each amount must be smaller than the dim's size {n} (a reflection does "
+            "not repeat the edge, so it can mirror at most n - 1 elements)."
+        )
 
 
 TENSOR_METHODS = {}

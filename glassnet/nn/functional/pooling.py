@@ -1,47 +1,53 @@
-"""Pooling as functions: max/avg pooling and their adaptive forms, in 1-D and 2-D.
+"""Pooling as functions: max, average and power-average (LP) pooling in 1-D, 2-D and 3-D.
 
 Arguments follow PyTorch (``stride`` defaults to ``kernel_size``; ``ceil_mode``,
-``count_include_pad``, ``return_indices``). Inputs are (N, C, *spatial) or unbatched (C, *spatial).
+``count_include_pad``, ``divisor_override``, ``return_indices``). Inputs are (N, C, *spatial) or
+unbatched (C, *spatial). Impossible settings (a zero kernel or stride, padding above half the
+kernel) are refused with an error naming the setting. The adaptive pools are in
+glassnet.nn.functional.pooling_adaptive.
 
 >>> import glassnet
 >>> import glassnet.nn.functional as F
 >>> x = glassnet.arange(16.0).reshape(1, 1, 4, 4)
 >>> F.max_pool2d(x, 2).tolist()
 [[[[5.0, 7.0], [13.0, 15.0]]]]
->>> F.adaptive_avg_pool2d(x, 1).tolist()
-[[[[7.5]]]]
+>>> F.avg_pool3d(glassnet.ones(1, 1, 2, 4, 4), 2).shape
+glassnet.Size([1, 1, 1, 2, 2])
 """
 
 from __future__ import annotations
 
 from glassnet.errors import ShapeError
-from glassnet.nn.functional.conv import _tuple
-from glassnet.ops.pooling import (
-    AdaptiveMaxPool,
-    AvgPool,
-    MaxPool,
-    SeparableMap,
-    adaptive_avg_matrix,
-    pool_output_size,
+from glassnet.nn.functional.window_args import (
+    InvalidArgumentError,
+    check_int,
+    int_tuple,
+    window_args,
 )
+from glassnet.ops.pool_nd import AvgPoolNd, MaxPoolNd
+from glassnet.ops.pooling import AvgPool, MaxPool, pool_output_size
 from glassnet.tensor import Tensor
 
 __all__ = [
     "max_pool1d",
     "max_pool2d",
+    "max_pool3d",
     "avg_pool1d",
     "avg_pool2d",
-    "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d",
-    "adaptive_max_pool1d",
-    "adaptive_max_pool2d",
+    "avg_pool3d",
+    "lp_pool1d",
+    "lp_pool2d",
+    "lp_pool3d",
 ]
 
+SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 
-def _check_rank(op, x, nd):
+
+def check_rank(op, x, nd):
+    """The input's shape, after checking it is (C, *spatial) or (N, C, *spatial)."""
     shape = tuple(x._data.shape)
     if len(shape) not in (nd + 1, nd + 2):
-        dims = "L" if nd == 1 else "H, W"
+        dims = SPATIAL[nd]
         raise ShapeError(
             f"{op}: expected a {nd + 1}-D (C, {dims}) or {nd + 2}-D (N, C, {dims}) input, got "
             f"{len(shape)}-D input of shape {shape}; reshape it to (N, C, {dims})."
@@ -49,27 +55,26 @@ def _check_rank(op, x, nd):
     return shape
 
 
-def _pool_args(op, x, nd, kernel_size, stride, padding, dilation, ceil_mode):
-    shape = _check_rank(op, x, nd)
-    kernel = _tuple(kernel_size, nd, "kernel_size", op)
-    stride = (
-        kernel
-        if stride is None or stride == [] or stride == ()
-        else _tuple(stride, nd, "stride", op)
+def pool_settings(op, nd, kernel_size, stride, padding, dilation):
+    """Checked (kernel, stride, padding, dilation) of a pool, without an input: positive
+    kernel, stride and dilation, and padding at most half the kernel (PyTorch's rule: more
+    would make windows of padding only)."""
+    kernel, stride, padding, dilation = window_args(op, nd, kernel_size, stride, padding, dilation)
+    for k, p in zip(kernel, padding):
+        if p > k // 2:
+            raise InvalidArgumentError(
+                f"{op}: padding should be at most half of kernel size, got padding={padding} "
+                f"for kernel_size={kernel}; use padding <= {k // 2} or a larger kernel."
+            )
+    return kernel, stride, padding, dilation
+
+
+def pool_args(op, x, nd, kernel_size, stride, padding, dilation, ceil_mode):
+    """Check a pooling call against its input; returns (kernel, stride, padding, dilation)."""
+    shape = check_rank(op, x, nd)
+    kernel, stride, padding, dilation = pool_settings(
+        op, nd, kernel_size, stride, padding, dilation
     )
-    padding = _tuple(padding, nd, "padding", op)
-    dilation = _tuple(dilation, nd, "dilation", op)
-    for k, p, s, d in zip(kernel, padding, stride, dilation):
-        if k < 1 or s < 1 or d < 1:
-            raise ValueError(
-                f"{op}: kernel_size, stride and dilation must be positive, got "
-                f"kernel_size={kernel}, stride={stride}, dilation={dilation}"
-            )
-        if p > k // 2 or p < 0:
-            raise ValueError(
-                f"{op}: pad should be at most half of effective kernel size, but got pad={p}, "
-                f"kernel_size={k}; use padding <= {k // 2} or a larger kernel."
-            )
     out = [
         pool_output_size(n, k, s, p, d, ceil_mode)
         for n, k, s, p, d in zip(shape[-nd:], kernel, stride, padding, dilation)
@@ -84,19 +89,22 @@ def _pool_args(op, x, nd, kernel_size, stride, padding, dilation, ceil_mode):
 
 
 def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, op):
-    kernel, stride, padding, dilation = _pool_args(
+    kernel, stride, padding, dilation = pool_args(
         op, x, nd, kernel_size, stride, padding, dilation, ceil_mode
     )
     holder = [] if return_indices else None
-    out = MaxPool.apply(
-        x,
-        kernel=kernel,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        ceil_mode=ceil_mode,
-        indices_out=holder,
-    )
+    if nd == 3:
+        out = MaxPoolNd.apply(x, kernel, stride, padding, dilation, bool(ceil_mode), holder)
+    else:
+        out = MaxPool.apply(
+            x,
+            kernel=kernel,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            ceil_mode=ceil_mode,
+            indices_out=holder,
+        )
     if return_indices:
         return out, Tensor._make(holder[0].astype("int64", copy=False))
     return out
@@ -111,33 +119,53 @@ def max_pool1d(
     >>> max_pool1d(glassnet.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2).tolist()
     [[[3.0, 2.0]]]
     """
-    return _max_pool(
-        input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1, "max_pool1d"
-    )
+    args = (kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1, "max_pool1d")
+    return _max_pool(input, *args)
 
 
 def max_pool2d(
     input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
 ):
     """Max over sliding windows of (N, C, H, W); ``return_indices`` also gives the flat index
-    of each maximum in its H*W plane (for max_unpool).
+    of each maximum in its H*W plane (for max_unpool2d).
 
     >>> import glassnet
     >>> out, idx = max_pool2d(glassnet.arange(4.0).reshape(1, 1, 2, 2), 2, return_indices=True)
     >>> out.tolist(), idx.tolist()
     ([[[[3.0]]]], [[[[3]]]])
     """
-    return _max_pool(
-        input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2, "max_pool2d"
-    )
+    args = (kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2, "max_pool2d")
+    return _max_pool(input, *args)
+
+
+def max_pool3d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    """Max over sliding windows of volumes (N, C, D, H, W); indices are flat in D*H*W.
+
+    >>> import glassnet
+    >>> max_pool3d(glassnet.arange(8.0).reshape(1, 1, 2, 2, 2), 2).tolist()
+    [[[[[7.0]]]]]
+    """
+    args = (kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3, "max_pool3d")
+    return _max_pool(input, *args)
 
 
 def _avg_pool(
     x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd, op
 ):
-    kernel, stride, padding, _ = _pool_args(op, x, nd, kernel_size, stride, padding, 1, ceil_mode)
-    if divisor_override is not None and divisor_override == 0:
-        raise ValueError(f"{op}: divisor_override must be non-zero")
+    kernel, stride, padding, _ = pool_args(op, x, nd, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None:
+        divisor_override = check_int(divisor_override, "divisor_override", op, None)
+        if divisor_override == 0:
+            raise InvalidArgumentError(
+                f"{op}: divisor_override must not be zero; leave it None to divide by the "
+                "window size"
+            )
+    if nd == 3:
+        return AvgPoolNd.apply(
+            x, kernel, stride, padding, bool(ceil_mode), bool(count_include_pad), divisor_override
+        )
     return AvgPool.apply(
         x,
         kernel=kernel,
@@ -156,9 +184,8 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     >>> avg_pool1d(glassnet.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2).tolist()
     [[[2.0, 1.0]]]
     """
-    return _avg_pool(
-        input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1, "avg_pool1d"
-    )
+    args = (ceil_mode, count_include_pad, None, 1, "avg_pool1d")
+    return _avg_pool(input, kernel_size, stride, padding, *args)
 
 
 def avg_pool2d(
@@ -176,99 +203,69 @@ def avg_pool2d(
     >>> avg_pool2d(glassnet.arange(4.0).reshape(1, 1, 2, 2), 2).tolist()
     [[[[1.5]]]]
     """
-    return _avg_pool(
-        input,
-        kernel_size,
-        stride,
-        padding,
-        ceil_mode,
-        count_include_pad,
-        divisor_override,
-        2,
-        "avg_pool2d",
-    )
+    args = (ceil_mode, count_include_pad, divisor_override, 2, "avg_pool2d")
+    return _avg_pool(input, kernel_size, stride, padding, *args)
 
 
-def _output_size(op, output_size, spatial):
-    nd = len(spatial)
-    if isinstance(output_size, int):
-        output_size = (output_size,) * nd
-    output_size = tuple(output_size)
-    if len(output_size) == 1 and nd > 1:
-        output_size = output_size * nd
-    if len(output_size) != nd:
-        raise ShapeError(f"{op}: output_size must have {nd} entries, got {output_size}")
-    out = tuple(n if o is None else int(o) for o, n in zip(output_size, spatial))
-    if min(out) < 1 or min(spatial) < 1:
-        raise ShapeError(
-            f"{op}: output_size {out} and input size {tuple(spatial)} must be positive"
-        )
-    return out
-
-
-def _adaptive_avg(x, output_size, nd, op):
-    shape = _check_rank(op, x, nd)
-    out = _output_size(op, output_size, shape[-nd:])
-    data = x._data
-    from glassnet.backend import get_array_module
-
-    xp = get_array_module(data)
-    mats = [
-        None if o == n else adaptive_avg_matrix(n, o, data.dtype, xp)
-        for n, o in zip(shape[-nd:], out)
-    ]
-    if nd == 1:
-        mats = [None] + mats
-    if mats[0] is None and mats[1] is None:
-        return x * 1  # identity size: a fresh tensor, as PyTorch
-    return SeparableMap.apply(x, mats[0], mats[1])
-
-
-def adaptive_avg_pool1d(input, output_size):
-    """Average (N, C, L) down to ``output_size`` evenly spread windows.
+def avg_pool3d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    """Mean over sliding windows of volumes (N, C, D, H, W).
 
     >>> import glassnet
-    >>> adaptive_avg_pool1d(glassnet.tensor([[[1.0, 3.0, 2.0]]]), 1).tolist()
-    [[[2.0]]]
+    >>> avg_pool3d(glassnet.arange(8.0).reshape(1, 1, 2, 2, 2), 2).tolist()
+    [[[[[3.5]]]]]
     """
-    return _adaptive_avg(input, output_size, 1, "adaptive_avg_pool1d")
+    args = (ceil_mode, count_include_pad, divisor_override, 3, "avg_pool3d")
+    return _avg_pool(input, kernel_size, stride, padding, *args)
 
 
-def adaptive_avg_pool2d(input, output_size):
-    """Average (N, C, H, W) down to ``output_size`` (an int, or (h, w) with None = keep).
+def _lp_pool(x, norm_type, kernel_size, stride, ceil_mode, nd, op):
+    # PyTorch's definition: (sum over the window of x^p)^(1/p), through the average pool
+    # (times the window size), with negative window sums clamped to 0 before the root.
+    from glassnet.nn.functional.activation import relu
+
+    kernel = int_tuple(kernel_size, nd, "kernel_size", op)
+    pool = {1: avg_pool1d, 2: avg_pool2d, 3: avg_pool3d}[nd]
+    out = pool(x.pow(norm_type), kernel, stride, 0, ceil_mode)
+    size = 1
+    for k in kernel:
+        size *= k
+    return (out.sign() * relu(out.abs())).mul(size).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling of (N, C, L): the p-norm of each window (p = ``norm_type``; p = 1
+    is sum pooling, large p approaches max pooling).
 
     >>> import glassnet
-    >>> adaptive_avg_pool2d(glassnet.ones(2, 3, 7, 5), (1, None)).shape
-    glassnet.Size([2, 3, 1, 5])
+    >>> lp_pool1d(glassnet.tensor([[[3.0, 4.0]]]), 2, 2).tolist()
+    [[[5.0]]]
     """
-    return _adaptive_avg(input, output_size, 2, "adaptive_avg_pool2d")
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1, "lp_pool1d")
 
 
-def _adaptive_max(x, output_size, return_indices, nd, op):
-    shape = _check_rank(op, x, nd)
-    out_size = _output_size(op, output_size, shape[-nd:])
-    holder = [] if return_indices else None
-    out = AdaptiveMaxPool.apply(x, output_size=out_size, indices_out=holder)
-    if return_indices:
-        return out, Tensor._make(holder[0].astype("int64", copy=False))
-    return out
-
-
-def adaptive_max_pool1d(input, output_size, return_indices=False):
-    """Max of (N, C, L) over ``output_size`` evenly spread windows.
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling of (N, C, H, W): the p-norm of each window.
 
     >>> import glassnet
-    >>> adaptive_max_pool1d(glassnet.tensor([[[1.0, 3.0, 2.0]]]), 1).tolist()
-    [[[3.0]]]
+    >>> lp_pool2d(glassnet.ones(1, 1, 2, 2), 1, 2).tolist()
+    [[[[4.0]]]]
     """
-    return _adaptive_max(input, output_size, return_indices, 1, "adaptive_max_pool1d")
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2, "lp_pool2d")
 
 
-def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """Max of (N, C, H, W) over ``output_size`` evenly spread windows.
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling of volumes (N, C, D, H, W): the p-norm of each window.
 
     >>> import glassnet
-    >>> adaptive_max_pool2d(glassnet.arange(9.0).reshape(1, 1, 3, 3), 2).tolist()
-    [[[[4.0, 5.0], [7.0, 8.0]]]]
+    >>> lp_pool3d(glassnet.ones(1, 1, 2, 2, 2), 1, 2).tolist()
+    [[[[[8.0]]]]]
     """
-    return _adaptive_max(input, output_size, return_indices, 2, "adaptive_max_pool2d")
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 3, "lp_pool3d")
