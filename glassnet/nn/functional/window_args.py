@@ -11,7 +11,7 @@ is an ``InvalidArgumentError``, both a ValueError (what a Python user guesses) a
 >>> check_positive((1, 0), "stride", "conv2d")
 Traceback (most recent call last):
 ...
-glassnet.nn.functional.window_args.InvalidArgumentError: conv2d: stride must be positive in \
+glassnet.nn._arguments.InvalidArgumentError: conv2d: stride must be positive in \
 every dim, got stride=(1, 0); 1 visits every position, 2 every other one.
 """
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numbers
 
-from glassnet.errors import GlassnetError
+from glassnet.nn._arguments import InvalidArgumentError
 
 __all__: list = []
 
@@ -30,10 +30,6 @@ _HINTS = {
     "padding": "0 adds nothing; to crop, slice the input or use F.pad with negative amounts",
     "output_padding": "it adds that many rows/columns at the end of the output",
 }
-
-
-class InvalidArgumentError(GlassnetError, ValueError, RuntimeError):
-    """A setting out of range where PyTorch raises RuntimeError (and a ValueError too)."""
 
 
 def where(op):
