@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench clean browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,16 @@ format: $(VENV)/.test-installed
 	$(VENV)/bin/ruff format glassnet tests benchmarks examples
 	$(VENV)/bin/ruff check --fix glassnet tests benchmarks examples
 
+# Debian's Chromium for the playground's browser tests, where this machine lets us install it
+# (root and apt-get); elsewhere those tests skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& { apt-get install -y -q chromium >/dev/null 2>&1 \
+			|| { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; }; } \
+		|| echo "make: Chromium could not be installed; the browser tests will skip"
+
 # One BLAS thread per test worker: two workers on two cores, without oversubscription.
-test: lint
+test: lint browser
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 		$(PY) -m pytest -n 2 --dist loadgroup glassnet tests README.md docs
 

@@ -346,6 +346,16 @@ def as_torch_command(script: str, args: list[str] | None = None):
         raise _ReportedError(code)
 
 
+def _register_commands(app):
+    """Add the commands whose modules live in glassnet.commands."""
+    import importlib
+
+    from glassnet.commands import COMMANDS
+
+    for name in COMMANDS:
+        importlib.import_module(f"glassnet.commands.{name}").register(app)
+
+
 def _app():
     """Build the typer app (imports typer; the error names the extra to install)."""
     global typer
@@ -376,6 +386,7 @@ def _app():
     app.command("as-torch", help="Run an unmodified PyTorch script with torch meaning glassnet.")(
         as_torch_command
     )
+    _register_commands(app)
     _app_cache.append(app)
     return app
 

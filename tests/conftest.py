@@ -7,6 +7,31 @@ import pytest
 import glassnet
 
 
+def _import_torchvision():
+    """Import torchvision once, before any test does, so that it loads beside the CPU torch.
+
+    The index's torchvision wheel is linked against a CUDA build of torch: its C++ operators
+    (nms, roi_align) are missing here, and registering their fake kernels at import fails. The
+    model definitions and the pure-Python ops (box_iou, box_convert) work, and those are what the
+    tests use. transformers imports torchvision too, so this runs first for both.
+    """
+    try:
+        import torch
+    except ImportError:
+        return
+    real = torch.library.register_fake
+    torch.library.register_fake = lambda *args, **kwargs: lambda fn=None, /, *a, **k: fn
+    try:
+        import torchvision  # noqa: F401
+    except ImportError:
+        pass
+    finally:
+        torch.library.register_fake = real
+
+
+_import_torchvision()
+
+
 def _devices():
     return ["cpu", "cuda"]
 
