@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test lint format bench clean browser
+.PHONY: demo test test-slow lint format bench clean browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,12 @@ browser:
 # One BLAS thread per test worker: two workers on two cores, without oversubscription.
 test: lint browser
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-		$(PY) -m pytest -n 2 --dist loadgroup glassnet tests README.md docs
+		$(PY) -m pytest -n 2 --dist loadgroup -m "not slow" glassnet tests README.md docs
+
+# The slow model-quality runs that `make test` leaves out (each feature keeps a quick check there).
+test-slow: lint browser
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(PY) -m pytest -n 2 --dist loadgroup -m slow glassnet tests README.md docs
 
 bench: $(VENV)/.test-installed
 	$(PIP) -r benchmarks/requirements.txt
