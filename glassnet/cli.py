@@ -140,12 +140,17 @@ def _default_out(recipe_name):
 def recipes_command():
     """List the built-in recipes."""
     from glassnet.recipes import BUILTIN, DEFAULT
+    from glassnet.recipes.programs import PROGRAMS
 
     rows = [
         (r.name + (" *" if r.name == DEFAULT else ""), r.task, r.dataset, r.model, r.expected)
         for r in sorted(BUILTIN.values(), key=lambda r: r.name)
     ]
     head = ("name", "task", "data", "model", "expected result")
+    rows += [
+        (p.name, p.task, p.dataset, p.model, p.expected)
+        for p in sorted(PROGRAMS.values(), key=lambda p: p.name)
+    ]
     widths = [max(len(str(row[i])) for row in [head, *rows]) for i in range(4)]
     for row in [head, *rows]:
         _echo("  ".join(str(c).ljust(w) for c, w in zip(row[:4], widths)) + "  " + row[4])
@@ -189,8 +194,12 @@ def train_command(
 ):
     """Train a recipe and write a run directory with the model, metrics, curves and a report."""
     with _errors():
+        from glassnet.recipes.programs import PROGRAMS
         from glassnet.recipes.runner import recipe_to_train, train
 
+        if recipe in PROGRAMS:
+            _train_program(recipe, out, epochs, seed, overwrite, resume, threads)
+            return
         r, source = recipe_to_train(recipe, out, resume)
         changes = {
             "epochs": _option("epochs", epochs),
@@ -232,6 +241,32 @@ def train_command(
         for note in run.notes:
             _echo(f"note: {note}")
         _echo(f"Report: {os.path.join(out, 'report.md')}")
+
+
+def _train_program(name, out, epochs, seed, overwrite, resume, threads):
+    """``glassnet train NAME`` for a program recipe (glassnet.recipes.programs)."""
+    from glassnet.recipes.programs import PROGRAMS, run_program
+
+    if resume:
+        raise ValueError(f"{name} is a program recipe: it cannot be resumed; train it again")
+    program = PROGRAMS[name]
+    out = out or _default_out(name)
+    epochs = _option("epochs", epochs)
+    seed = _option("seed", seed)
+    _echo(f"Training {name}: {program.description}")
+    start = time.perf_counter()
+    with _blas_threads(_option("threads", threads)):
+        metrics = run_program(
+            name,
+            out,
+            epochs=epochs,
+            seed=0 if seed is None else seed,
+            progress=True,
+            overwrite=overwrite,
+        )
+    _echo()
+    _print_metrics(metrics, f"Test results (trained in {time.perf_counter() - start:.1f} s):")
+    _echo(f"Report: {os.path.join(out, 'report.md')}")
 
 
 def evaluate_command(

@@ -1,0 +1,95 @@
+"""Program recipes: set-ups whose training is a short program of its own, not one Trainer.fit.
+
+A GAN alternates two optimizers, transfer learning trains twice, a diffusion model samples after
+training: these are written as a plain function ``run(run_dir, *, epochs, seed, progress)`` in
+the module that owns the model family, and listed here by name. ``glassnet train NAME`` runs
+them with the same run-folder rules as every recipe: the folder is claimed first, marked
+'running' while the program works and 'finished' only when it returned its metrics, so a run
+that crashes never looks finished.
+
+The program writes what it has to show into ``run_dir`` (report.md, pictures, weights); it
+returns the test metrics as a dict of numbers, which land in ``metrics.json``.
+
+>>> sorted(PROGRAMS) == sorted(p.name for p in _PROGRAMS)
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import os
+from dataclasses import dataclass
+
+from glassnet import report
+
+
+@dataclass(frozen=True)
+class ProgramRecipe:
+    """A named training program: ``module`` holds ``run(run_dir, *, epochs=None, seed=0,
+    progress=True) -> dict`` (``epochs=None``: the program's own default)."""
+
+    name: str
+    description: str
+    module: str
+    task: str = "classification"
+    dataset: str = ""
+    model: str = ""
+    expected: str = ""
+
+    def program(self):
+        """The ``run`` function, imported on first use (its module may need optional extras)."""
+        return importlib.import_module(self.module).run
+
+
+# Each model family adds its programs here (one entry each; the module is imported only when
+# the program runs, so listing recipes stays cheap).
+_PROGRAMS: list[ProgramRecipe] = []
+
+PROGRAMS: dict[str, ProgramRecipe] = {p.name: p for p in _PROGRAMS}
+
+
+class ProgramFailedError(RuntimeError):
+    """A program recipe that stopped with an error; the run folder is marked 'failed'."""
+
+
+def run_program(
+    name: str,
+    run_dir,
+    *,
+    epochs: int | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    overwrite: bool = False,
+) -> dict:
+    """Run the program recipe ``name`` into ``run_dir`` and return its test metrics.
+
+    The folder is claimed as for any recipe (a folder holding a run is refused unless
+    ``overwrite``); ``status.json`` says 'running' until the program returns and 'finished'
+    after, or 'failed' with the error when it raises, and ``metrics.json`` is written last.
+    """
+    if name not in PROGRAMS:
+        known = ", ".join(sorted(PROGRAMS)) or "none"
+        raise KeyError(f"unknown program recipe {name!r}; known: {known}")
+    recipe = PROGRAMS[name]
+    run_dir = os.fspath(run_dir)
+    report.claim(run_dir, overwrite=overwrite)
+    os.makedirs(run_dir, exist_ok=True)
+    config = {"program": recipe.name, "module": recipe.module, "epochs": epochs, "seed": seed}
+    report.write_config(run_dir, config)
+    report.write_status(run_dir, "running")
+    try:
+        metrics = recipe.program()(run_dir, epochs=epochs, seed=seed, progress=progress)
+    except Exception as exc:
+        report.write_status(run_dir, "failed", reason=f"{type(exc).__name__}: {exc}")
+        raise
+    bad = {k: v for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v)}
+    if bad:
+        message = f"{name} ended with non-finite metrics {bad}: the run is marked failed"
+        report.write_status(run_dir, "failed", reason=message)
+        raise ProgramFailedError(message)
+    from glassnet.report.files import write_json
+
+    write_json(os.path.join(run_dir, report.METRICS), metrics)
+    report.write_status(run_dir, "finished")
+    return metrics
