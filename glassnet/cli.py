@@ -45,11 +45,17 @@ def _user_errors():
     """The error classes whose message is the whole story (no class name, no traceback hint),
     each with its exit code: 2 for a setting, recipe or run folder that cannot be used
     (nothing was trained), 3 for training that diverged."""
+    from glassnet.data.tables import DataFileError
     from glassnet.recipes import RecipeError
     from glassnet.recipes.guards import EXIT_DIVERGED, RunFailedError
     from glassnet.report import RunFolderError
 
-    return ((RecipeError, 2), (RunFolderError, 2), (RunFailedError, EXIT_DIVERGED))
+    return (
+        (RecipeError, 2),
+        (RunFolderError, 2),
+        (DataFileError, 2),
+        (RunFailedError, EXIT_DIVERGED),
+    )
 
 
 def _one_line(text):

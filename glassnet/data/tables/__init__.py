@@ -12,8 +12,16 @@ text, id) and the task a target column asks for.
 'regression'
 """
 
-from glassnet.data.tables.read import TableError, read_table
+from glassnet.data.tables.read import DataFileError, TableError, read_table
 from glassnet.data.tables.table import Table
 from glassnet.data.tables.types import KINDS, infer_kind, infer_task
 
-__all__ = ["KINDS", "Table", "TableError", "infer_kind", "infer_task", "read_table"]
+__all__ = [
+    "DataFileError",
+    "KINDS",
+    "Table",
+    "TableError",
+    "infer_kind",
+    "infer_task",
+    "read_table",
+]

@@ -27,12 +27,16 @@ DELIMITERS = ",;\t|"
 TABLE_EXTENSIONS = (".csv", ".tsv", ".txt", ".parquet", ".pq")
 
 
-class TableError(ValueError):
-    """A table file that cannot be used, with the file, row and column it is about."""
+class DataFileError(ValueError):
+    """A data file (or folder) that cannot be used, with the file, row and column it is about;
+    the command line shows its message as the whole story and exits with code 2."""
 
     def __init__(self, message, *, path=None, row=None, column=None):
         super().__init__(message)
         self.path, self.row, self.column = path, row, column
+
+
+TableError = DataFileError  # the name used for table files
 
 
 def _sniff(path, sample: str) -> str:
@@ -129,7 +133,7 @@ def _read_parquet(path):
 
 
 def _typed(path, names, columns, first_row) -> Table:
-    data, kinds, notes = {}, {}, []
+    data, kinds, notes, labels = {}, {}, [], {}
     for name, cells in zip(names, columns):
         kind = infer_kind(cells, name)
         kinds[name] = kind
@@ -150,6 +154,12 @@ def _typed(path, names, columns, first_row) -> Table:
                 )
             data[name] = values
         elif kind == "boolean":
+            spelled = {}
+            for c in cells:
+                if not is_missing_cell(c):
+                    t = str(c).strip()
+                    spelled.setdefault("1" if t.lower() in TRUE else "0", t)
+            labels[name] = spelled
             data[name] = np.array(
                 [
                     np.nan if is_missing_cell(c) else float(str(c).strip().lower() in TRUE)
@@ -162,6 +172,7 @@ def _typed(path, names, columns, first_row) -> Table:
             )
     table = Table(data, kinds, source=path)
     table.notes = notes
+    table.labels = labels
     table.first_row = first_row
     return table
 

@@ -27,6 +27,7 @@ class Table:
         self.kinds = dict(kinds or {})
         self.source = source
         self.notes: list[str] = []  # what reading changed (numbers stored as text, ...)
+        self.labels: dict = {}  # boolean column -> {"0": spelling of false, "1": of true}
 
     @property
     def columns(self) -> list:
@@ -60,12 +61,15 @@ class Table:
         """The rows at ``indices`` as a new Table."""
         idx = np.asarray(indices, dtype=np.int64)
         out = Table({k: v[idx] for k, v in self._data.items()}, self.kinds, self.source)
+        out.labels = dict(self.labels)
         return out
 
     def drop(self, *names) -> Table:
         """A Table without the named columns."""
         kept = {k: v for k, v in self._data.items() if k not in names}
-        return Table(kept, {k: self.kinds.get(k) for k in kept}, self.source)
+        out = Table(kept, {k: self.kinds.get(k) for k in kept}, self.source)
+        out.labels = {k: v for k, v in self.labels.items() if k in kept}
+        return out
 
     def rows(self) -> list:
         """The rows as lists of Python values."""
