@@ -55,6 +55,36 @@ def _lstm_forecaster(input_shape, num_outputs, hidden_size=32, num_layers=1):
     return LSTMForecaster(input_shape[1], hidden_size, num_layers, num_outputs)
 
 
+def _small_cnn(input_shape, num_outputs, width=32, dropout=0.2):
+    from glassnet.recipes.data_models import SmallCNN
+
+    if len(input_shape) != 3:
+        raise ValueError(
+            f"model 'small_cnn' reads images (channels, height, width), got samples shaped "
+            f"{tuple(input_shape)}"
+        )
+    return SmallCNN(input_shape[0], num_outputs, width=width, dropout=dropout)
+
+
+def _text(kind):
+    def build(input_shape, num_outputs, vocab_size=None, **options):
+        from glassnet.recipes.data_models import TextClassifier
+
+        if vocab_size is None:
+            raise ValueError(f"model 'text_{kind}' reads token ids: train it with --data TEXT.csv")
+        return TextClassifier(vocab_size, num_outputs, kind=kind, max_len=input_shape[0], **options)
+
+    return build
+
+
+def _next_token_lstm(input_shape, num_outputs, vocab_size=None, **options):
+    from glassnet.recipes.data_models import NextTokenModel
+
+    if vocab_size is None:
+        raise ValueError("model 'next_token_lstm' reads token ids: train it with --data TEXT.txt")
+    return NextTokenModel(vocab_size, **options)
+
+
 def _expect_image(input_shape, name, side):
     if len(input_shape) != 3 or tuple(input_shape[1:]) != (side, side):
         raise ValueError(
@@ -68,6 +98,10 @@ MODELS = {
     "digits_cnn": _digits_cnn,
     "lenet5": _lenet5,
     "lstm_forecaster": _lstm_forecaster,
+    "small_cnn": _small_cnn,
+    "text_lstm": _text("lstm"),
+    "text_transformer": _text("transformer"),
+    "next_token_lstm": _next_token_lstm,
 }
 
 LOSSES = {

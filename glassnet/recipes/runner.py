@@ -33,6 +33,7 @@ from glassnet.recipes.prepare import PreparedData, Preprocessing, prepare
 from glassnet.recipes.recipe import Recipe
 
 FORMAT_VERSION = 1
+RECIPE_FILE = "recipe.json"  # --data runs: `glassnet train RUN/recipe.json` trains it again
 
 
 @dataclass
@@ -88,7 +89,8 @@ def training_metrics(recipe: Recipe) -> list:
 
 def build(recipe: Recipe, preprocessing: Preprocessing, num_outputs: int):
     """The recipe's model for data described by ``preprocessing``."""
-    return build_model(recipe.model, preprocessing.input_shape, num_outputs, recipe.model_options)
+    options = {**recipe.model_options, **preprocessing.model_options()}
+    return build_model(recipe.model, preprocessing.input_shape, num_outputs, options)
 
 
 def _config(recipe: Recipe, data: PreparedData) -> dict:
@@ -146,6 +148,9 @@ def train(
     os.makedirs(run_dir, exist_ok=True)
     report.write_config(run_dir, config)
     report.write_status(run_dir, "running")
+    if data.write_extras is not None:  # your own data: the data report's pictures, the recipe
+        data.description = data.write_extras(run_dir) or data.description
+        report.write_json(os.path.join(run_dir, RECIPE_FILE), recipe.to_dict())
     try:
         history = trainer.fit(
             data.train,

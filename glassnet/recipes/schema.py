@@ -79,7 +79,7 @@ def _error(source, field, value, allowed, note="", shown=None):
 def _datasets():
     from glassnet import datasets
 
-    return datasets.available()
+    return [*datasets.available(), "file"]  # 'file': your own data (glassnet train --data)
 
 
 def _models():
@@ -153,6 +153,22 @@ MODEL_OPTIONS = {
     "digits_cnn": {"width": Integer(1, MAX_WIDTH), "dropout": _DROPOUT},
     "lenet5": {},
     "lstm_forecaster": {"hidden_size": Integer(1, MAX_WIDTH), "num_layers": Integer(1, MAX_LAYERS)},
+    "small_cnn": {"width": Integer(1, MAX_WIDTH), "dropout": _DROPOUT},
+    "text_lstm": {
+        "embed_size": Integer(1, MAX_WIDTH),
+        "hidden_size": Integer(1, MAX_WIDTH),
+        "num_layers": Integer(1, MAX_LAYERS),
+    },
+    "text_transformer": {
+        "embed_size": Integer(1, MAX_WIDTH),
+        "num_layers": Integer(1, MAX_LAYERS),
+        "heads": Integer(1, 64),
+    },
+    "next_token_lstm": {
+        "embed_size": Integer(1, MAX_WIDTH),
+        "hidden_size": Integer(1, MAX_WIDTH),
+        "num_layers": Integer(1, MAX_LAYERS),
+    },
 }
 
 LOSSES_FOR_TASK = {

@@ -86,10 +86,11 @@ def _unique_names(names, path):
     return out
 
 
-def read_table(path, delimiter=None, header="auto") -> Table:
+def read_table(path, delimiter=None, header="auto", kinds=None) -> Table:
     """The file at ``path`` as a Table of typed columns (see types.infer_kind): numeric and
     boolean columns as float64 (NaN where missing), the others as text (None where missing).
-    ``header``: 'auto' (a first row of non-numbers is the header), True or False."""
+    ``header``: 'auto' (a first row of non-numbers is the header), True or False.
+    ``kinds``: column name -> kind, to read a file the way an earlier one was read."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise TableError(f"data file {path} does not exist", path=path)
@@ -119,7 +120,7 @@ def read_table(path, delimiter=None, header="auto") -> Table:
                 )
         columns = [[row[j] for _, row in rows] for j in range(width)]
         first_row = rows[0][0]
-    table = _typed(path, names, columns, first_row)
+    table = _typed(path, names, columns, first_row, kinds or {})
     table.delimiter = delimiter
     return table
 
@@ -132,12 +133,12 @@ def _read_parquet(path):
     return list(t.column_names), [t.column(c).to_pylist() for c in t.column_names]
 
 
-def _typed(path, names, columns, first_row) -> Table:
+def _typed(path, names, columns, first_row, forced) -> Table:
     data, kinds, notes, labels = {}, {}, [], {}
     for name, cells in zip(names, columns):
-        kind = infer_kind(cells, name)
+        kind = forced.get(name) or infer_kind(cells, name)
         kinds[name] = kind
-        if kind in ("numeric", "id") and _all_numbers(cells):
+        if kind == "numeric" or (kind == "id" and _all_numbers(cells)):
             values, report = coerce_numeric(cells)
             if report["cleaned"]:
                 notes.append(
