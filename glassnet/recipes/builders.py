@@ -66,23 +66,53 @@ def _small_cnn(input_shape, num_outputs, width=32, dropout=0.2):
     return SmallCNN(input_shape[0], num_outputs, width=width, dropout=dropout)
 
 
-def _text(kind):
-    def build(input_shape, num_outputs, vocab_size=None, **options):
-        from glassnet.recipes.data_models import TextClassifier
-
-        if vocab_size is None:
-            raise ValueError(f"model 'text_{kind}' reads token ids: train it with --data TEXT.csv")
-        return TextClassifier(vocab_size, num_outputs, kind=kind, max_len=input_shape[0], **options)
-
-    return build
+def _need_vocab(name, vocab_size):
+    # vocab_size comes from the tokenizer a --data run fitted (Preprocessing.model_options)
+    if vocab_size is None:
+        raise ValueError(f"model {name!r} reads token ids: train it with --data on a text file")
 
 
-def _next_token_lstm(input_shape, num_outputs, vocab_size=None, **options):
+def _text_lstm(
+    input_shape, num_outputs, vocab_size=None, embed_size=64, hidden_size=64, num_layers=1
+):
+    from glassnet.recipes.data_models import TextClassifier
+
+    _need_vocab("text_lstm", vocab_size)
+    return TextClassifier(
+        vocab_size,
+        num_outputs,
+        "lstm",
+        embed_size,
+        hidden_size,
+        num_layers,
+        max_len=input_shape[0],
+    )
+
+
+def _text_transformer(
+    input_shape, num_outputs, vocab_size=None, embed_size=64, num_layers=2, heads=4
+):
+    from glassnet.recipes.data_models import TextClassifier
+
+    _need_vocab("text_transformer", vocab_size)
+    return TextClassifier(
+        vocab_size,
+        num_outputs,
+        "transformer",
+        embed_size,
+        num_layers=num_layers,
+        heads=heads,
+        max_len=input_shape[0],
+    )
+
+
+def _next_token_lstm(
+    input_shape, num_outputs, vocab_size=None, embed_size=32, hidden_size=128, num_layers=1
+):
     from glassnet.recipes.data_models import NextTokenModel
 
-    if vocab_size is None:
-        raise ValueError("model 'next_token_lstm' reads token ids: train it with --data TEXT.txt")
-    return NextTokenModel(vocab_size, **options)
+    _need_vocab("next_token_lstm", vocab_size)
+    return NextTokenModel(vocab_size, embed_size, hidden_size, num_layers)
 
 
 def _expect_image(input_shape, name, side):
@@ -99,8 +129,8 @@ MODELS = {
     "lenet5": _lenet5,
     "lstm_forecaster": _lstm_forecaster,
     "small_cnn": _small_cnn,
-    "text_lstm": _text("lstm"),
-    "text_transformer": _text("transformer"),
+    "text_lstm": _text_lstm,
+    "text_transformer": _text_transformer,
     "next_token_lstm": _next_token_lstm,
 }
 

@@ -118,6 +118,7 @@ def recipe_for_data(
         model_options=model_options,
         metrics=("accuracy",) if task == "classification" else ("mae", "r2"),
         val_fraction=0.15,
+        early_stopping=10,
         seed=seed,
         **{**defaults, **({"epochs": epochs} if epochs else {})},
     )

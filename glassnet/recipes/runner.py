@@ -221,13 +221,18 @@ def recipe_to_train(name, out, resume: bool):
 
 
 def _trainer(recipe, model, data, device, progress):
-    from glassnet.train import LRSchedulerCallback, Trainer
+    from glassnet.train import EarlyStopping, LRSchedulerCallback, Trainer
 
     optimizer = build_optimizer(
         recipe.optimizer, model.parameters(), recipe.lr, recipe.weight_decay
     )
     scheduler = build_scheduler(recipe.scheduler, optimizer, recipe.epochs, len(data.train))
     callbacks = [LRSchedulerCallback(scheduler, interval="step")] if scheduler else []
+    if recipe.early_stopping and data.val is not None:
+        # Validation decides when to stop; the test split is touched once, after training.
+        callbacks.append(
+            EarlyStopping("val_loss", patience=recipe.early_stopping, restore_best_weights=True)
+        )
     return Trainer(
         model,
         build_loss(recipe.resolved_loss()),
