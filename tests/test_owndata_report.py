@@ -130,3 +130,12 @@ def test_image_folder_report(tmp_path):
     assert r.profile["unreadable"] == [os.path.join(root, "dogs", "broken.png")]
     assert "samples.png" in r.pictures
     assert os.path.isfile(tmp_path / "rep" / "samples.png")
+
+
+def test_plain_text_report_counts(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("ab a\nb\n")
+    p = data_report(str(path)).profile
+    # 7 characters: a a b b, one space, two newlines; 2 lines; 3 words (ab, a, b)
+    assert (p["characters"], p["lines"], p["words"], p["distinct_characters"]) == (7, 2, 3, 4)
+    assert p["most_common"][:2] == [["\n", 2], ["a", 2]]

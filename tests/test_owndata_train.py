@@ -230,3 +230,21 @@ def test_predict_file_missing_a_column(tmp_path, capsys):
     assert main(["predict", out, str(bad)]) == 2
     err = capsys.readouterr().err
     assert "no column 'city'" in err and str(bad) in err
+
+
+def test_mnist_file_set_folder(tmp_path, capsys):
+    """A folder holding MNIST-style IDX files trains through the existing reader."""
+    from glassnet.datasets import write_idx
+
+    rng = np.random.default_rng(0)
+    y = np.arange(40) % 2
+    x = np.zeros((40, 28, 28), dtype=np.uint8)
+    x[y == 1, :, :14] = 255  # class 1: the left half lit
+    x = np.clip(x + rng.integers(0, 40, x.shape), 0, 255).astype(np.uint8)
+    root = tmp_path / "digits"
+    root.mkdir()
+    write_idx(root / "train-images-idx3-ubyte", x)
+    write_idx(root / "train-labels-idx1-ubyte", y.astype(np.uint8))
+    code, out = _train(["--data", str(root), "--epochs", "1"], tmp_path)
+    assert code == 0 and "images" in capsys.readouterr().out
+    assert main(["evaluate", out, "--data", str(root)]) == 0

@@ -13,6 +13,39 @@ from glassnet.data.profile.images import load_image, scan_image_folder
 from glassnet.data.tables import DataFileError
 from glassnet.datasets.images import IMAGE_EXTENSIONS
 
+CIFAR10_CLASSES = "airplane automobile bird cat deer dog frog horse ship truck".split()
+
+
+def file_set(root):
+    """``(images uint8 (n, C, H, W), labels, class names)`` when ``root`` holds an MNIST-style
+    IDX pair (``*images-idx3-ubyte*`` with ``*labels-idx1-ubyte*``) or CIFAR-10 binary batches
+    (``*_batch*.bin``), read with glassnet.datasets' readers and put together; else None."""
+    import glob
+
+    from glassnet.datasets.images import read_cifar10, read_mnist
+
+    names = sorted(os.listdir(root))
+    images = [n for n in names if "images-idx3-ubyte" in n or "images.idx3-ubyte" in n]
+    if images:
+        xs, ys = [], []
+        for name in images:
+            label = name.replace("images", "labels").replace("idx3", "idx1")
+            if label not in names:
+                raise DataFileError(
+                    f"{os.path.join(root, name)}: no labels file {label} next to it"
+                )
+            x, y = read_mnist(os.path.join(root, name), os.path.join(root, label))
+            xs.append(x[:, None])
+            ys.append(y)
+        y = np.concatenate(ys)
+        return np.concatenate(xs), y, [str(i) for i in range(int(y.max()) + 1)]
+    batches = sorted(glob.glob(os.path.join(root, "*_batch*.bin")))
+    if batches:
+        parts = [read_cifar10(b) for b in batches]
+        y = np.concatenate([p[1] for p in parts])
+        return np.concatenate([p[0] for p in parts]), y, list(CIFAR10_CLASSES[: int(y.max()) + 1])
+    return None
+
 
 def _scan(root):
     classes, samples, bad = scan_image_folder(root)
@@ -40,7 +73,8 @@ def _scan(root):
 def inspect(path, target, task, kind):
     if task not in (None, "classification"):
         raise DataFileError(f"{path}: an image folder trains a classifier (task classification)")
-    _scan(path)
+    if file_set(path) is None:
+        _scan(path)
     return {"task": "classification", "target": None}
 
 
@@ -73,6 +107,9 @@ def fit(recipe, seed):
     from glassnet.recipes.owndata import split_indices
 
     root = recipe.dataset_options["path"]
+    files = file_set(root)
+    if files is not None:
+        return _fit_file_set(recipe, seed, root, *files)
     classes, samples = _scan(root)
     auto_size, mode = _size_and_mode(samples)
     size = recipe.dataset_options.get("image_size")
@@ -115,6 +152,48 @@ def fit(recipe, seed):
     }
 
 
+def _fit_file_set(recipe, seed, root, images, y, classes):
+    from glassnet.data.profile import plots
+    from glassnet.recipes.owndata import split_indices
+
+    train, val, test = split_indices(len(y), y, seed, recipe.val_fraction)
+    x = images.astype(np.float32) / 255.0
+    mean, std = x[train].mean(axis=(0, 2, 3)), x[train].std(axis=(0, 2, 3))
+    source = {
+        "kind": "images",
+        "size": list(x.shape[2:]),
+        "mode": "L" if x.shape[1] == 1 else "RGB",
+        "mean": mean.tolist(),
+        "std": np.where(std > 1e-6, std, 1.0).tolist(),
+        "classes": classes,
+    }
+    x = _normalise(x, source)
+    counts = {c: int(n) for c, n in zip(classes, np.bincount(y, minlength=len(classes)))}
+    report = (
+        f"#### Data report: `{os.path.basename(os.path.normpath(root))}` (image files)\n\n"
+        f"- {len(y)} images of {x.shape[2]}x{x.shape[3]}, {x.shape[1]} channel(s), "
+        f"{len(classes)} classes\n\n| class | images |\n| --- | --- |\n"
+        + "".join(f"| {c} | {n} |\n" for c, n in counts.items())
+    )
+
+    def write_extras(run_dir):
+        plots.plot_class_balance(counts, os.path.join(run_dir, "classes.png"))
+        return report + "\n![classes](classes.png)\n"
+
+    return {
+        "x_train": x[train],
+        "y_train": y[train],
+        "x_val": x[val],
+        "y_val": y[val],
+        "x_test": x[test],
+        "y_test": y[test],
+        "class_names": classes,
+        "source": source,
+        "report": report,
+        "write_extras": write_extras,
+    }
+
+
 def _files(path):
     if os.path.isfile(path):
         return [path]
@@ -138,6 +217,10 @@ def _decode(source, paths):
 
 
 def labelled(source, path):
+    files = file_set(path) if os.path.isdir(path) else None
+    if files is not None:
+        images, y, _ = files
+        return _normalise(images.astype(np.float32) / 255.0, source), y
     if not os.path.isdir(path):
         raise DataFileError(f"{path}: evaluation needs a folder of class folders of images")
     classes, samples = _scan(path)

@@ -46,8 +46,14 @@ def load_image(path, size=None, mode="RGB"):
 
 def image_folder_report(root, out_dir=None, *, plots=True, heading="#"):
     from glassnet.data.profile.report import REPORT_NAME, DataReport
+    from glassnet.data.tables import DataFileError
 
     classes, samples, bad = scan_image_folder(root)
+    if not classes:
+        raise DataFileError(
+            f"{root}: no class sub-folders; an image folder holds root/<class name>/<images>",
+            path=root,
+        )
     counts = {c: 0 for c in classes}
     sizes = {}
     image_module = require("PIL.Image", "data")

@@ -152,6 +152,8 @@ def data_report(path, target=None, out_dir=None, *, task=None, plots=True, headi
         from glassnet.data.profile.images import image_folder_report
 
         return image_folder_report(path, out_dir, plots=plots, heading=heading)
+    if path.lower().endswith(".txt") and target is None:
+        return text_file_report(path, out_dir, heading=heading)
     from glassnet.data.tables import read_table
 
     table = read_table(path)
@@ -175,3 +177,43 @@ def data_report(path, target=None, out_dir=None, *, task=None, plots=True, headi
 
         write_text(os.path.join(out_dir, REPORT_NAME), md)
     return DataReport(path, p, render_text(path, p), md, pictures)
+
+
+def text_file_report(path, out_dir=None, heading="#"):
+    """The report of a plain text file (what a language model would read): characters,
+    lines, words, distinct characters and the most common ones."""
+    from glassnet.data.tables import DataFileError
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except UnicodeDecodeError as exc:
+        raise DataFileError(f"{path}: not UTF-8 text (byte {exc.start})", path=path) from None
+    except OSError as exc:
+        raise DataFileError(f"{path}: {exc.strerror or exc}", path=path) from None
+    counts = {}
+    for ch in text:
+        counts[ch] = counts.get(ch, 0) + 1
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    profile = {
+        "characters": len(text),
+        "lines": len(text.splitlines()),
+        "words": len(text.split()),
+        "distinct_characters": len(counts),
+        "most_common": [[c, n] for c, n in top],
+    }
+    shown = ", ".join(f"{c!r} {n}" for c, n in top)
+    body = [
+        f"Characters: {profile['characters']}, lines: {profile['lines']}, words: "
+        f"{profile['words']}, distinct characters: {profile['distinct_characters']}",
+        f"Most common characters: {shown}",
+    ]
+    text_out = f"Data report: {path} (plain text)\n" + "\n".join(f"  {b}" for b in body)
+    md = f"{heading} Data report: `{os.path.basename(path)}` (plain text)\n\n"
+    md += "\n".join(f"- {b}" for b in body) + "\n"
+    if out_dir is not None:
+        from glassnet.report.files import write_text
+
+        os.makedirs(out_dir, exist_ok=True)
+        write_text(os.path.join(out_dir, REPORT_NAME), md)
+    return DataReport(path, profile, text_out, md, [])
