@@ -197,3 +197,13 @@ def test_pipeline_and_column_transformer_match_sklearn():
         back.transform(new)[:, :-1].astype(float), ref.transform(new)[:, :-1].astype(float), **TOL
     )
     assert xf.shape == (80, 2)
+
+
+@pytest.mark.parametrize("min_frequency", [None, 4])
+def test_ordinal_encoder_matches_sklearn(min_frequency):
+    x = _categories(2, 60)
+    new = np.concatenate([_categories(3, 15), [["violet", "red"]]]).astype(object)
+    kw = dict(handle_unknown="use_encoded_value", unknown_value=-1, min_frequency=min_frequency)
+    ref = skpre.OrdinalEncoder(**kw).fit(x)
+    ours = gp.OrdinalEncoder(min_frequency=min_frequency).fit(x)
+    np.testing.assert_array_equal(_roundtrip(ours).transform(new), ref.transform(new))

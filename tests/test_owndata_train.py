@@ -248,3 +248,22 @@ def test_mnist_file_set_folder(tmp_path, capsys):
     code, out = _train(["--data", str(root), "--epochs", "1"], tmp_path)
     assert code == 0 and "images" in capsys.readouterr().out
     assert main(["evaluate", out, "--data", str(root)]) == 0
+
+
+def test_categories_as_embeddings(tmp_path, capsys):
+    data = _mixed_csv(tmp_path / "houses.csv", n=60)
+    code, out = _train(["--data", data, "--model", "tabular_embed", "--epochs", "2"], tmp_path)
+    assert code == 0
+    from glassnet.recipes.owndata import split_indices
+
+    config = json.load(open(os.path.join(out, "config.json")))
+    # 'city': Oslo, Lima, Pune are frequent; Rareville (row 7 only) adds the infrequent code
+    # when row 7 fell in the training split
+    labels = np.array([line.endswith("small") for line in open(data).read().split()[1:]])
+    train, _, _ = split_indices(60, labels.astype(int), 0, 0.15)
+    assert config["preprocessing"]["source"]["cardinalities"] == [3 + (7 in train)]
+    new = tmp_path / "new.csv"
+    new.write_text("size,rooms,city,garden\n90,2,Atlantis,yes\n")
+    capsys.readouterr()
+    assert main(["predict", out, str(new)]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 2

@@ -115,6 +115,16 @@ def _next_token_lstm(
     return NextTokenModel(vocab_size, embed_size, hidden_size, num_layers)
 
 
+def _tabular_embed(input_shape, num_outputs, cardinalities=None, hidden=(64, 64), embed_dim=None):
+    from glassnet.recipes.data_models import TabularEmbeddingMLP
+
+    if cardinalities is None:
+        raise ValueError("model 'tabular_embed' reads a table: train it with --data FILE.csv")
+    return TabularEmbeddingMLP(
+        math.prod(input_shape), list(cardinalities), num_outputs, list(hidden), embed_dim
+    )
+
+
 def _expect_image(input_shape, name, side):
     if len(input_shape) != 3 or tuple(input_shape[1:]) != (side, side):
         raise ValueError(
@@ -129,6 +139,7 @@ MODELS = {
     "lenet5": _lenet5,
     "lstm_forecaster": _lstm_forecaster,
     "small_cnn": _small_cnn,
+    "tabular_embed": _tabular_embed,
     "text_lstm": _text_lstm,
     "text_transformer": _text_transformer,
     "next_token_lstm": _next_token_lstm,

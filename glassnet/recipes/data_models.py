@@ -102,3 +102,29 @@ class NextTokenModel(nn.Module):
     def forward(self, tokens):
         out, _ = self.lstm(self.embedding(tokens.long()))
         return self.head(out[:, -1])
+
+
+class TabularEmbeddingMLP(nn.Module):
+    """An MLP over a table whose categorical columns are learned embeddings: the input row
+    holds the continuous features first, then one integer code per categorical column (-1 for
+    a category not seen in training, which gets an embedding of its own)."""
+
+    def __init__(self, n_inputs, cardinalities, num_outputs, hidden=(64, 64), embed_dim=None):
+        super().__init__()
+        self.n_continuous = n_inputs - len(cardinalities)
+        dims = [embed_dim or min(16, (k + 2) // 2 + 1) for k in cardinalities]
+        self.embeddings = nn.ModuleList(nn.Embedding(k + 1, d) for k, d in zip(cardinalities, dims))
+        layers, width = [], self.n_continuous + sum(dims)
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.ReLU()]
+            width = h
+        layers.append(nn.Linear(width, num_outputs))
+        self.mlp = nn.Sequential(*layers)
+
+    def forward(self, x):
+        import glassnet
+
+        parts = [x[:, : self.n_continuous]]
+        for j, emb in enumerate(self.embeddings):
+            parts.append(emb((x[:, self.n_continuous + j] + 1).long()))  # -1 (unknown) -> 0
+        return self.mlp(glassnet.cat(parts, dim=1))

@@ -40,7 +40,7 @@ DEFAULT_MODELS = {
     "lm": "next_token_lstm",
 }
 MODELS_FOR_KIND = {
-    "table": ("mlp",),
+    "table": ("mlp", "tabular_embed"),
     "images": ("small_cnn", "digits_cnn", "lenet5", "mlp"),
     "text": ("text_lstm", "text_transformer"),
     "lm": ("next_token_lstm",),
@@ -107,7 +107,7 @@ def recipe_for_data(
         "text": dict(epochs=12, batch_size=32, lr=3e-3),
         "lm": dict(epochs=8, batch_size=64, lr=3e-3),
     }[kind]
-    model_options = {"hidden": [64, 64]} if model == "mlp" else {}
+    model_options = {"hidden": [64, 64]} if model in ("mlp", "tabular_embed") else {}
     return Recipe(
         name=name or stem,
         description=f"your data: {os.path.basename(os.path.normpath(path))} ({kind})",

@@ -85,7 +85,7 @@ def _features(table, path, target):
     return features, dropped
 
 
-def _transformer(table, features, n_train):
+def _transformer(table, features, n_train, embed=False):
     numeric = [c for c in features if table.kinds[c] == "numeric"]
     boolean = [c for c in features if table.kinds[c] == "boolean"]
     categorical = [c for c in features if table.kinds[c] == "categorical"]
@@ -105,7 +105,21 @@ def _transformer(table, features, n_train):
         )
     if boolean:
         steps.append(("boolean", gp.SimpleImputer(strategy="most_frequent"), boolean))
-    if categorical:
+    if categorical and embed:
+        # one integer code per column, for the model's embeddings
+        steps.append(
+            (
+                "categorical",
+                gp.Pipeline(
+                    [
+                        ("impute", gp.SimpleImputer(strategy="constant", fill_value="(missing)")),
+                        ("codes", gp.OrdinalEncoder(min_frequency=max(2, int(0.01 * n_train)))),
+                    ]
+                ),
+                categorical,
+            )
+        )
+    elif categorical:
         steps.append(
             (
                 "categorical",
@@ -167,7 +181,8 @@ def fit(recipe, seed):
     y_all, keys, shown = _targets(recipe.task, table, target)
     labels = y_all if recipe.task == "classification" else None
     train, val, test = split_indices(table.n_rows, labels, seed, recipe.val_fraction)
-    ct = _transformer(table, features, len(train))
+    embed = recipe.model == "tabular_embed"
+    ct = _transformer(table, features, len(train), embed)
     only = _only(table, features)
     x_train = ct.fit_transform(only.take(train))
     x_val = ct.transform(only.take(val))
@@ -183,6 +198,9 @@ def fit(recipe, seed):
         "transformer": ct.state_dict(),
         "classes": keys,
     }
+    if embed:
+        codes = ct.named_transformers_.get("categorical")
+        source["cardinalities"] = [] if codes is None else codes["codes"].cardinalities
 
     def write_extras(run_dir):
         from glassnet.data.profile.report import _table_pictures

@@ -112,6 +112,8 @@ class Preprocessing:
         """Model options the data decides (the vocabulary size of a text model)."""
         if self.source and "vocab_size" in self.source:
             return {"vocab_size": int(self.source["vocab_size"])}
+        if self.source and "cardinalities" in self.source:
+            return {"cardinalities": list(self.source["cardinalities"])}
         return {}
 
     def state_dict(self) -> dict:

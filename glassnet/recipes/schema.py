@@ -155,6 +155,11 @@ MODEL_OPTIONS = {
     "digits_cnn": {"width": Integer(1, MAX_WIDTH), "dropout": _DROPOUT},
     "lenet5": {},
     "lstm_forecaster": {"hidden_size": Integer(1, MAX_WIDTH), "num_layers": Integer(1, MAX_LAYERS)},
+    "tabular_embed": {
+        "cardinalities": IntegerList(1, 10_000_000, 100_000),  # set from the fitted encoder
+        "hidden": IntegerList(1, MAX_WIDTH, MAX_LAYERS),
+        "embed_dim": Integer(1, MAX_WIDTH, optional=True),
+    },
     "small_cnn": {"width": Integer(1, MAX_WIDTH), "dropout": _DROPOUT},
     "text_lstm": {
         "vocab_size": _VOCAB,

@@ -9,7 +9,11 @@ scalers, outlier clipping, categorical encoding, cleaning helpers, and their com
 [0.0, 1.0]
 """
 
-from glassnet.data.preprocessing.categories import OneHotEncoder, RareCategoryGrouper
+from glassnet.data.preprocessing.categories import (
+    OneHotEncoder,
+    OrdinalEncoder,
+    RareCategoryGrouper,
+)
 from glassnet.data.preprocessing.cleaning import (
     ToNumeric,
     coerce_numeric,
@@ -29,6 +33,7 @@ __all__ = [
     "MinMaxScaler",
     "MissingIndicator",
     "OneHotEncoder",
+    "OrdinalEncoder",
     "OutlierClipper",
     "Pipeline",
     "RareCategoryGrouper",

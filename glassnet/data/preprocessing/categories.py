@@ -219,3 +219,49 @@ class RareCategoryGrouper:
         self.min_frequency, self.other = state["min_frequency"], state["other"]
         self.kept_ = [list(k) for k in state["kept_"]]
         return self
+
+
+class OrdinalEncoder(OneHotEncoder):
+    """Each category as one integer code (sorted order, as scikit-learn): for embeddings.
+    Infrequent categories (``min_frequency``) share the last code of their feature; unknown
+    ones get ``unknown_value`` (scikit-learn's ``handle_unknown='use_encoded_value'``).
+
+    >>> import numpy as np
+    >>> enc = OrdinalEncoder().fit(np.array([["b"], ["a"], ["b"]], dtype=object))
+    >>> enc.transform(np.array([["a"], ["b"], ["z"]], dtype=object)).ravel().tolist()
+    [0.0, 1.0, -1.0]
+    """
+
+    def __init__(self, min_frequency=None, unknown_value=-1, dtype=np.float64):
+        super().__init__(handle_unknown="ignore", min_frequency=min_frequency, dtype=dtype)
+        self.unknown_value = unknown_value
+
+    def transform(self, x):
+        """The (n_samples, n_features) codes of ``x``."""
+        if self.categories_ is None:
+            raise RuntimeError("OrdinalEncoder.transform: call fit(train_data) first")
+        a = _columns(x, "OrdinalEncoder.transform")
+        if a.shape[1] != len(self.categories_):
+            raise ValueError(
+                f"OrdinalEncoder.transform: fitted on {len(self.categories_)} features, got "
+                f"{a.shape[1]}"
+            )
+        out = np.empty(a.shape, dtype=self.dtype)
+        for j, mapping in enumerate(self._maps):
+            out[:, j] = [mapping.get(_key(v), self.unknown_value) for v in a[:, j]]
+        return out
+
+    @property
+    def cardinalities(self) -> list:
+        """How many codes each feature uses (frequent categories, plus one for the rest)."""
+        return list(self._widths)
+
+    def state_dict(self) -> dict:
+        return {**super().state_dict(), "unknown_value": self.unknown_value}
+
+    def load_state_dict(self, state: dict):
+        self.unknown_value = state["unknown_value"]
+        return super().load_state_dict(state)
+
+    def __repr__(self):
+        return f"OrdinalEncoder(min_frequency={self.min_frequency!r})"
