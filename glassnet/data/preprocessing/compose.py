@@ -25,7 +25,8 @@ def step_classes() -> dict:
 
     names = (
         "SimpleImputer MissingIndicator StandardScaler MinMaxScaler RobustScaler "
-        "OutlierClipper OneHotEncoder OrdinalEncoder RareCategoryGrouper ToNumeric Pipeline ColumnTransformer"
+        "OutlierClipper OneHotEncoder OrdinalEncoder RareCategoryGrouper ToNumeric Pipeline "
+        "ColumnTransformer"
     )
     return {name: getattr(p, name) for name in names.split()}
 
