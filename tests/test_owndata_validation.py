@@ -67,3 +67,20 @@ def test_early_stopping_in_a_data_run_watches_validation(tmp_path):
     recipe = recipe_for_data(str(path)).replace(epochs=200, early_stopping=2)
     run = train(recipe, str(tmp_path / "run"), progress=False)
     assert len(run.history.history["val_loss"]) < 200
+
+
+def test_bundled_data_sets_get_a_validation_split():
+    from glassnet import datasets
+    from glassnet.datasets.validation import split_bundle
+
+    bundle = datasets.load("wine")
+    parts = split_bundle(bundle, val_fraction=0.25, seed=3)
+    x_train = bundle.x_train
+    got = np.concatenate([parts.train.tensors[0].numpy(), parts.val.tensors[0].numpy()])
+    # validation comes out of the training part only: together they are its rows, once each
+    assert sorted(map(tuple, got.tolist())) == sorted(map(tuple, x_train.tolist()))
+    assert len(parts.test) == len(bundle.x_test)
+    # stratified: each class's share in validation is within one sample of its share in train
+    yv = parts.val.tensors[1].numpy()
+    counts = np.bincount(bundle.y_train, minlength=3) * len(yv) / len(bundle.y_train)
+    assert np.all(np.abs(np.bincount(yv, minlength=3) - counts) <= 1)
