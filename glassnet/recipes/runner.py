@@ -149,7 +149,10 @@ def train(
     report.write_config(run_dir, config)
     report.write_status(run_dir, "running")
     if data.write_extras is not None:  # your own data: the data report's pictures, the recipe
-        data.description = data.write_extras(run_dir) or data.description
+        try:
+            data.description = data.write_extras(run_dir) or data.description
+        except ImportError:  # no matplotlib: the report keeps the data report's text
+            pass
         report.write_json(os.path.join(run_dir, RECIPE_FILE), recipe.to_dict())
     try:
         history = trainer.fit(

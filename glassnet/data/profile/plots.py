@@ -32,7 +32,7 @@ def _save(fig, path):
     from glassnet.serialization import atomic_write
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=80)
     atomic_write(path, [buffer.getvalue()])
 
 
@@ -50,7 +50,7 @@ def plot_histograms(columns: dict, path, bins=20) -> None:
         ax.set_title(name, fontsize=9)
     for ax in axes[len(names) :]:
         ax.axis("off")
-    fig.tight_layout()
+    fig.subplots_adjust(hspace=0.45, wspace=0.3)
     _save(fig, path)
 
 
@@ -63,7 +63,7 @@ def plot_class_balance(counts: dict, path, title="Samples per class") -> None:
     ax.set_xticks(range(len(names)), labels=names, rotation=45 if len(names) > 6 else 0)
     ax.set_ylabel("samples")
     ax.set_title(title)
-    fig.tight_layout()
+    fig.subplots_adjust(bottom=0.25 if len(names) > 6 else 0.15)
     _save(fig, path)
 
 
@@ -84,7 +84,7 @@ def plot_correlation(names, matrix, path) -> None:
             for j in range(k):
                 if np.isfinite(matrix[i, j]):
                     ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=7)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.25, bottom=0.25)
     _save(fig, path)
 
 
@@ -102,5 +102,4 @@ def plot_samples(images_by_class: dict, path, per_class=6) -> None:
                 img = np.asarray(images[j])
                 ax.imshow(img, cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1)
         axes[r, 0].set_title(str(c), fontsize=8, loc="left")
-    fig.tight_layout()
     _save(fig, path)
