@@ -28,11 +28,13 @@ def _images(root, n=8):
             Image.fromarray(pixels).save(root / c / f"{i}.png")
 
 
-def test_image_folder_to_predict(tmp_path, capsys):
+@pytest.mark.parametrize("model", [None, "mlp", pytest.param("resnet18", marks=pytest.mark.slow)])
+def test_image_folder_to_predict(tmp_path, capsys, model):
     root = tmp_path / "colours"
     _images(root)
-    code, out = _train(["--data", str(root), "--epochs", "2"], tmp_path)
-    assert code == 0 and "model small_cnn" in capsys.readouterr().out
+    chosen = ["--model", model] if model else []
+    code, out = _train(["--data", str(root), "--epochs", "2", *chosen], tmp_path)
+    assert code == 0 and f"model {model or 'small_cnn'}" in capsys.readouterr().out
     assert os.path.isfile(os.path.join(out, "samples.png"))
     assert main(["predict", out, str(root / "red" / "0.png")]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == 2

@@ -183,3 +183,15 @@ def test_categories_as_embeddings(tmp_path, capsys):
     capsys.readouterr()
     assert main(["predict", out, str(new)]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == 2
+
+
+def test_duplicate_rows_are_removed_before_the_split(tmp_path):
+    data = _mixed_csv(tmp_path / "houses.csv", n=50)
+    lines = open(data).read().splitlines()
+    # 10 exact copies of rows 1..10 (same id too): 60 rows, 50 distinct
+    open(data, "w").write("\n".join(lines + lines[1:11]) + "\n")
+    code, out = _train(["--data", data, "--epochs", "1"], tmp_path)
+    assert code == 0
+    sizes = json.load(open(os.path.join(out, "config.json")))["sizes"]
+    assert sum(sizes.values()) == 50
+    assert "10 duplicate rows were removed" in open(os.path.join(out, "report.md")).read()

@@ -115,6 +115,17 @@ def _next_token_lstm(
     return NextTokenModel(vocab_size, embed_size, hidden_size, num_layers)
 
 
+def _resnet18(input_shape, num_outputs):
+    from glassnet.models.vision import resnet18
+
+    if len(input_shape) != 3:
+        raise ValueError(f"model 'resnet18' reads images, got samples shaped {tuple(input_shape)}")
+    model = resnet18(num_classes=num_outputs)
+    if input_shape[0] != 3:  # grey images: a first convolution for one channel
+        model.conv1 = nn.Conv2d(input_shape[0], 64, 7, stride=2, padding=3, bias=False)
+    return model
+
+
 def _tabular_embed(input_shape, num_outputs, cardinalities=None, hidden=(64, 64), embed_dim=None):
     from glassnet.recipes.data_models import TabularEmbeddingMLP
 
@@ -139,6 +150,7 @@ MODELS = {
     "lenet5": _lenet5,
     "lstm_forecaster": _lstm_forecaster,
     "small_cnn": _small_cnn,
+    "resnet18": _resnet18,
     "tabular_embed": _tabular_embed,
     "text_lstm": _text_lstm,
     "text_transformer": _text_transformer,

@@ -41,7 +41,7 @@ DEFAULT_MODELS = {
 }
 MODELS_FOR_KIND = {
     "table": ("mlp", "tabular_embed"),
-    "images": ("small_cnn", "digits_cnn", "lenet5", "mlp"),
+    "images": ("small_cnn", "resnet18", "mlp"),
     "text": ("text_lstm", "text_transformer"),
     "lm": ("next_token_lstm",),
 }
@@ -150,9 +150,12 @@ def prepare_file(recipe: Recipe, batch_size, seed, warn=True) -> PreparedData:
 
     kind = recipe.dataset_options.get("kind", "table")
     parts = _module(kind).fit(recipe, seed)
+    shape = list(parts["x_train"].shape[1:])
+    if recipe.model == "mlp" and len(shape) > 1:  # an MLP reads images as flat vectors
+        shape = [int(np.prod(shape))]
     pre = Preprocessing(
         task=recipe.task,
-        input_shape=list(parts["x_train"].shape[1:]),
+        input_shape=shape,
         scale_targets=recipe.task == "regression",
         class_names=parts.get("class_names"),
         feature_names=parts.get("feature_names"),

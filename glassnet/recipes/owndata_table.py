@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet.data import preprocessing as gp
+from glassnet.data.preprocessing.cleaning import duplicate_rows
 from glassnet.data.tables import DataFileError, infer_task, read_table
 
 REFUSED = {
@@ -176,6 +177,15 @@ def fit(recipe, seed):
     if not present.all():
         notes.append(f"{int((~present).sum())} rows without a target value were left out")
         table = table.take(np.flatnonzero(present))
+    dups = duplicate_rows(table.rows())
+    if len(dups):
+        # A row in both train and test would flatter the test score: keep one of each.
+        notes.append(
+            f"{len(dups)} duplicate rows were removed before splitting (so no row is in both "
+            "the training and the test split)"
+        )
+        keep = np.setdiff1d(np.arange(table.n_rows), dups)
+        table = table.take(keep)
     features, dropped = _features(table, path, target)
     notes += [f"column {c!r} looks like an ID: left out of the features" for c in dropped]
     y_all, keys, shown = _targets(recipe.task, table, target)

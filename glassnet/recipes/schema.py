@@ -160,6 +160,7 @@ MODEL_OPTIONS = {
         "hidden": IntegerList(1, MAX_WIDTH, MAX_LAYERS),
         "embed_dim": Integer(1, MAX_WIDTH, optional=True),
     },
+    "resnet18": {},
     "small_cnn": {"width": Integer(1, MAX_WIDTH), "dropout": _DROPOUT},
     "text_lstm": {
         "vocab_size": _VOCAB,
