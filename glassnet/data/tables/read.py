@@ -21,7 +21,7 @@ import numpy as np
 
 from glassnet.data.preprocessing.cleaning import coerce_numeric
 from glassnet.data.tables.table import Table
-from glassnet.data.tables.types import FALSE, TRUE, infer_kind, is_missing_cell
+from glassnet.data.tables.types import TRUE, infer_kind, is_missing_cell
 
 DELIMITERS = ",;\t|"
 TABLE_EXTENSIONS = (".csv", ".tsv", ".txt", ".parquet", ".pq")
@@ -182,5 +182,3 @@ def _all_numbers(cells) -> bool:
     _, report = coerce_numeric(cells)
     return report["n_failed"] < len(cells)
 
-
-assert set(FALSE).isdisjoint(TRUE)
