@@ -219,8 +219,8 @@ def train_command(
         str | None,
         typer.Option(
             metavar="NAME",
-            help="with --data: the model (mlp; small_cnn; text_lstm, text_transformer; "
-            "default: chosen by the data)",
+            help="with --data: the model (tables: mlp, tabular_embed; images: small_cnn, "
+            "resnet18, mlp; text: text_lstm, text_transformer; default: chosen by the data)",
         ),
     ] = None,
 ):
