@@ -93,6 +93,7 @@ from glassnet.train import fit, summary  # noqa: E402
 
 nn.functional.toplevel.install(globals())  # torch.celu, torch.prelu, ... and x.prelu()
 _torch_names.install(globals(), Tensor)  # torch.pi, torch.conv2d, x.short(), ...
+nn.functional.torch_level.install(globals())  # torch.batch_norm, torch.kl_div, ...
 
 _LAZY_SUBPACKAGES = {
     "data",

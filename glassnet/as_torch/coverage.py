@@ -113,6 +113,34 @@ DELIBERATE = [
         "torch.solve -> torch.linalg.solve, *_copy -> the op itself, F.*_with_indices -> "
         "return_indices=True), and lazy modules whose shapes glassnet wants written down",
     ),
+    (
+        r"torch",
+        r"^(CompleteArgumentSpec|JITException|ModuleDict|ParameterDict|BufferDict)$",
+        "TorchScript's C++ classes (torch.ParameterDict is a script module's view, not "
+        "nn.ParameterDict): glassnet has no TorchScript; nn.ModuleDict/ParameterDict are there",
+    ),
+    (
+        r"torch",
+        r"^profiler_allow_cudagraph_cupti_lazy_reinit_cuda12$",
+        "a switch of PyTorch's CUDA profiler (CUPTI); glassnet has no such profiler",
+    ),
+    (
+        r"torch",
+        r"^functional$",
+        "the Python file torch/functional.py: its functions (einsum, meshgrid, stft, ...) are "
+        "glassnet.* functions themselves",
+    ),
+    (
+        r"torch",
+        r"^bit$",
+        "torch.bit is the 1-bit dtype uint1: NumPy has no sub-byte dtypes",
+    ),
+    (
+        r"torch\.Tensor",
+        r"^index$",
+        "Tensor.index binds dims to functorch's first-class Dim objects; glassnet has no "
+        "first-class dims",
+    ),
 ]
 
 

@@ -11,6 +11,8 @@ from glassnet.nn.parameter import Buffer, Parameter
 _LAYER_MODULES = [
     "linear",
     "containers",
+    "containers_params",
+    "instance_norm",
     "activation",
     "activation_piecewise",
     "activation_smooth",
@@ -25,10 +27,13 @@ _LAYER_MODULES = [
     "sparse",
     "upsampling",
     "padding",
+    "padding3d",
+    "channel_shuffle",
     "recurrent",
     "attention",
     "transformer",
     "loss",
+    "loss_margin",
 ]
 
 _gather("glassnet.nn", _LAYER_MODULES, globals())
