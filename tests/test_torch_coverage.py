@@ -29,9 +29,9 @@ NAMESPACES = {
 STILL_TO_DO = {
     "torch": """
         adjoint asarray bartlett_window binomial blackman_window default_generator detach_ dtype
-        embedding_bag fill fill_ get_default_device get_num_threads gru gru_cell hamming_window
-        hann_window histogramdd index_put_ istft kaiser_window lobpcg lstm lstm_cell pca_lowrank
-        poisson range rnn_relu rnn_relu_cell rnn_tanh rnn_tanh_cell scalar_tensor seed
+        fill fill_ get_default_device get_num_threads gru gru_cell hamming_window hann_window
+        histogramdd index_put_ istft kaiser_window lobpcg lstm lstm_cell pca_lowrank poisson
+        range rnn_relu rnn_relu_cell rnn_tanh rnn_tanh_cell scalar_tensor seed
         set_default_device set_num_threads set_printoptions short stft svd_lowrank windows zero_
     """.split(),
     "torch.Tensor": """
@@ -40,10 +40,10 @@ STILL_TO_DO = {
         transpose_ unsqueeze_
     """.split(),
     "torch.nn": """
-        AdaptiveLogSoftmaxWithLoss EmbeddingBag FractionalMaxPool2d FractionalMaxPool3d
+        AdaptiveLogSoftmaxWithLoss FractionalMaxPool2d FractionalMaxPool3d
     """.split(),
     "torch.nn.functional": """
-        affine_grid embedding_bag fractional_max_pool2d fractional_max_pool3d grid_sample pdist
+        affine_grid fractional_max_pool2d fractional_max_pool3d grid_sample pdist
     """.split(),
     "torch.linalg": """
         eigvals householder_product ldl_factor ldl_factor_ex ldl_solve lu_factor lu_factor_ex

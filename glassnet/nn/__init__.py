@@ -25,6 +25,7 @@ _LAYER_MODULES = [
     "normalization",
     "dropout",
     "sparse",
+    "embedding_bag",
     "upsampling",
     "padding",
     "padding3d",

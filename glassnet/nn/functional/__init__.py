@@ -21,6 +21,7 @@ _FUNCTIONAL_MODULES = [
     "instance_normalization",
     "dropout",
     "sparse",
+    "embedding_bags",
     "vision",
     "channel_shuffling",
     "interpolation",

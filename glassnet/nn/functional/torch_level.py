@@ -16,6 +16,7 @@ import importlib
 from glassnet.nn.functional import channel_shuffling as _shuffle
 from glassnet.nn.functional import classification_loss as _classification
 from glassnet.nn.functional import conv as _conv
+from glassnet.nn.functional import embedding_bags as _bag
 from glassnet.nn.functional import instance_normalization as _instance
 from glassnet.nn.functional import loss as _loss
 from glassnet.nn.functional import loss_margin as _margin
@@ -178,6 +179,7 @@ FUNCTIONS = {
     "batch_norm": batch_norm,
     "instance_norm": instance_norm,
     "embedding": embedding,
+    "embedding_bag": _bag.torch_embedding_bag,
     "rms_norm": _norm.rms_norm,
     "kl_div": kl_div,
     "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
