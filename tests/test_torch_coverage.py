@@ -28,16 +28,12 @@ NAMESPACES = {
 # rarer losses and norms, a few random in-place samplers and spectral helpers.
 STILL_TO_DO = {
     "torch": """
-        adjoint asarray bartlett_window binomial blackman_window default_generator detach_ dtype
-        fill fill_ get_default_device get_num_threads gru gru_cell hamming_window hann_window
-        histogramdd index_put_ istft kaiser_window lobpcg lstm lstm_cell pca_lowrank poisson
-        range rnn_relu rnn_relu_cell rnn_tanh rnn_tanh_cell scalar_tensor seed
-        set_default_device set_num_threads set_printoptions short stft svd_lowrank windows zero_
+        bartlett_window blackman_window gru gru_cell hamming_window hann_window istft
+        kaiser_window lobpcg lstm lstm_cell pca_lowrank rnn_relu rnn_relu_cell rnn_tanh
+        rnn_tanh_cell stft svd_lowrank windows
     """.split(),
     "torch.Tensor": """
-        adjoint bernoulli cauchy_ exponential_ geometric_ istft log_normal_ mH multinomial name
-        random_ register_post_accumulate_grad_hook renorm_ squeeze_ stft swapaxes_ swapdims_ t_
-        transpose_ unsqueeze_
+        istft stft
     """.split(),
     "torch.nn": """
         AdaptiveLogSoftmaxWithLoss FractionalMaxPool2d FractionalMaxPool3d
