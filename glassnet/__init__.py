@@ -108,6 +108,7 @@ _LAZY_SUBPACKAGES = {
     "fft",
     "special",
     "utils",
+    "signal",
 }
 
 
@@ -117,4 +118,8 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(f"glassnet.{name}")
+    if name == "windows":  # torch.windows is torch.signal.windows
+        import importlib
+
+        return importlib.import_module("glassnet.signal.windows")
     raise AttributeError(f"module 'glassnet' has no attribute '{name}'")

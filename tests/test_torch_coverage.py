@@ -28,13 +28,10 @@ NAMESPACES = {
 # rarer losses and norms, a few random in-place samplers and spectral helpers.
 STILL_TO_DO = {
     "torch": """
-        bartlett_window blackman_window gru gru_cell hamming_window hann_window istft
-        kaiser_window lobpcg lstm lstm_cell pca_lowrank rnn_relu rnn_relu_cell rnn_tanh
-        rnn_tanh_cell stft svd_lowrank windows
+        gru gru_cell lobpcg lstm lstm_cell pca_lowrank rnn_relu rnn_relu_cell rnn_tanh
+        rnn_tanh_cell svd_lowrank
     """.split(),
-    "torch.Tensor": """
-        istft stft
-    """.split(),
+    "torch.Tensor": [],
     "torch.nn": """
         AdaptiveLogSoftmaxWithLoss FractionalMaxPool2d FractionalMaxPool3d
     """.split(),

@@ -89,9 +89,9 @@ DELIBERATE = [
     (
         r".*",
         r"^distributed$|is_distributed|DataParallel|SyncBatchNorm|^parallel$|^distributions$|"
-        r"^masked$|^signal$|^profiler$|^ao$|^quasirandom$|^special$|^fft$|^linalg$|^sparse$",
+        r"^masked$|^profiler$|^ao$|^quasirandom$|^special$|^fft$|^linalg$|^sparse$",
         "whole subpackages: data parallelism comes with issue 'scale out'; torch.distributions, "
-        "masked, signal, profiler and ao are outside the guides",
+        "masked, profiler and ao are outside the guides",
     ),
     (
         r".*",

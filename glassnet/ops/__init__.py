@@ -59,6 +59,8 @@ MODULES = [
     "inplace_functions",
     "inplace_shape",
     "samplers",
+    "spectral_windows",
+    "stft",
 ]
 
 _loaded = [importlib.import_module(f"glassnet.ops.{_name}") for _name in MODULES]
