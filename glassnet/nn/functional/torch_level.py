@@ -202,5 +202,7 @@ FUNCTIONS = {
 
 def install(namespace):
     """Add the functions to ``namespace`` (the ``glassnet`` package), leaving defined names."""
-    for name, fn in FUNCTIONS.items():
+    from glassnet.nn.functional import rnn_functional
+
+    for name, fn in {**FUNCTIONS, **rnn_functional.FUNCTIONS}.items():
         namespace.setdefault(name, fn)
