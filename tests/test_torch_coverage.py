@@ -35,7 +35,7 @@ STILL_TO_DO = {
         AdaptiveLogSoftmaxWithLoss FractionalMaxPool2d FractionalMaxPool3d
     """.split(),
     "torch.nn.functional": """
-        affine_grid fractional_max_pool2d fractional_max_pool3d grid_sample pdist
+        fractional_max_pool2d fractional_max_pool3d
     """.split(),
     "torch.linalg": """
         eigvals householder_product ldl_factor ldl_factor_ex ldl_solve lu_factor lu_factor_ex

@@ -26,6 +26,8 @@ _FUNCTIONAL_MODULES = [
     "channel_shuffling",
     "interpolation",
     "distance",
+    "pdist",
+    "grid_sampling",
     "attention",
     "loss",
     "loss_margin",
