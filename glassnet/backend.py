@@ -115,10 +115,14 @@ def device_of(array) -> str:
     return "cuda" if is_cuda_array(array) else "cpu"
 
 
+DEFAULT_DEVICE = ["cpu"]  # where new tensors go without device=; glassnet.set_default_device
+
+
 def normalize_device(device) -> str:
-    """Accept 'cpu', 'cuda', 'cuda:0', a Device, or None (cpu)."""
+    """Accept 'cpu', 'cuda', 'cuda:0', a Device, or None (the default device: cpu unless
+    glassnet.set_default_device changed it)."""
     if device is None:
-        return "cpu"
+        return DEFAULT_DEVICE[0]
     name = str(device)
     if name == "cpu":
         return "cpu"
