@@ -56,18 +56,21 @@ def guess_architecture(state: dict):
 
     keys = set(state)
     tops = {k.split(".")[0] for k in keys}
-    top_of = {"resnet": {"conv1", "bn1", "layer1", "layer2", "layer3", "layer4", "fc"}}
+    resnet_tops = {"conv1", "bn1", "layer1", "layer2", "layer3", "layer4", "fc"}
     best = None
-    for arch in ZOO:
-        expected_tops = (
-            top_of["resnet"] if arch.startswith("resnet") else {"features", "classifier"}
-        )
+    # VGG's signatures take seconds to build (its 100M-parameter classifier): tried last, and
+    # the search stops at the first exact match.
+    for arch in sorted(ZOO, key=lambda a: a.startswith("vgg")):
+        expected_tops = resnet_tops if arch.startswith("resnet") else {"features", "classifier"}
         if not tops & expected_tops:
             continue
-        theirs = set(signature(arch))
-        score = len(keys & theirs) / len(keys | theirs)
+        theirs = signature(arch)
+        score = len(keys & set(theirs)) / len(keys | set(theirs))
         if best is None or score > best[0]:
-            best = (score, arch, sorted(theirs - keys), sorted(keys - theirs))
+            missing = [k for k in theirs if k not in keys]
+            best = (score, arch, missing, [k for k in state if k not in theirs])
+        if score == 1.0:
+            break
     if best is None or best[0] < 0.5:
         return None, [], []
     return best[1], best[2], best[3]
