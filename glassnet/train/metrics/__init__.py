@@ -31,7 +31,15 @@ from glassnet.train.metrics.classification import (
 )
 from glassnet.train.metrics.precision_recall import F1, Precision, Recall, f1, precision, recall
 from glassnet.train.metrics.regression import MAE, MSE, R2, RMSE, mae, mse, r2, rmse
-from glassnet.train.metrics.segmentation import MeanIoU, box_iou, iou, mask_iou, mean_iou
+from glassnet.train.metrics.segmentation import (
+    Dice,
+    MeanIoU,
+    box_iou,
+    dice,
+    iou,
+    mask_iou,
+    mean_iou,
+)
 from glassnet.train.metrics.text import BLEU, ROUGE, Perplexity, bleu, perplexity, rouge
 
 _REGISTRY = {
@@ -55,6 +63,7 @@ _REGISTRY = {
     "perplexity": Perplexity,
     "mean_iou": MeanIoU,
     "iou": MeanIoU,
+    "dice": Dice,
 }
 
 
@@ -122,4 +131,6 @@ __all__ = [
     "ROUGE",
     "Perplexity",
     "MeanIoU",
+    "dice",
+    "Dice",
 ]
