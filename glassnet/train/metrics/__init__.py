@@ -29,6 +29,12 @@ from glassnet.train.metrics.classification import (
     confusion_matrix,
     top_k_accuracy,
 )
+from glassnet.train.metrics.detection import (
+    MeanAveragePrecision,
+    average_precision_per_class,
+    mean_average_precision,
+    mean_box_iou,
+)
 from glassnet.train.metrics.precision_recall import F1, Precision, Recall, f1, precision, recall
 from glassnet.train.metrics.regression import MAE, MSE, R2, RMSE, mae, mse, r2, rmse
 from glassnet.train.metrics.segmentation import (
@@ -64,6 +70,7 @@ _REGISTRY = {
     "mean_iou": MeanIoU,
     "iou": MeanIoU,
     "dice": Dice,
+    "map50": MeanAveragePrecision,
 }
 
 
@@ -133,4 +140,8 @@ __all__ = [
     "MeanIoU",
     "dice",
     "Dice",
+    "mean_average_precision",
+    "average_precision_per_class",
+    "mean_box_iou",
+    "MeanAveragePrecision",
 ]
