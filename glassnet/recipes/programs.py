@@ -54,6 +54,15 @@ _PROGRAMS: list[ProgramRecipe] = [
         model="UNet",
         expected="mean IoU >= 0.85, Dice >= 0.9",
     ),
+    ProgramRecipe(
+        "shapes-detector",
+        "a small CenterNet-style detector finds shapes in generated pictures (mAP@0.5, mean IoU)",
+        "glassnet.models.vision.detection_recipe",
+        task="detection",
+        dataset="shapes_boxes",
+        model="CenterNet",
+        expected="mAP@0.5 >= 0.95, mean IoU of matched boxes >= 0.85",
+    ),
 ]
 
 PROGRAMS: dict[str, ProgramRecipe] = {p.name: p for p in _PROGRAMS}
