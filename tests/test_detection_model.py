@@ -187,14 +187,16 @@ def test_detector_rejects_sizes_off_its_grid():
     np.testing.assert_allclose(1 / (1 + np.exp(-bias)), 0.1, rtol=1e-6)
 
 
-def test_shapes_detector_recipe_runs_and_reports(tmp_path):
+def test_shapes_detector_recipe_runs_and_reports(tmp_path, monkeypatch):
+    from glassnet import report
     from glassnet.models.vision import detection_recipe
     from glassnet.recipes import programs
 
-    assert "shapes-detector" in programs.PROGRAMS
-    metrics_ = detection_recipe.run(
-        tmp_path / "run", epochs=1, n_train=32, n_test=8, progress=False
-    )
+    # Through the program runner, as `glassnet train shapes-detector` runs it, on little data.
+    monkeypatch.setitem(detection_recipe.DEFAULTS, "n_train", 32)
+    monkeypatch.setitem(detection_recipe.DEFAULTS, "n_test", 8)
+    metrics_ = programs.run_program("shapes-detector", tmp_path / "run", epochs=1, progress=False)
+    assert report.read_status(tmp_path / "run")["state"] == "finished"
     for key in ("map50", "map75", "mean_iou"):
         assert 0.0 <= metrics_[key] <= 1.0
     files = set(os.listdir(tmp_path / "run"))

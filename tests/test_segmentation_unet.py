@@ -109,15 +109,17 @@ def test_unet_overfits_one_batch():
     assert (model(xt).detach().numpy().argmax(1) == y).mean() > 0.99
 
 
-def test_shapes_unet_recipe_runs_and_reports(tmp_path):
+def test_shapes_unet_recipe_runs_and_reports(tmp_path, monkeypatch):
+    from glassnet import report
+    from glassnet.models.vision import segmentation_recipe
     from glassnet.recipes import programs
 
-    assert "shapes-unet" in programs.PROGRAMS
-    from glassnet.models.vision import segmentation_recipe
-
-    metrics = segmentation_recipe.run(
-        tmp_path / "run", epochs=1, n_train=32, n_test=16, progress=False
-    )
+    # Through the program runner, as `glassnet train shapes-unet` runs it, on little data.
+    monkeypatch.setitem(segmentation_recipe.DEFAULTS, "n_train", 32)
+    monkeypatch.setitem(segmentation_recipe.DEFAULTS, "n_test", 16)
+    metrics = programs.run_program("shapes-unet", tmp_path / "run", epochs=1, progress=False)
+    assert report.read_status(tmp_path / "run")["state"] == "finished"
+    assert json.loads((tmp_path / "run" / report.METRICS).read_text()) == pytest.approx(metrics)
     for key in ("mean_iou", "dice", "pixel_accuracy"):
         assert 0.0 <= metrics[key] <= 1.0
     files = set(os.listdir(tmp_path / "run"))
