@@ -4,6 +4,8 @@ from glassnet.models.cnn import DigitsCNN, LeNet5
 from glassnet.models.mlp import MLP
 from glassnet.models.resnet import BasicBlock, ResNet
 from glassnet.models.sequence import GPT, LSTMForecaster, LSTMLanguageModel
+from glassnet.models.vision.detector import CenterNet  # noqa: F401 (detection)
+from glassnet.models.vision.unet import UNet  # noqa: F401 (segmentation)
 
 __all__ = [
     "MLP",
