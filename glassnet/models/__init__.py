@@ -4,6 +4,7 @@ from glassnet.models.cnn import DigitsCNN, LeNet5
 from glassnet.models.mlp import MLP
 from glassnet.models.resnet import BasicBlock, ResNet
 from glassnet.models.sequence import GPT, LSTMForecaster, LSTMLanguageModel
+from glassnet.models.text import BertForMaskedLM, BertForSequenceClassification, BertModel
 
 __all__ = [
     "MLP",
@@ -14,4 +15,7 @@ __all__ = [
     "LSTMLanguageModel",
     "LSTMForecaster",
     "GPT",
+    "BertModel",
+    "BertForMaskedLM",
+    "BertForSequenceClassification",
 ]
