@@ -4,7 +4,12 @@ from glassnet.models.cnn import DigitsCNN, LeNet5
 from glassnet.models.mlp import MLP
 from glassnet.models.resnet import BasicBlock, ResNet
 from glassnet.models.sequence import GPT, LSTMForecaster, LSTMLanguageModel
-from glassnet.models.text import BertForMaskedLM, BertForSequenceClassification, BertModel
+from glassnet.models.text import (
+    BertForMaskedLM,
+    BertForSequenceClassification,
+    BertModel,
+    GPT2LMHeadModel,
+)
 
 __all__ = [
     "MLP",
@@ -18,4 +23,5 @@ __all__ = [
     "BertModel",
     "BertForMaskedLM",
     "BertForSequenceClassification",
+    "GPT2LMHeadModel",
 ]

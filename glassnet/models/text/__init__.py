@@ -13,6 +13,8 @@ from glassnet.models.text.bert import (
     BertForSequenceClassification,
     BertModel,
 )
+from glassnet.models.text.generation import GenerationMixin
+from glassnet.models.text.gpt2 import GPT2Config, GPT2LMHeadModel, GPT2Model
 from glassnet.models.text.outputs import ModelOutput
 from glassnet.models.text.pretrained import PretrainedConfig, PreTrainedModel
 
@@ -24,4 +26,8 @@ __all__ = [
     "BertModel",
     "BertForMaskedLM",
     "BertForSequenceClassification",
+    "GPT2Config",
+    "GPT2Model",
+    "GPT2LMHeadModel",
+    "GenerationMixin",
 ]
