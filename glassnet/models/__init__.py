@@ -9,6 +9,7 @@ from glassnet.models.text import (
     BertForSequenceClassification,
     BertModel,
     GPT2LMHeadModel,
+    T5ForConditionalGeneration,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "BertForMaskedLM",
     "BertForSequenceClassification",
     "GPT2LMHeadModel",
+    "T5ForConditionalGeneration",
 ]

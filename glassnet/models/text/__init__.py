@@ -17,6 +17,7 @@ from glassnet.models.text.generation import GenerationMixin
 from glassnet.models.text.gpt2 import GPT2Config, GPT2LMHeadModel, GPT2Model
 from glassnet.models.text.outputs import ModelOutput
 from glassnet.models.text.pretrained import PretrainedConfig, PreTrainedModel
+from glassnet.models.text.t5 import T5Config, T5ForConditionalGeneration
 
 __all__ = [
     "ModelOutput",
@@ -30,4 +31,6 @@ __all__ = [
     "GPT2Model",
     "GPT2LMHeadModel",
     "GenerationMixin",
+    "T5Config",
+    "T5ForConditionalGeneration",
 ]

@@ -70,4 +70,4 @@ def causal_mask(query_len: int, key_len: int, device):
 def additive(mask, dtype):
     """A bool mask (True: attend) as a float one added to the scores: 0 or the dtype's most
     negative number (what transformers adds, so a masked key gets exactly zero weight)."""
-    return glassnet.where(mask, 0.0, float(glassnet.finfo(dtype).min)).to(dtype)
+    return (~mask).to(dtype) * float(glassnet.finfo(dtype).min)
