@@ -11,6 +11,7 @@ from glassnet.models.text import (
     GPT2LMHeadModel,
     T5ForConditionalGeneration,
 )
+from glassnet.models.vision.vit import VisionTransformer, ViT, vit_b_16
 
 __all__ = [
     "MLP",
@@ -26,4 +27,7 @@ __all__ = [
     "BertForSequenceClassification",
     "GPT2LMHeadModel",
     "T5ForConditionalGeneration",
+    "ViT",
+    "VisionTransformer",
+    "vit_b_16",
 ]
