@@ -124,15 +124,15 @@ class Doctor(Callback):
             if g is None:
                 self._before.append(None)
                 continue
-            ga = g._data
-            sq = float((ga * ga).sum())
+            ga = g._data.reshape(-1)
+            sq = float(ga @ ga)
             total += sq
             rec.add_grad(path, math.sqrt(sq / max(ga.size, 1)))
             self._before.append(p._data.copy())
         for p in _other_params(trainer.optimizer, self._matrices):
             if p.grad is not None:
-                ga = p.grad._data
-                total += float((ga * ga).sum())
+                ga = p.grad._data.reshape(-1)
+                total += float(ga @ ga)
         rec.add_grad_norm(math.sqrt(total) if math.isfinite(total) else float("inf"))
 
     def on_batch_end(self, trainer, batch, logs):
@@ -148,9 +148,10 @@ class Doctor(Callback):
                 for (path, p), w0 in zip(self._matrices, before):
                     if w0 is None:
                         continue
-                    n0 = float(np.sqrt((w0 * w0).sum()))
-                    d = p._data - w0
-                    rec.add_update(path, float(np.sqrt((d * d).sum())) / max(n0, 1e-12))
+                    w0 = w0.reshape(-1)
+                    n0 = math.sqrt(max(float(w0 @ w0), 0.0))
+                    d = np.subtract(p._data.reshape(-1), w0, out=w0)  # reuse the copy
+                    rec.add_update(path, math.sqrt(max(float(d @ d), 0.0)) / max(n0, 1e-12))
             self._before = None
             self._sampled = False
         self._step += 1
@@ -207,9 +208,10 @@ class Doctor(Callback):
                 a = t._data
                 if leaf:
                     rec.called(path, type(mod).__name__)
-                if rec.nan is None and not _finite(a):
-                    rec.note_nan(step, self._epoch, path, mod, inputs, t)
-                if kind is not None:
+                if not _finite(a):
+                    if rec.nan is None:
+                        rec.note_nan(step, self._epoch, path, mod, inputs, t)
+                elif kind is not None:
                     rec.activation(path, kind, a)
                 return None
 
