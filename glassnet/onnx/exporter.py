@@ -36,19 +36,21 @@ def export(
     opset_version=None,
     do_constant_folding=True,
     verbose=False,
+    metadata=None,
 ):
     """Export ``model(*args)`` to the ONNX file ``f`` (a path or a binary file object), with
-    ``torch.onnx.export``'s argument names. Returns the ``onnx.ModelProto`` (checked with
-    ``onnx.checker``). ``dynamic_axes`` such as ``{"input": {0: "batch"}, "output": [0]}``
-    names the axes left free, so the file runs at other batch sizes.
+        ``torch.onnx.export``'s argument names. Returns the ``onnx.ModelProto`` (checked with
+        ``onnx.checker``). ``dynamic_axes`` such as ``{"input": {0: "batch"}, "output": [0]}``
+        names the axes left free, so the file runs at other batch sizes. ``metadata`` (glassnet's
+    own): a dict of strings stored in the file's ``metadata_props``.
 
-    >>> import tempfile, os, glassnet
-    >>> from glassnet import nn
-    >>> path = os.path.join(tempfile.mkdtemp(), "m.onnx")
-    >>> proto = export(nn.Linear(3, 2), glassnet.ones(1, 3), path,
-    ...                dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
-    >>> [n.op_type for n in proto.graph.node]
-    ['Gemm', 'Identity']
+        >>> import tempfile, os, glassnet
+        >>> from glassnet import nn
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.onnx")
+        >>> proto = export(nn.Linear(3, 2), glassnet.ones(1, 3), path,
+        ...                dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+        >>> [n.op_type for n in proto.graph.node]
+        ['Gemm', 'Identity']
     """
     onnx = require("onnx", "onnx")
     opset = DEFAULT_OPSET if opset_version is None else int(opset_version)
@@ -75,6 +77,9 @@ def export(
         )
     finally:
         model.train(was_training)
+    for key, value in (metadata or {}).items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = str(key), str(value)
     onnx.checker.check_model(proto, full_check=True)
     data = proto.SerializeToString()
     if isinstance(f, (str, os.PathLike)):
