@@ -90,8 +90,10 @@ class Predictor:
         rows = np.empty((len(inputs), self.size), dtype=np.float64)
         for i, row in enumerate(inputs):
             rows[i] = self._row(i, row)
-        if not np.isfinite(rows).all() or not np.isfinite(rows.astype(np.float32)).all():
-            bad = int(np.argwhere(~np.isfinite(rows.astype(np.float32)))[0][0])
+        with np.errstate(over="ignore"):  # too large for float32 becomes inf: refused below
+            single = rows.astype(np.float32)
+        if not np.isfinite(single).all():
+            bad = int(np.argwhere(~np.isfinite(single))[0][0])
             raise InputError(
                 f"inputs[{bad}] has a value that is not a finite float32 number (too large); "
                 "every value must be finite"
