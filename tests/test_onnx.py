@@ -335,3 +335,26 @@ def test_file_object_and_names(tmp_path):
     assert [i.name for i in loaded.graph.input] == ["features"]
     assert [o.name for o in loaded.graph.output] == ["logits"]
     assert {i.name for i in proto.graph.initializer} >= {"weight", "bias"}
+
+
+@pytest.mark.parametrize("opset", [18, 20])
+@pytest.mark.parametrize("name", ["mixer", "conv_transpose", "lstm_bidirectional"])
+def test_newer_opsets(tmp_path, name, opset):
+    # opset 18 moved the reductions' axes from an attribute to an input
+    glassnet.manual_seed(2)
+    model, make_input = LAYERS[name]()
+    model.eval()
+    x = make_input(2)
+    path = os.path.join(tmp_path, f"{name}-{opset}.onnx")
+    proto = export(model, x, path, opset_version=opset)
+    assert proto.opset_import[0].version == opset
+    (got,) = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
+        None, {"input": x.numpy()}
+    )
+    with glassnet.no_grad():
+        assert_close(got, model(x).numpy())
+
+
+def test_old_opset_refused(tmp_path):
+    with pytest.raises(ValueError, match="opset_version 13"):
+        export(nn.Linear(2, 2), glassnet.ones(1, 2), str(tmp_path / "x.onnx"), opset_version=13)

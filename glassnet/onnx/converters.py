@@ -234,26 +234,20 @@ def _axes(axes, ndim):
 @converts(reduction.Sum)
 def _sum(g, a, node):
     x = a["a"]
-    axes = g.ints(_axes(a["axes"], x.ndim), "axes")
-    return g.add("ReduceSum", [g.value(x), axes], keepdims=int(bool(a["keepdims"])))
+    return g.reduce("ReduceSum", g.value(x), _axes(a["axes"], x.ndim), bool(a["keepdims"]))
 
 
 @converts(reduction.Mean)
 def _mean(g, a, node):
     x = a["a"]
-    return g.add(
-        "ReduceMean",
-        [g.value(x)],
-        axes=_axes(a["axes"], x.ndim),
-        keepdims=int(bool(a["keepdims"])),
-    )
+    return g.reduce("ReduceMean", g.value(x), _axes(a["axes"], x.ndim), bool(a["keepdims"]))
 
 
 @converts(reduction.AMax)
 def _amax(g, a, node):
     x = a["a"]
     op = "ReduceMin" if a["smallest"] else "ReduceMax"
-    return g.add(op, [g.value(x)], axes=_axes(a["axes"], x.ndim), keepdims=int(bool(a["keepdims"])))
+    return g.reduce(op, g.value(x), _axes(a["axes"], x.ndim), bool(a["keepdims"]))
 
 
 # ---- shapes ------------------------------------------------------------------------------

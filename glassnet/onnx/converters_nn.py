@@ -187,9 +187,9 @@ def _group_norm(g, a, node):
     dt = dtype_of(node)
     c = x.shape[1]
     grouped = g.add("Reshape", [g.value(x), g.ints([0, groups, -1])])
-    mean = g.add("ReduceMean", [grouped], axes=[2], keepdims=1)
+    mean = g.reduce("ReduceMean", grouped, [2], True)
     centred = g.add("Sub", [grouped, mean])
-    var = g.add("ReduceMean", [g.add("Mul", [centred, centred])], axes=[2], keepdims=1)
+    var = g.reduce("ReduceMean", g.add("Mul", [centred, centred]), [2], True)
     std = g.add("Sqrt", [g.add("Add", [var, g.value(eps, dt)])])
     y = g.add("Reshape", [g.add("Div", [centred, std]), g.add("Shape", [g.value(x)])])
     per_channel = g.ints([c] + [1] * (x.ndim - 2))

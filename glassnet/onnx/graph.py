@@ -106,6 +106,14 @@ class Graph:
         return self.const(np.asarray(list(values), dtype=np.int64).reshape(-1), hint)
 
     # ---- nodes ----
+    def reduce(self, op_type: str, x: str, axes, keepdims: bool) -> str:
+        """ReduceMean/ReduceMax/...: from opset 18 on their axes are an input, before that an
+        attribute (ReduceSum's are an input from 13)."""
+        axes = [int(a) for a in axes]
+        if self.opset >= 18 or op_type == "ReduceSum":
+            return self.add(op_type, [x, self.ints(axes, "axes")], keepdims=int(keepdims))
+        return self.add(op_type, [x], axes=axes, keepdims=int(keepdims))
+
     def add(self, op_type: str, inputs, n_out: int = 1, **attrs):
         """Append one node; returns its output name (a list when ``n_out`` > 1). An input of
         ``""`` is an omitted optional input."""
