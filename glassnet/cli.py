@@ -498,6 +498,17 @@ def _app():
     return app
 
 
+def console_main() -> None:
+    """The ``glassnet`` console script and ``python -m glassnet``: a process of its own, so it
+    opts in to keeping freed memory for reuse (glassnet.backend.keep_freed_memory) unless
+    ``GLASSNET_KEEP_FREED_MEMORY=0``, then runs ``main``."""
+    if os.environ.get("GLASSNET_KEEP_FREED_MEMORY", "1") != "0":
+        from glassnet.backend import keep_freed_memory
+
+        keep_freed_memory()
+    sys.exit(main())
+
+
 def main(argv=None) -> int:
     """Run the command line; returns the exit code (the console script exits with it).
     ``--debug`` may appear anywhere on the line."""

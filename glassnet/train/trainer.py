@@ -242,6 +242,8 @@ class Trainer:
             clip_grad_norm_(
                 [p for g in self.optimizer.param_groups for p in g["params"]], self.grad_clip
             )
+        if self.callbacks._before_step:
+            self.callbacks.on_before_optimizer_step(self)
         self.optimizer.step()
         self._guard.after_step()  # the gradients are still there to blame
         self.optimizer.zero_grad()
