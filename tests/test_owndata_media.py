@@ -62,6 +62,12 @@ def test_text_csv_to_predict(tmp_path, capsys, model):
     new.write_text("review\ngood great film\nan unknown word\n")
     assert main(["predict", out, str(new)]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == 3
+    from glassnet.recipes.owndata import inputs_from_records, read_input_file
+    from glassnet.recipes.runner import load_run
+
+    run = load_run(out)
+    texts = ["good great film", "an unknown word"]
+    np.testing.assert_array_equal(inputs_from_records(run, texts), read_input_file(run, str(new)))
 
 
 def test_plain_text_language_model(tmp_path, capsys):

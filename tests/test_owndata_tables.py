@@ -102,3 +102,8 @@ def test_parquet_needs_pyarrow_or_reads(tmp_path):
     pq.write_table(pa.table({"a": [1.0, 2.0], "b": ["x", "y"]}), str(tmp_path / "t.parquet"))
     t = read_table(str(tmp_path / "t.parquet"))
     assert t["a"].tolist() == [1.0, 2.0] and t["b"].tolist() == ["x", "y"]
+
+
+def test_a_year_column_is_not_an_id():
+    assert infer_kind([str(y) for y in range(1990, 2020)]) == "numeric"
+    assert infer_kind([str(y) for y in range(1990, 2020)], name="year_id") == "id"

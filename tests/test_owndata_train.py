@@ -195,3 +195,22 @@ def test_duplicate_rows_are_removed_before_the_split(tmp_path):
     sizes = json.load(open(os.path.join(out, "config.json")))["sizes"]
     assert sum(sizes.values()) == 50
     assert "10 duplicate rows were removed" in open(os.path.join(out, "report.md")).read()
+
+
+def test_rows_in_memory_get_the_same_preprocessing_as_a_file(tmp_path):
+    """What a server receives (JSON rows) gives exactly the inputs the same rows in a file
+    give: the same fitted steps, applied the same way."""
+    from glassnet.recipes.owndata import inputs_from_records, read_input_file
+    from glassnet.recipes.runner import load_run
+
+    data = _mixed_csv(tmp_path / "houses.csv", n=40)
+    code, out = _train(["--data", data, "--epochs", "1"], tmp_path)
+    assert code == 0
+    run = load_run(out)
+    new = tmp_path / "new.csv"
+    new.write_text("size,rooms,city,garden\n90,2,Oslo,yes\n,3,Atlantis,no\n")
+    records = [
+        {"size": 90, "rooms": 2, "city": "Oslo", "garden": "yes"},
+        {"size": None, "rooms": "3", "city": "Atlantis", "garden": "no"},
+    ]
+    np.testing.assert_array_equal(inputs_from_records(run, records), read_input_file(run, str(new)))

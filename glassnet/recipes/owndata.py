@@ -207,6 +207,16 @@ def read_input_file(run, path):
     return _module(source["kind"]).inputs(source, os.fspath(path))
 
 
+def inputs_from_records(run, records):
+    """Model inputs from raw rows in memory (what a server receives as JSON): for a table,
+    ``[{column: value, ...}, ...]``; for a text model, a list of strings; for images, arrays
+    (n, H, W, C) in [0, 1]. The run's fitted preprocessing is applied, as for a file."""
+    source = _source(run)
+    if source is None:
+        raise ValueError(f"{run.run_dir} was not trained with --data: send model inputs")
+    return _module(source["kind"]).from_records(source, records)
+
+
 def labels_for(task, values, spelled=None):
     """``(class index per row, class names)``: names sorted, booleans with their spelling."""
     from glassnet.data.profile.analysis import _keys, _label

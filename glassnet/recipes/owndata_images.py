@@ -239,3 +239,21 @@ def labelled(source, path):
 def inputs(source, path):
     """An image file, or every image under a folder, as normalised model inputs."""
     return _decode(source, _files(path))
+
+
+def from_records(source, records):
+    """Images given as arrays (H, W, C) or (H, W) with values in [0, 1], any size."""
+    from glassnet._optional import require
+
+    image_module = require("PIL.Image", "data")
+    out = []
+    for i, a in enumerate(records):
+        a = np.asarray(a, dtype=np.float32)
+        if a.ndim not in (2, 3):
+            raise DataFileError(f"request: image {i} has shape {a.shape}; give (H, W[, C])")
+        pixels = (np.clip(a, 0, 1) * 255).astype(np.uint8).squeeze()
+        img = image_module.fromarray(pixels).convert(source["mode"])
+        img = img.resize((source["size"][1], source["size"][0]), image_module.BILINEAR)
+        b = np.asarray(img, dtype=np.float32) / 255.0
+        out.append(b[..., None] if b.ndim == 2 else b)
+    return _normalise(np.stack(out).transpose(0, 3, 1, 2), source)

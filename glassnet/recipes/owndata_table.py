@@ -297,3 +297,17 @@ def labelled(source, path):
 
 def inputs(source, path):
     return _transform(source, _read_like(source, path, False))
+
+
+def from_records(source, records):
+    from glassnet.data.tables import table_from_records
+
+    table = table_from_records(records, dict(source["kinds"]), source="request")
+    missing = [c for c in source["features"] if c not in table]
+    if missing:
+        raise DataFileError(
+            f"request: no column {missing[0]!r}; the run was trained on columns "
+            f"{', '.join(source['features'])}",
+            column=missing[0],
+        )
+    return _transform(source, table)

@@ -270,3 +270,9 @@ def generate(run, path, length=200, temperature=0.8, seed=0):
             ids.append(nxt)
             out.append(nxt)
     return prompt[-source["context"] :] + tok.decode(out)
+
+
+def from_records(source, records):
+    if source["kind"] == "lm" or not all(isinstance(r, str) for r in records):
+        raise DataFileError("request: a text model takes a list of strings")
+    return _encode(_tokenizer(source), list(records), source["max_len"])

@@ -12,7 +12,7 @@ text, id) and the task a target column asks for.
 'regression'
 """
 
-from glassnet.data.tables.read import DataFileError, TableError, read_table
+from glassnet.data.tables.read import DataFileError, TableError, read_table, table_from_records
 from glassnet.data.tables.table import Table
 from glassnet.data.tables.types import KINDS, infer_kind, infer_task
 

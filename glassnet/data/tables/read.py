@@ -125,6 +125,24 @@ def read_table(path, delimiter=None, header="auto", kinds=None) -> Table:
     return table
 
 
+def table_from_records(records, kinds=None, source="records") -> Table:
+    """A Table from ``[{column: value, ...}, ...]`` (JSON rows, say), typed as a file would be;
+    ``kinds`` fixes the kind of the columns it names. A column missing from a row is missing.
+
+    >>> table_from_records([{"a": "1", "b": "x"}, {"a": 2}]).kinds
+    {'a': 'numeric', 'b': 'categorical'}
+    """
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise TableError(f"{source}: expected a list of rows, each a {{column: value}} object")
+    if not records:
+        raise TableError(f"{source}: no rows")
+    names = []
+    for r in records:
+        names += [str(k) for k in r if str(k) not in names]
+    columns = [[r.get(n) for r in records] for n in names]
+    return _typed(source, names, columns, 1, kinds or {})
+
+
 def _read_parquet(path):
     from glassnet._optional import require
 
@@ -169,8 +187,9 @@ def _typed(path, names, columns, first_row, forced) -> Table:
             )
         else:
             data[name] = np.array(
-                [None if is_missing_cell(c) else str(c).strip() for c in cells], dtype=object
-            )
+                [None if is_missing_cell(c) else str(c).strip() for c in cells] + [None],
+                dtype=object,
+            )[:-1]  # the extra None keeps a 1-d object array even for list-like cells
     table = Table(data, kinds, source=path)
     table.notes = notes
     table.labels = labels
@@ -181,4 +200,3 @@ def _typed(path, names, columns, first_row, forced) -> Table:
 def _all_numbers(cells) -> bool:
     _, report = coerce_numeric(cells)
     return report["n_failed"] < len(cells)
-

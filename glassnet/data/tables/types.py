@@ -69,8 +69,10 @@ def infer_kind(values, name: str = "") -> str:
 
 
 def _consecutive(values) -> bool:
+    """A row number: 0, 1, 2, ... or 1, 2, 3, ... (in any order). A year column 1990..2030 is
+    consecutive too, but it starts elsewhere and stays a feature."""
     v = np.sort(values)
-    return bool(len(v) > 1 and np.all(np.diff(v) == 1))
+    return bool(len(v) > 1 and v[0] in (0, 1) and np.all(np.diff(v) == 1))
 
 
 def infer_task(table, target: str) -> str:
