@@ -214,3 +214,36 @@ def test_rows_in_memory_get_the_same_preprocessing_as_a_file(tmp_path):
         {"size": None, "rooms": "3", "city": "Atlantis", "garden": "no"},
     ]
     np.testing.assert_array_equal(inputs_from_records(run, records), read_input_file(run, str(new)))
+
+
+@pytest.mark.parametrize("outliers", ["clip", "remove"])
+def test_outliers_clipped_or_removed_from_training(tmp_path, outliers):
+    from glassnet.recipes.owndata import read_input_file, recipe_for_data
+    from glassnet.recipes.runner import load_run, train
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=60)
+    x[5] = 1e6  # one wild value
+    rows = "".join(f"{v:.4f},{'a' if v > 0 else 'b'}\n" for v in x)
+    path = tmp_path / "o.csv"
+    path.write_text("x,label\n" + rows)
+    recipe = recipe_for_data(str(path)).replace(epochs=1)
+    recipe = recipe.replace(dataset_options={**recipe.dataset_options, "outliers": outliers})
+    run = train(recipe, str(tmp_path / "run"), progress=False)
+    steps = load_run(run.run_dir).preprocessing.source["transformer"]["transformers"][0][1]
+    names = [name for name, _ in steps["state"]["steps"]]
+    assert ("clip" in names) == (outliers == "clip")
+    new = tmp_path / "new.csv"
+    new.write_text("x\n1e9\n0\n")
+    z = read_input_file(load_run(run.run_dir), str(new))[:, 0]
+    if outliers == "clip":
+        # 1e9 is clipped to the upper fence Q3 + 3 IQR of the training x: a few units, not 1e9
+        assert abs(z[0]) < 20
+    else:
+        # the wild row left training; the scaler saw ordinary values only, so 0 scales near 0
+        from glassnet.recipes.owndata import split_indices
+
+        assert abs(z[1]) < 1
+        train_rows, _, _ = split_indices(60, (x <= 0).astype(int), 0, recipe.val_fraction)
+        report = open(os.path.join(run.run_dir, "report.md")).read()
+        assert ("1 training rows with outliers were removed" in report) == (5 in train_rows)

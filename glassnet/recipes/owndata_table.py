@@ -86,7 +86,7 @@ def _features(table, path, target):
     return features, dropped
 
 
-def _transformer(table, features, n_train, embed=False):
+def _transformer(table, features, n_train, embed=False, outliers=None):
     numeric = [c for c in features if table.kinds[c] == "numeric"]
     boolean = [c for c in features if table.kinds[c] == "boolean"]
     categorical = [c for c in features if table.kinds[c] == "categorical"]
@@ -98,6 +98,7 @@ def _transformer(table, features, n_train, embed=False):
                 gp.Pipeline(
                     [
                         ("impute", gp.SimpleImputer(strategy="median", add_indicator=True)),
+                        *([("clip", gp.OutlierClipper("iqr", factor=3.0))] if outliers else []),
                         ("scale", gp.StandardScaler()),
                     ]
                 ),
@@ -192,7 +193,21 @@ def fit(recipe, seed):
     labels = y_all if recipe.task == "classification" else None
     train, val, test = split_indices(table.n_rows, labels, seed, recipe.val_fraction)
     embed = recipe.model == "tabular_embed"
-    ct = _transformer(table, features, len(train), embed)
+    outliers = opts.get("outliers")
+    if outliers not in (None, "clip", "remove"):
+        raise DataFileError(
+            f"dataset_options.outliers must be 'clip' or 'remove', got {outliers!r}"
+        )
+    if outliers == "remove":
+        # training rows with a value beyond the IQR fences (factor 3) go; val and test stay
+        numeric = [c for c in features if table.kinds[c] == "numeric"]
+        if numeric:
+            fences = gp.OutlierClipper("iqr", factor=3.0).fit(table.take(train)[numeric])
+            far = fences.outliers(table.take(train)[numeric]).any(axis=1)
+            if far.any():
+                notes.append(f"{int(far.sum())} training rows with outliers were removed")
+                train = train[~far]
+    ct = _transformer(table, features, len(train), embed, outliers == "clip")
     only = _only(table, features)
     x_train = ct.fit_transform(only.take(train))
     x_val = ct.transform(only.take(val))
