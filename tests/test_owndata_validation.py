@@ -84,3 +84,30 @@ def test_bundled_data_sets_get_a_validation_split():
     yv = parts.val.tensors[1].numpy()
     counts = np.bincount(bundle.y_train, minlength=3) * len(yv) / len(bundle.y_train)
     assert np.all(np.abs(np.bincount(yv, minlength=3) - counts) <= 1)
+
+
+def test_plateau_schedule_in_a_recipe_watches_validation(tmp_path):
+    """scheduler = 'plateau' halves the learning rate when val_loss stops improving for 3
+    epochs; replaying ReduceLROnPlateau's rule by hand on the recorded val_loss gives the
+    recorded learning rates."""
+    from glassnet.recipes.owndata import recipe_for_data
+    from glassnet.recipes.runner import train
+
+    rng = np.random.default_rng(0)
+    rows = "".join(f"{a:.4f},{b:.4f}\n" for a, b in rng.normal(size=(60, 2)))
+    path = tmp_path / "noise.csv"
+    path.write_text("x,y\n" + rows)
+    recipe = recipe_for_data(str(path)).replace(epochs=25, scheduler="plateau")
+    recipe = recipe.replace(early_stopping=100)  # run every epoch
+    h = train(recipe, str(tmp_path / "run"), progress=False).history.history
+    lr, best, wait, want = recipe.lr, np.inf, 0, []
+    for v in h["val_loss"]:
+        want.append(lr)  # the lr the epoch trained with (logged before the step)
+        if v < best * (1 - 1e-4):  # PyTorch's default threshold: rel 1e-4, mode min
+            best, wait = v, 0
+        else:
+            wait += 1
+            if wait > 3:
+                lr, wait = lr * 0.5, 0
+    np.testing.assert_allclose(h["lr"], want, rtol=1e-12)
+    assert min(h["lr"]) < recipe.lr  # noise stops improving: the rate was cut at least once

@@ -175,7 +175,7 @@ OPTIMIZERS = {
     "nadam": "NAdam",
 }
 
-SCHEDULERS = ("onecycle", "cosine")
+SCHEDULERS = ("onecycle", "cosine", "plateau")  # plateau: per epoch, watching val_loss
 
 
 def _lookup(table, name, what):
@@ -213,6 +213,8 @@ def build_scheduler(name, optimizer, epochs: int, steps_per_epoch: int):
         return None
     key = _lookup({s: s for s in SCHEDULERS}, name, "scheduler")
     total = epochs * steps_per_epoch
+    if key == "plateau":
+        return optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=3)
     if key == "onecycle":
         max_lr = optimizer.param_groups[0]["lr"]
         return optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=total)

@@ -230,6 +230,9 @@ def _trainer(recipe, model, data, device, progress):
         recipe.optimizer, model.parameters(), recipe.lr, recipe.weight_decay
     )
     scheduler = build_scheduler(recipe.scheduler, optimizer, recipe.epochs, len(data.train))
+    per_epoch = scheduler if recipe.scheduler == "plateau" else None  # steps on val_loss
+    if per_epoch is not None:
+        scheduler = None
     callbacks = [LRSchedulerCallback(scheduler, interval="step")] if scheduler else []
     if recipe.early_stopping and data.val is not None:
         # Validation decides when to stop; the test split is touched once, after training.
@@ -245,6 +248,7 @@ def _trainer(recipe, model, data, device, progress):
         device=device,
         grad_clip=recipe.grad_clip,
         progress=progress,
+        scheduler=per_epoch,
     )
 
 

@@ -119,7 +119,7 @@ RECIPE_FIELDS = {
     "batch_size": Integer(1, MAX_BATCH_SIZE),
     "epochs": Integer(1, MAX_EPOCHS),
     "metrics": TextList(),
-    "scheduler": Choice(("onecycle", "cosine"), optional=True),
+    "scheduler": Choice(("onecycle", "cosine", "plateau"), optional=True),
     "scale_inputs": Boolean(),
     "scale_targets": Boolean(),
     "flatten": Boolean(),
