@@ -108,7 +108,7 @@ def test_what_is_allowed_is_said_in_words():
     assert allowed["seed"] == "an integer from 0 to 4294967295"
     assert allowed["lr"] == "a finite number greater than 0"
     assert allowed["optimizer"] == "one of adagrad, adam, adamw, nadam, rmsprop, sgd"
-    assert allowed["scheduler"] == "one of cosine, onecycle, or none"
+    assert allowed["scheduler"] == "one of cosine, onecycle, plateau, or none"
 
 
 def test_good_values_are_normalised():
