@@ -207,3 +207,9 @@ def test_ordinal_encoder_matches_sklearn(min_frequency):
     ref = skpre.OrdinalEncoder(**kw).fit(x)
     ours = gp.OrdinalEncoder(min_frequency=min_frequency).fit(x)
     np.testing.assert_array_equal(_roundtrip(ours).transform(new), ref.transform(new))
+
+
+def test_coerce_numeric_decimal_comma_and_thousands():
+    values, report = gp.coerce_numeric(["3,5", "-0,25", "1,200", "12,345.5"])
+    # one comma followed by exactly three digits is a thousands separator; otherwise decimal
+    assert values.tolist() == [3.5, -0.25, 1200.0, 12345.5] and report["cleaned"] == 4

@@ -20,6 +20,7 @@ import numpy as np
 MISSING_MARKERS = ("", "na", "n/a", "nan", "null", "none", "?", "-", "--")
 _CURRENCY = re.compile(r"^[\$€£¥]\s*|\s*[\$€£¥]$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")  # 3,5 (but 1,200 is a thousands separator)
 
 
 def _to_number(cell):
@@ -41,6 +42,8 @@ def _to_number(cell):
     cleaned = cleaned.rstrip("%").strip()
     if _THOUSANDS.match(cleaned):
         cleaned = cleaned.replace(",", "")
+    elif _DECIMAL_COMMA.match(cleaned):
+        cleaned = cleaned.replace(",", ".")
     try:
         value = float(cleaned)
     except ValueError:
@@ -49,9 +52,9 @@ def _to_number(cell):
 
 
 def coerce_numeric(column):
-    """A column of numbers stored as text (``' 2.5'``, ``'1,200'``, ``'$3'``, ``'45%'``, missing
-    markers such as ``'n/a'``) as float64, and a report of what changed: ``converted`` (cells
-    read from text), ``missing`` (missing markers), ``failed`` ({row: cell} that are not numbers,
+    """A column of numbers stored as text (``' 2.5'``, ``'1,200'``, ``'$3'``, ``'45%'``, a
+    decimal comma ``'3,5'``, missing markers such as ``'n/a'``) as float64, and a report of what
+    changed: ``converted`` (cells read from text), ``missing`` (missing markers), ``failed`` ({row: cell} that are not numbers,
     now NaN, at most 20 listed), ``n_failed`` and ``cleaned`` (how many converted cells needed
     more than reading: currency signs, thousands separators, percentages)."""
     values, failed, converted, missing, n_failed, cleaned = [], {}, 0, 0, 0, 0
