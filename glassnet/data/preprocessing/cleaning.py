@@ -53,10 +53,11 @@ def _to_number(cell):
 
 def coerce_numeric(column):
     """A column of numbers stored as text (``' 2.5'``, ``'1,200'``, ``'$3'``, ``'45%'``, a
-    decimal comma ``'3,5'``, missing markers such as ``'n/a'``) as float64, and a report of what
-    changed: ``converted`` (cells read from text), ``missing`` (missing markers), ``failed`` ({row: cell} that are not numbers,
-    now NaN, at most 20 listed), ``n_failed`` and ``cleaned`` (how many converted cells needed
-    more than reading: currency signs, thousands separators, percentages)."""
+    decimal comma ``'3,5'``, missing markers such as ``'n/a'``) as float64, and a report of
+    what changed: ``converted`` (cells read from text), ``missing`` (missing markers),
+    ``failed`` ({row: cell} that are not numbers, now NaN, at most 20 listed), ``n_failed``
+    and ``cleaned`` (how many converted cells needed more than reading: currency signs,
+    thousands separators, percentages, a decimal comma)."""
     values, failed, converted, missing, n_failed, cleaned = [], {}, 0, 0, 0, 0
     for i, cell in enumerate(column):
         value, how = _to_number(cell)
