@@ -139,3 +139,16 @@ def test_plain_text_report_counts(tmp_path):
     # 7 characters: a a b b, one space, two newlines; 2 lines; 3 words (ab, a, b)
     assert (p["characters"], p["lines"], p["words"], p["distinct_characters"]) == (7, 2, 3, 4)
     assert p["most_common"][:2] == [["\n", 2], ["a", 2]]
+
+
+def test_data_command_counts_test_rows_seen_in_training(csv_path, tmp_path, capsys):
+    test = tmp_path / "test.csv"
+    lines = CSV.splitlines()
+    # the header, two rows copied from the training file, one new row
+    test.write_text("\n".join([lines[0], lines[1], lines[2], "9,9,x,5,,no,B"]) + "\n")
+    out = str(tmp_path / "r")
+    code = main(
+        ["data", csv_path, "--target", "label", "--test", str(test), "--out", out, "--no-plots"]
+    )
+    assert code == 0
+    assert "leakage: 2 test rows also appear in the training rows" in capsys.readouterr().out

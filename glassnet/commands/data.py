@@ -4,7 +4,7 @@ printed and written as Markdown with PNG pictures (glassnet.data.profile)."""
 import os
 
 
-def data_command(path, target=None, out=None, task=None, plots=True):
+def data_command(path, target=None, out=None, task=None, plots=True, test=None):
     """Print the data report of ``path`` and write it (Markdown + PNG) into ``out``."""
     from glassnet.cli import _echo, _errors
 
@@ -13,7 +13,7 @@ def data_command(path, target=None, out=None, task=None, plots=True):
 
         stem = os.path.splitext(os.path.basename(os.path.normpath(path)))[0]
         out = out or f"{stem}-data-report"
-        report = data_report(path, target=target, out_dir=out, task=task, plots=plots)
+        report = data_report(path, target=target, out_dir=out, task=task, plots=plots, test=test)
         _echo(report.text)
         _echo()
         _echo(f"Report: {os.path.join(out, 'data_report.md')}")
@@ -44,9 +44,13 @@ def register(app):
         plots: Annotated[
             bool, typer.Option("--plots/--no-plots", help="draw the PNG pictures")
         ] = True,
+        test: Annotated[
+            str | None,
+            typer.Option(metavar="FILE", help="a test file: count its rows also in FILE (leakage)"),
+        ] = None,
     ):
         """Report on a data file before training: types, missing values, duplicates, outliers,
         class balance, association with the target, leakage checks."""
-        data_command(path, target, out, task, plots)
+        data_command(path, target, out, task, plots, test)
 
     app.command("data")(data)

@@ -144,9 +144,10 @@ def _table_pictures(table, p, out_dir) -> list:
     return pictures
 
 
-def data_report(path, target=None, out_dir=None, *, task=None, plots=True, heading="#"):
+def data_report(path, target=None, out_dir=None, *, task=None, plots=True, heading="#", test=None):
     """The DataReport of a table file or an image folder; with ``out_dir`` the Markdown
-    (``data_report.md``) and the pictures are written there."""
+    (``data_report.md``) and the pictures are written there. ``test``: a second table file
+    (the test set), checked for rows that also appear in ``path``."""
     path = os.fspath(path)
     if os.path.isdir(path):
         from glassnet.data.profile.images import image_folder_report
@@ -165,7 +166,8 @@ def data_report(path, target=None, out_dir=None, *, task=None, plots=True, headi
             path=path,
             column=target,
         )
-    p = profile_table(table, target=target, task=task)
+    test_table = None if test is None else read_table(test)
+    p = profile_table(table, target=target, task=task, test=test_table)
     pictures = []
     if out_dir is not None:
         os.makedirs(out_dir, exist_ok=True)
