@@ -460,20 +460,23 @@ def _learning_rate(rec, model, found):
     domain = ("input", "Log", "Log2", "Log10", "Div", "Sqrt", "Pow")
     if rec.nan is not None and rec.nan["op"] in domain:
         return None  # a value outside an op's domain, not a step that was too large
+    # Diverged: worse at the end than before the first step (after a peak far above it), or
+    # not finite any more. The first loss is the one the initial weights give.
+    first = losses[0]
     if (
         finite
-        and math.isfinite(start)
-        and (max(finite) > DIVERGED * start or (not math.isfinite(end)) or end > start * 1.5)
-        and not (end < start)
+        and math.isfinite(first)
+        and (max(finite) > DIVERGED * first or not math.isfinite(end))
+        and not (end < first)
         and "target_mismatch" not in codes
     ):
         return Finding(
             "lr_too_high",
-            f"the loss rose from {start:.3g} to {end:.3g} (peak {max(finite):.3g}); the median "
+            f"the loss rose from {first:.3g} to {end:.3g} (peak {max(finite):.3g}); the median "
             f"update-to-weight ratio was {upd:.2g} per step",
             "divide the learning rate by 10 (e.g. optim.Adam(model.parameters(), lr=1e-3)), "
             "or find one with glassnet.train.lr_find(model, loss_fn, optimizer, data)",
-            numbers={"start_loss": start, "end_loss": end, "update_ratio": upd},
+            numbers={"start_loss": first, "end_loss": end, "update_ratio": upd},
         )
     if codes & {"dead_relu", "saturated_activation", "vanishing_gradients", "logits_expected"}:
         return None  # those explain a loss that does not move
