@@ -44,7 +44,42 @@ class ProgramRecipe:
 
 # Each model family adds its programs here (one entry each; the module is imported only when
 # the program runs, so listing recipes stays cheap).
-_PROGRAMS: list[ProgramRecipe] = []
+_PROGRAMS: list[ProgramRecipe] = [
+    ProgramRecipe(
+        "bert-mlm",
+        "BERT: masked-language pre-training on Python source, then comment/code classification",
+        "glassnet.models.text.recipes.bert_mlm",
+        dataset="python_source",
+        model="BertForMaskedLM -> BertForSequenceClassification",
+        expected="accuracy >= 0.85",
+    ),
+    ProgramRecipe(
+        "gpt-chars",
+        "character-level GPT-2 on Python source, with samples in the report",
+        "glassnet.models.text.recipes.gpt_chars",
+        task="language_modeling",
+        dataset="python_source",
+        model="GPT2LMHeadModel",
+        expected="perplexity <= 6",
+    ),
+    ProgramRecipe(
+        "t5-translate",
+        "T5 writes numbers in words (427 -> four hundred twenty seven), scored with BLEU",
+        "glassnet.models.text.recipes.t5_translate",
+        task="translation",
+        dataset="generated numbers",
+        model="T5ForConditionalGeneration",
+        expected="bleu >= 0.9",
+    ),
+    ProgramRecipe(
+        "vit-digits",
+        "a small vision transformer (patch 4) on the 8x8 digits",
+        "glassnet.models.text.recipes.vit_digits",
+        dataset="digits",
+        model="ViT",
+        expected="accuracy >= 0.93",
+    ),
+]
 
 PROGRAMS: dict[str, ProgramRecipe] = {p.name: p for p in _PROGRAMS}
 
