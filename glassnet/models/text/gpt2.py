@@ -288,17 +288,17 @@ class GPT2LMHeadModel(GPT2PreTrainedModel, GenerationMixin):
         start = 0 if cache is None else cache[0][0].shape[2]
         with glassnet.no_grad():
             out = self(
-                glassnet.tensor(seqs[:, start:]),
+                self._on_device(seqs[:, start:]),
                 past_key_values=cache,
-                attention_mask=None if mask is None else glassnet.tensor(mask),
-                position_ids=None if positions is None else glassnet.tensor(positions[:, start:]),
+                attention_mask=None if mask is None else self._on_device(mask),
+                position_ids=None if positions is None else self._on_device(positions[:, start:]),
                 use_cache=use_cache,
             )
         state = {"mask": mask, "cache": out.past_key_values}
-        return out.logits[:, -1].numpy(), state
+        return out.logits[:, -1].cpu().numpy(), state
 
     def _generation_select(self, state, rows):
-        rows_t = glassnet.tensor(rows)
+        rows_t = self._on_device(rows)
         cache = state["cache"]
         if cache is not None:
             cache = tuple((k[rows_t], v[rows_t]) for k, v in cache)

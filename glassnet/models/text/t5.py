@@ -423,8 +423,8 @@ class T5ForConditionalGeneration(PreTrainedModel, GenerationMixin):
     # ---- generation (see generation.py) --------------------------------------------------------
     def _generation_start(self, input_ids, attention_mask):
         with glassnet.no_grad():
-            mask = None if attention_mask is None else glassnet.tensor(attention_mask)
-            enc = self.encode(glassnet.tensor(input_ids), mask).last_hidden_state
+            mask = None if attention_mask is None else self._on_device(attention_mask)
+            enc = self.encode(self._on_device(input_ids), mask).last_hidden_state
         start = self.config.decoder_start_token_id
         seqs = np.full((len(input_ids), 1), start, dtype=np.int64)
         return seqs, {"enc": enc, "mask": attention_mask, "cache": None}
@@ -435,16 +435,16 @@ class T5ForConditionalGeneration(PreTrainedModel, GenerationMixin):
         mask = state["mask"]
         with glassnet.no_grad():
             out = self(
-                attention_mask=None if mask is None else glassnet.tensor(mask),
-                decoder_input_ids=glassnet.tensor(seqs[:, start:]),
+                attention_mask=None if mask is None else self._on_device(mask),
+                decoder_input_ids=self._on_device(seqs[:, start:]),
                 encoder_outputs=(state["enc"],),
                 past_key_values=cache,
                 use_cache=use_cache,
             )
-        return out.logits[:, -1].numpy(), dict(state, cache=out.past_key_values)
+        return out.logits[:, -1].cpu().numpy(), dict(state, cache=out.past_key_values)
 
     def _generation_select(self, state, rows):
-        r = glassnet.tensor(rows)
+        r = self._on_device(rows)
         cache = state["cache"]
         if cache is not None:
             cache = tuple(tuple(t[r] for t in layer) for layer in cache)
