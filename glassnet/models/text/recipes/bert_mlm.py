@@ -24,7 +24,7 @@ from glassnet.models.text.recipes._common import (
     write_report,
 )
 
-EPOCHS = 4
+EPOCHS = 6
 LINES = 2500  # lines of each kind (the quick test uses fewer)
 LENGTH = 32
 CONFIG = dict(
@@ -38,7 +38,7 @@ CONFIG = dict(
 )
 
 
-def _lines(max_chars=600_000):
+def _lines(max_chars=1_200_000):
     comments, code = [], []
     for line in read_corpus(max_chars).splitlines():
         s = line.strip()
@@ -76,7 +76,7 @@ def run(run_dir, *, epochs=None, seed=0, progress=True) -> dict:
     labels = np.array([1] * n + [0] * n)
     is_test = np.zeros(2 * n, dtype=bool)
     is_test[:test_n] = is_test[n : n + test_n] = True
-    tok = WordPieceTokenizer.train([t for t, h in zip(texts, is_test) if not h], vocab_size=1500)
+    tok = WordPieceTokenizer.train([t for t, h in zip(texts, is_test) if not h], vocab_size=1000)
     enc = tok(texts, padding="max_length", truncation=True, max_length=LENGTH, return_tensors="np")
     ids, mask = enc["input_ids"], enc["attention_mask"]
     train, test = np.flatnonzero(~is_test), np.flatnonzero(is_test)
@@ -109,7 +109,7 @@ def run(run_dir, *, epochs=None, seed=0, progress=True) -> dict:
         clf = BertForSequenceClassification.from_pretrained(folder, num_labels=2)
     clf.train()
     opt = glassnet.optim.AdamW(clf.parameters(), lr=1e-3, weight_decay=0.01)
-    fine_epochs = max(1, epochs // 2)
+    fine_epochs = epochs
     for epoch in range(fine_epochs):
         losses = []
         for b in batches(len(train), 64, rng):
