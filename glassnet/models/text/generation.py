@@ -148,7 +148,7 @@ class GenerationMixin:
                 token = draw.numpy()[:, 0]
             if eos:
                 token = np.where(unfinished, token, pad)
-                unfinished &= ~np.isin(token, eos)
+                unfinished &= np.array([int(t) not in eos for t in token])
             seqs = np.concatenate([seqs, token[:, None].astype(np.int64)], axis=1)
             if not unfinished.any():
                 break
