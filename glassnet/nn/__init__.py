@@ -20,6 +20,7 @@ _LAYER_MODULES = [
     "pixel_shuffle",
     "conv",
     "pooling",
+    "fractional_pooling",
     "unpool",
     "fold",
     "normalization",
@@ -35,6 +36,7 @@ _LAYER_MODULES = [
     "transformer",
     "loss",
     "loss_margin",
+    "adaptive_softmax",
 ]
 
 _gather("glassnet.nn", _LAYER_MODULES, globals())
