@@ -89,6 +89,12 @@ ZOO = {
         LSTMLanguageModel(30, embed_size=6, hidden_size=8, num_layers=2),
         tokens(30, 5),
     ),
+    # a vocabulary smaller than the batch's tokens: the LSTM folds the lookup into its first
+    # layer (one fused op reading the table and the ids), a different traced path
+    "LSTMLanguageModel-chars": lambda: (
+        LSTMLanguageModel(4, embed_size=6, hidden_size=5, num_layers=1),
+        tokens(4, 6),
+    ),
     "LSTMForecaster": lambda: (LSTMForecaster(2, 8, 2, 1), lambda b: glassnet.randn(b, 7, 2)),
     "GPT": lambda: (GPT(25, block_size=6, d_model=16, n_layer=2, n_head=2), tokens(25, 6)),
     "alexnet": lambda: (_narrow(vision.alexnet(num_classes=4)), images(3, 63)),
