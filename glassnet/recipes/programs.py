@@ -44,7 +44,26 @@ class ProgramRecipe:
 
 # Each model family adds its programs here (one entry each; the module is imported only when
 # the program runs, so listing recipes stays cheap).
-_PROGRAMS: list[ProgramRecipe] = []
+_PROGRAMS: list[ProgramRecipe] = [
+    ProgramRecipe(
+        "shapes-unet",
+        "a small U-Net labels every pixel of generated pictures of shapes (mean IoU, Dice)",
+        "glassnet.models.vision.segmentation_recipe",
+        task="segmentation",
+        dataset="shapes_masks",
+        model="UNet",
+        expected="mean IoU >= 0.85, Dice >= 0.9",
+    ),
+    ProgramRecipe(
+        "shapes-detector",
+        "a small CenterNet-style detector finds shapes in generated pictures (mAP@0.5, mean IoU)",
+        "glassnet.models.vision.detection_recipe",
+        task="detection",
+        dataset="shapes_boxes",
+        model="CenterNet",
+        expected="mAP@0.5 >= 0.95, mean IoU of matched boxes >= 0.85",
+    ),
+]
 
 PROGRAMS: dict[str, ProgramRecipe] = {p.name: p for p in _PROGRAMS}
 

@@ -33,6 +33,7 @@ from glassnet.recipes.prepare import PreparedData, Preprocessing, prepare
 from glassnet.recipes.recipe import Recipe
 
 FORMAT_VERSION = 1
+RECIPE_FILE = "recipe.json"  # --data runs: `glassnet train RUN/recipe.json` trains it again
 
 
 @dataclass
@@ -88,7 +89,8 @@ def training_metrics(recipe: Recipe) -> list:
 
 def build(recipe: Recipe, preprocessing: Preprocessing, num_outputs: int):
     """The recipe's model for data described by ``preprocessing``."""
-    return build_model(recipe.model, preprocessing.input_shape, num_outputs, recipe.model_options)
+    options = {**recipe.model_options, **preprocessing.model_options()}
+    return build_model(recipe.model, preprocessing.input_shape, num_outputs, options)
 
 
 def _config(recipe: Recipe, data: PreparedData) -> dict:
@@ -146,6 +148,9 @@ def train(
     os.makedirs(run_dir, exist_ok=True)
     report.write_config(run_dir, config)
     report.write_status(run_dir, "running")
+    if data.write_extras is not None:  # your own data: the data report's pictures, the recipe
+        data.description = data.write_extras(run_dir) or data.description
+        report.write_json(os.path.join(run_dir, RECIPE_FILE), recipe.to_dict())
     try:
         history = trainer.fit(
             data.train,
@@ -216,13 +221,18 @@ def recipe_to_train(name, out, resume: bool):
 
 
 def _trainer(recipe, model, data, device, progress):
-    from glassnet.train import LRSchedulerCallback, Trainer
+    from glassnet.train import EarlyStopping, LRSchedulerCallback, Trainer
 
     optimizer = build_optimizer(
         recipe.optimizer, model.parameters(), recipe.lr, recipe.weight_decay
     )
     scheduler = build_scheduler(recipe.scheduler, optimizer, recipe.epochs, len(data.train))
     callbacks = [LRSchedulerCallback(scheduler, interval="step")] if scheduler else []
+    if recipe.early_stopping and data.val is not None:
+        # Validation decides when to stop; the test split is touched once, after training.
+        callbacks.append(
+            EarlyStopping("val_loss", patience=recipe.early_stopping, restore_best_weights=True)
+        )
     return Trainer(
         model,
         build_loss(recipe.resolved_loss()),
