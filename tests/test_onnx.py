@@ -496,3 +496,25 @@ def test_every_model_in_glassnet_models_is_covered():
         and n not in covered
     ]
     assert not missing, f"models without an ONNX test: {missing}"
+
+
+def test_program_recipe_models(tmp_path):
+    # The models the program recipes train, built as those recipes build them (untrained),
+    # at the recipes' image sizes.
+    from glassnet.models import CenterNet, UNet
+    from glassnet.models.vision import detection_recipe, segmentation_recipe
+
+    glassnet.manual_seed(0)
+    unet = UNet(3, len(segmentation_recipe.CLASS_NAMES), base_channels=16, depth=2)
+    size = segmentation_recipe.DEFAULTS["size"]
+    roundtrip(tmp_path, unet, images(3, size), name="shapes-unet")
+    detector = CenterNet(num_classes=len(detection_recipe.SHAPES), width=32).eval()
+    size = detection_recipe.DEFAULTS["size"]
+    x = glassnet.randn(2, 3, size, size)
+    path = os.path.join(tmp_path, "shapes-detector.onnx")
+    proto = export(detector, x, path)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    got = dict(zip([o.name for o in proto.graph.output], session.run(None, {"input": x.numpy()})))
+    with glassnet.no_grad():
+        for key, value in detector(x).items():
+            assert_close(got[key], value.numpy())
