@@ -518,3 +518,19 @@ def test_program_recipe_models(tmp_path):
     with glassnet.no_grad():
         for key, value in detector(x).items():
             assert_close(got[key], value.numpy())
+
+
+def test_tracing_leaves_nothing_behind(tmp_path):
+    # The tracer slot is cleared and the layers' forward wrappers removed, after a successful
+    # export and after a failed one.
+    from glassnet import autograd
+
+    model = nn.Sequential(nn.Linear(4, 4), _Sorter())
+    export(model[0], glassnet.randn(1, 4), str(tmp_path / "ok.onnx"))
+    with pytest.raises(ExportError):
+        export(model, glassnet.randn(1, 4), str(tmp_path / "bad.onnx"))
+    assert autograd._tracer is None
+    assert all("forward" not in m.__dict__ for m in model.modules())
+    x = glassnet.randn(3, 4, requires_grad=True)
+    model[0](x).sum().backward()  # the model still trains as before
+    assert x.grad.shape == (3, 4)
