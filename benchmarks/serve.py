@@ -71,6 +71,8 @@ async def _load(url, rows, n, concurrency):
 
 
 def main(argv=None):
+    import httpx
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", default="digits-cnn")
     parser.add_argument("--requests", type=int, default=10_000)
@@ -91,7 +93,7 @@ def main(argv=None):
         f"{args.recipe}: {args.requests} single-sample requests, concurrency {args.concurrency}, "
         "client and server on this machine"
     )
-    print(f"{'mode':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(f"{'mode':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'mean batch':>10}")
     settings = [
         ("no batching (--max-batch 1)", ["--max-batch", "1"]),
         (
@@ -105,12 +107,19 @@ def main(argv=None):
         try:
             url = f"http://127.0.0.1:{port}/predict"
             asyncio.run(_load(url, rows, min(200, args.requests), args.concurrency))  # warm up
+            before = httpx.get(url.replace("/predict", "/metadata")).json()["server"]
             lat, wall, errors = asyncio.run(_load(url, rows, args.requests, args.concurrency))
+            after = httpx.get(url.replace("/predict", "/metadata")).json()["server"]
         finally:
             proc.terminate()
             proc.wait(timeout=10)
         p50, p99 = np.percentile(lat * 1000, [50, 99])
-        print(f"{label:<34} {args.requests / wall:>8.0f} {p50:>8.2f} {p99:>8.2f} {errors:>7}")
+        passes = after["forward_passes"] - before["forward_passes"]
+        mean = (after["samples_answered"] - before["samples_answered"]) / max(passes, 1)
+        print(
+            f"{label:<34} {args.requests / wall:>8.0f} {p50:>8.2f} {p99:>8.2f} {errors:>7} "
+            f"{mean:>10.1f}"
+        )
 
 
 if __name__ == "__main__":
