@@ -175,7 +175,9 @@ def train_command(
         ),
     ] = None,
     epochs: Annotated[str | None, typer.Option(metavar="N", help="number of epochs")] = None,
-    lr: Annotated[str | None, typer.Option(metavar="X", help="learning rate")] = None,
+    lr: Annotated[
+        str | None, typer.Option(metavar="X", help="learning rate, or 'auto' (glassnet lr_find)")
+    ] = None,
     batch_size: Annotated[str | None, typer.Option(metavar="N", help="batch size")] = None,
     optimizer: Annotated[
         str | None, typer.Option(metavar="NAME", help="sgd, adam, adamw, rmsprop, ...")
@@ -223,6 +225,9 @@ def train_command(
             "default: chosen by the data)",
         ),
     ] = None,
+    no_doctor: Annotated[
+        bool, typer.Option("--no-doctor", help="do not watch the run with the training doctor")
+    ] = False,
 ):
     """Train a recipe and write a run directory with the model, metrics, curves and a report."""
     with _errors():
@@ -241,7 +246,7 @@ def train_command(
             r, source = recipe_to_train(recipe, out, resume)
         changes = {
             "epochs": _option("epochs", epochs),
-            "lr": _option("lr", lr),
+            "lr": None if lr == "auto" else _option("lr", lr),
             "batch_size": _option("batch_size", batch_size),
             "optimizer": _option("optimizer", optimizer),
             "seed": _option("seed", seed),
@@ -249,6 +254,8 @@ def train_command(
         device = _option("device", device)
         threads = _option("threads", threads)
         r = r.replace(**changes)
+        if lr == "auto":
+            r = r.replace(lr=_auto_lr(r))
         out = out or _default_out(r.name)
 
         def announce(action):
@@ -272,6 +279,7 @@ def train_command(
                 resume=resume,
                 source=source,
                 on_start=announce,
+                doctor=not no_doctor,
             )
         _echo()
         took = "" if run.state == "already finished" else f" (trained in {run.wall_time:.1f} s)"
@@ -299,6 +307,24 @@ def _recipe_for_data(recipe, data, target, task, model):
     what = f"target {opts['target']!r}, " if opts.get("target") else ""
     _echo(f"Data {data}: {opts['kind']}; {what}task {r.task} ({chosen}); model {r.model}")
     return r, f"data file {data}"
+
+
+def _auto_lr(r):
+    """``--lr auto``: the valley suggestion of glassnet.train.lr_find on the recipe's set-up."""
+    import glassnet
+    from glassnet.recipes.builders import build_loss, build_optimizer
+    from glassnet.recipes.prepare import prepare
+    from glassnet.recipes.runner import build
+    from glassnet.train import lr_find
+
+    glassnet.manual_seed(r.seed)
+    data = prepare(r, warn=False)
+    model = build(r, data.preprocessing, data.num_outputs)
+    opt = build_optimizer(r.optimizer, model.parameters(), r.lr, r.weight_decay)
+    found = lr_find(model, build_loss(r.resolved_loss()), opt, data.train)
+    lr = float(f"{found.suggestion:.2g}")
+    _echo(f"lr_find: steepest {found.steepest:.2g}, valley {found.valley:.2g}; using lr {lr:g}")
+    return lr
 
 
 def _train_program(name, out, epochs, seed, overwrite, resume, threads):

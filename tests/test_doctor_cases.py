@@ -42,7 +42,7 @@ def test_dead_relu_names_the_layer_and_the_fraction():
     # bias -100 against pre-activations |x w| of a few units: every unit of ReLU '1' is off
     assert f.layer == "1"
     assert f.numbers["dead_fraction"] == 1.0
-    assert "model.0" in f.remedy and "zeros_" in f.remedy
+    assert "nn.init.zeros_(model[0].bias)" in f.remedy
 
 
 def test_nan_names_the_first_op_and_layer():

@@ -63,3 +63,25 @@ def test_dice_edge_cases():
     assert metrics.dice([0, 1, 1], [0, 1, 2], ignore_index=2, average="binary") == 1.0
     with pytest.raises(ValueError, match="average must be one of"):
         metrics.Dice(average="micro")
+
+
+def test_trainer_logs_dice_batch_by_batch_as_one_score_of_all_pixels():
+    from glassnet.data import DataLoader, TensorDataset
+    from glassnet.datasets import shapes_masks
+    from glassnet.models.vision.unet import UNet
+    from glassnet.train import Trainer
+
+    glassnet.manual_seed(0)
+    x, y = shapes_masks(12, size=16, seed=0)
+    data = DataLoader(TensorDataset(glassnet.tensor(x), glassnet.tensor(y)), batch_size=5)
+    model = UNet(3, 4, base_channels=4, depth=1)
+    opt = glassnet.optim.Adam(model.parameters(), lr=1e-2)
+    trainer = Trainer(model, "cross_entropy", opt, metrics=("dice", "mean_iou"), progress=False)
+    trainer.fit(data, epochs=1)
+    scores = trainer.evaluate(data)  # three batches of 5, 5 and 2 pictures
+    model.eval()
+    with glassnet.no_grad():  # the same batches as evaluate, so the very same float32 logits
+        logits = np.concatenate([model(xb).numpy() for xb, _ in data])
+    # counted batch by batch or all at once: the same integer counts, the same score
+    assert scores["dice"] == pytest.approx(metrics.dice(logits, y), rel=1e-12)
+    assert scores["mean_iou"] == pytest.approx(metrics.mean_iou(logits, y), rel=1e-12)

@@ -16,7 +16,9 @@ B, IN, H = 3, 4, 5
 )
 @pytest.mark.parametrize("bias", [True, False])
 def test_single_state_cells_match_torch(name, gates, bias):
-    shapes = [(B, IN), (B, H), (gates * H, IN), (gates * H, H)] + ([(gates * H,)] * 2 if bias else [])
+    shapes = [(B, IN), (B, H), (gates * H, IN), (gates * H, H)] + (
+        [(gates * H,)] * 2 if bias else []
+    )
     check_op(shapes, getattr(glassnet, name), getattr(torch, name))
 
 

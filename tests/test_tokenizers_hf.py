@@ -143,3 +143,31 @@ def test_byte_level_bpe_round_trips_any_text(corpus):
     tok = ByteLevelBPETokenizer.train(corpus[:200], vocab_size=300)
     for s in STRINGS:
         assert tok.decode(tok.encode(s).ids, skip_special_tokens=False) == s
+
+
+@pytest.mark.parametrize("kind", ["bert", "bytelevel"])
+def test_the_library_ready_made_tokenizers_encode_the_same(kind, corpus, tmp_path):
+    """transformers' own recipes: BertProcessing, strip_accents, add_prefix_space, and merges
+    stored in the older 'a b' string form."""
+    import json
+
+    from tokenizers.implementations import BertWordPieceTokenizer
+    from tokenizers.implementations import ByteLevelBPETokenizer as HFByteLevel
+
+    if kind == "bert":
+        hf = BertWordPieceTokenizer(strip_accents=True, lowercase=True)
+        hf.train_from_iterator(corpus, vocab_size=300, show_progress=False)
+    else:
+        hf = HFByteLevel(add_prefix_space=True)
+        hf.train_from_iterator(corpus, vocab_size=350, show_progress=False)
+    path = tmp_path / "tokenizer.json"
+    hf.save(str(path))
+    spec = json.loads(path.read_text())
+    if kind == "bytelevel":
+        spec["model"]["merges"] = [" ".join(m) for m in spec["model"]["merges"]]
+        path.write_text(json.dumps(spec))
+        hf = HFTokenizer.from_file(str(path))
+    ours = Tokenizer.from_file(path)
+    for s in STRINGS:
+        assert ours.encode(s).ids == hf.encode(s).ids, s
+        assert ours.decode(ours.encode(s).ids) == hf.decode(hf.encode(s).ids), s

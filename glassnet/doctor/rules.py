@@ -54,6 +54,18 @@ def loss_kind(loss_fn) -> str:
     return "other"
 
 
+def ref(path) -> str:
+    """Python for a module path: '0' -> 'model[0]', 'features.3' -> 'model.features[3]'.
+
+    >>> ref("features.3"), ref("0"), ref(None)
+    ('model.features[3]', 'model[0]', 'model')
+    """
+    out = "model"
+    for part in (path or "").split(".") if path else []:
+        out += f"[{part}]" if part.isdigit() else f".{part}"
+    return out
+
+
 def _median(xs):
     xs = [x for x in xs if math.isfinite(x)]
     return float(np.median(xs)) if xs else float("nan")
@@ -162,11 +174,11 @@ def _logits(rec, model, found):
         if probs or last == "Softmax":
             want = "logits" if rec.kind == "cross_entropy" else "log-probabilities"
             fix = (
-                f"remove the final Softmax (model.{path}) and feed the raw scores to "
+                f"remove the final Softmax ({ref(path)}) and feed the raw scores to "
                 "nn.CrossEntropyLoss(); apply F.softmax(model(x), dim=1) only to read "
                 "probabilities"
                 if rec.kind == "cross_entropy"
-                else f"replace the final Softmax (model.{path}) by nn.LogSoftmax(dim=1)"
+                else f"replace the final Softmax ({ref(path)}) by nn.LogSoftmax(dim=1)"
             )
             return Finding(
                 "logits_expected",
@@ -178,9 +190,9 @@ def _logits(rec, model, found):
     if rec.kind == "bce_logits" and last == "Sigmoid":
         return Finding(
             "logits_expected",
-            f"the last layer is a Sigmoid (model.{path}) but {type(rec.loss_fn).__name__} "
+            f"the last layer is a Sigmoid ({ref(path)}) but {type(rec.loss_fn).__name__} "
             "applies its own sigmoid",
-            f"remove the Sigmoid (model.{path}) and keep nn.BCEWithLogitsLoss(), or keep it "
+            f"remove the Sigmoid ({ref(path)}) and keep nn.BCEWithLogitsLoss(), or keep it "
             "and use nn.BCELoss() (less stable)",
             layer=path,
         )
@@ -281,7 +293,7 @@ def _leakage(rec, model, found):
         return Finding(
             "data_leakage",
             f"{_pct(shared)} of the validation samples also appear in the training data",
-            "split before anything else and deduplicate: glassnet.data.train_test_split on "
+            "split before anything else and deduplicate: glassnet.data.train_val_test_split on "
             "unique rows (np.unique(x, axis=0)), so no sample is on both sides",
             numbers={"shared": shared},
         )
@@ -400,7 +412,7 @@ def _dead(rec, model, found):
         return None
     path, m = worst
     prev = _previous_layer(rec, path)
-    target = f"model.{prev}" if prev else "the layer before it"
+    target = ref(prev) if prev else "the layer before it"
     return Finding(
         "dead_relu",
         f"{_pct(m)} of the units of ReLU {path!r} output 0 for every sample of a batch "
@@ -425,7 +437,7 @@ def _saturated(rec, model, found):
         return None
     path, m = worst
     prev = _previous_layer(rec, path)
-    target = f"model.{prev}" if prev else "the layer before it"
+    target = ref(prev) if prev else "the layer before it"
     return Finding(
         "saturated_activation",
         f"{_pct(m)} of the outputs of {rec.kinds[path]} {path!r} are within 0.01 of its limits",
@@ -460,20 +472,23 @@ def _learning_rate(rec, model, found):
     domain = ("input", "Log", "Log2", "Log10", "Div", "Sqrt", "Pow")
     if rec.nan is not None and rec.nan["op"] in domain:
         return None  # a value outside an op's domain, not a step that was too large
+    # Diverged: worse at the end than before the first step (after a peak far above it), or
+    # not finite any more. The first loss is the one the initial weights give.
+    first = losses[0]
     if (
         finite
-        and math.isfinite(start)
-        and (max(finite) > DIVERGED * start or (not math.isfinite(end)) or end > start * 1.5)
-        and not (end < start)
+        and math.isfinite(first)
+        and (max(finite) > DIVERGED * first or not math.isfinite(end))
+        and not (end < first)
         and "target_mismatch" not in codes
     ):
         return Finding(
             "lr_too_high",
-            f"the loss rose from {start:.3g} to {end:.3g} (peak {max(finite):.3g}); the median "
+            f"the loss rose from {first:.3g} to {end:.3g} (peak {max(finite):.3g}); the median "
             f"update-to-weight ratio was {upd:.2g} per step",
             "divide the learning rate by 10 (e.g. optim.Adam(model.parameters(), lr=1e-3)), "
             "or find one with glassnet.train.lr_find(model, loss_fn, optimizer, data)",
-            numbers={"start_loss": start, "end_loss": end, "update_ratio": upd},
+            numbers={"start_loss": first, "end_loss": end, "update_ratio": upd},
         )
     if codes & {"dead_relu", "saturated_activation", "vanishing_gradients", "logits_expected"}:
         return None  # those explain a loss that does not move

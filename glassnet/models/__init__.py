@@ -11,9 +11,9 @@ from glassnet.models.text import (
     GPT2LMHeadModel,
     T5ForConditionalGeneration,
 )
-from glassnet.models.vision.vit import VisionTransformer, ViT, vit_b_16
 from glassnet.models.vision.detector import CenterNet
 from glassnet.models.vision.unet import UNet
+from glassnet.models.vision.vit import VisionTransformer, ViT, vit_b_16
 
 __all__ = [
     "MLP",

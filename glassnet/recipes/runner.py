@@ -116,6 +116,7 @@ def train(
     resume=False,
     source=None,
     on_start=None,
+    doctor=True,
 ) -> Run:
     """Train ``recipe`` and write everything into ``run_dir`` (see glassnet.report).
 
@@ -124,7 +125,8 @@ def train(
     the weights an uninterrupted run ends with). When training diverges the folder is marked
     failed, no weights are written and RunFailedError is raised. ``source`` names where the
     recipe came from in errors about it (a file, a built-in name). ``on_start(action)`` is
-    called once the folder is accepted, with 'new', 'resume' or 'finished'.
+    called once the folder is accepted, with 'new', 'resume' or 'finished'. ``doctor``: watch
+    the run with glassnet.doctor.Doctor (its findings go into report.md and doctor.json).
     """
     from glassnet import report
 
@@ -143,7 +145,7 @@ def train(
     data = prepare(recipe, source=source)
     pre = data.preprocessing
     model = build(recipe, pre, data.num_outputs)
-    trainer = _trainer(recipe, model, data, device, progress)
+    trainer = _trainer(recipe, model, data, device, progress, doctor)
     config = _config(recipe, data)
     os.makedirs(run_dir, exist_ok=True)
     report.write_config(run_dir, config)
@@ -171,6 +173,7 @@ def train(
             "reason": exc.reason,
         }
         mark_failed(run_dir, config, trainer.history, str(exc), checkpoint_kept=True, **info)
+        _write_doctor(trainer, run_dir)
         raise RunFailedError(str(exc), run_dir=run_dir, checkpoint_kept=True, **info) from exc
     problem = non_finite_training(recipe, model, history)
     if problem is not None:
@@ -192,6 +195,7 @@ def train(
         model_text=_summary_text(model, pre),
         wall_time=wall_time,
     )
+    _write_doctor(trainer, run_dir)
     state = "resumed" if trainer.resumed else "trained"
     return Run(run_dir, recipe, metrics, history, wall_time, notes, state=state)
 
@@ -220,7 +224,13 @@ def recipe_to_train(name, out, resume: bool):
     return recipes.get(name), source
 
 
-def _trainer(recipe, model, data, device, progress):
+def _write_doctor(trainer, run_dir):
+    for cb in trainer.callbacks:
+        if hasattr(cb, "report") and hasattr(cb, "write"):  # glassnet.doctor.Doctor
+            cb.write(run_dir)
+
+
+def _trainer(recipe, model, data, device, progress, doctor=False):
     from glassnet.train import EarlyStopping, LRSchedulerCallback, Trainer
 
     optimizer = build_optimizer(
@@ -233,6 +243,10 @@ def _trainer(recipe, model, data, device, progress):
         callbacks.append(
             EarlyStopping("val_loss", patience=recipe.early_stopping, restore_best_weights=True)
         )
+    if doctor:
+        from glassnet.doctor import Doctor
+
+        callbacks.append(Doctor(verbose=progress, val=data.val))
     return Trainer(
         model,
         build_loss(recipe.resolved_loss()),

@@ -101,7 +101,7 @@ class ByteLevel:
         )
 
     def split(self, text: str) -> list[str]:
-        if self.add_prefix_space and not text.startswith(" "):
+        if self.add_prefix_space and text and not text.startswith(" "):
             text = " " + text
         words = gpt2_split(text) if self.use_regex else [text]
         return ["".join(BYTE_TO_CHAR[b] for b in w.encode("utf-8")) for w in words if w]

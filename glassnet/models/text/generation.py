@@ -122,6 +122,10 @@ class GenerationMixin:
             self.train(was_training)
         return glassnet.tensor(out)
 
+    def _on_device(self, array):
+        """A NumPy array of ids or a mask as a tensor on the model's device."""
+        return glassnet.tensor(array, device=next(iter(self.parameters())).device)
+
     def _eos_list(self, eos_token_id):
         if eos_token_id is None:
             eos_token_id = getattr(self.config, "eos_token_id", None)
@@ -144,7 +148,7 @@ class GenerationMixin:
                 token = draw.numpy()[:, 0]
             if eos:
                 token = np.where(unfinished, token, pad)
-                unfinished &= ~np.isin(token, eos)
+                unfinished &= np.array([int(t) not in eos for t in token])
             seqs = np.concatenate([seqs, token[:, None].astype(np.int64)], axis=1)
             if not unfinished.any():
                 break
@@ -226,5 +230,5 @@ class GenerationMixin:
 
 def _array(x):
     if isinstance(x, glassnet.Tensor):
-        return x.numpy()
+        return x.cpu().numpy()
     return x

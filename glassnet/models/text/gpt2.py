@@ -24,7 +24,6 @@ from glassnet.models.text.layers import (
     causal_mask,
     merge_heads,
     padding_mask,
-    split_heads,
 )
 from glassnet.models.text.outputs import ModelOutput
 from glassnet.models.text.pretrained import PretrainedConfig, PreTrainedModel
@@ -62,6 +61,11 @@ class GPT2Config(PretrainedConfig):
     }
 
 
+def _drop(dropout, x):
+    """Dropout only when it does something (a generation step saves the module call)."""
+    return dropout(x) if dropout.training and dropout.p > 0 else x
+
+
 class Conv1D(nn.Module):
     """``x @ weight + bias`` with weight (in_features, out_features): GPT-2's linear layer."""
 
@@ -95,8 +99,10 @@ class GPT2Attention(nn.Module):
         self.keep_attention, self.last_attention = False, None
 
     def forward(self, x, layer_past=None, pad=None):
-        q, k, v = self.c_attn(x).chunk(3, dim=-1)
-        q, k, v = (split_heads(t, self.num_heads) for t in (q, k, v))
+        b, n, e = x.shape
+        # one view and one permute split the fused projection into q, k, v and the heads
+        qkv = self.c_attn(x).view(b, n, 3, self.num_heads, e // self.num_heads)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
         if layer_past is not None:
             k = glassnet.cat([layer_past[0], k], dim=2)
             v = glassnet.cat([layer_past[1], v], dim=2)
@@ -115,7 +121,7 @@ class GPT2Attention(nn.Module):
         else:
             p = self.attn_dropout.p if self.training else 0.0
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p, scale=scale)
-        return self.resid_dropout(self.c_proj(merge_heads(y))), (k, v)
+        return _drop(self.resid_dropout, self.c_proj(merge_heads(y))), (k, v)
 
 
 class GPT2MLP(nn.Module):
@@ -128,7 +134,7 @@ class GPT2MLP(nn.Module):
         self.dropout = nn.Dropout(config.resid_pdrop)
 
     def forward(self, x):
-        return self.dropout(self.c_proj(self.act(self.c_fc(x))))
+        return _drop(self.dropout, self.c_proj(self.act(self.c_fc(x))))
 
 
 class GPT2Block(nn.Module):
@@ -205,7 +211,7 @@ class GPT2Model(GPT2PreTrainedModel):
             position_ids = glassnet.arange(past, past + n, device=input_ids.device)[None]
         else:
             position_ids = glassnet.as_tensor(position_ids, device=input_ids.device)
-        x = self.drop(self.wte(input_ids) + self.wpe(position_ids))
+        x = _drop(self.drop, self.wte(input_ids) + self.wpe(position_ids))
         pad = None if attention_mask is None else padding_mask(attention_mask, x.device)
         presents, states = [], [x]
         for i, block in enumerate(self.h):
@@ -288,17 +294,17 @@ class GPT2LMHeadModel(GPT2PreTrainedModel, GenerationMixin):
         start = 0 if cache is None else cache[0][0].shape[2]
         with glassnet.no_grad():
             out = self(
-                glassnet.tensor(seqs[:, start:]),
+                self._on_device(seqs[:, start:]),
                 past_key_values=cache,
-                attention_mask=None if mask is None else glassnet.tensor(mask),
-                position_ids=None if positions is None else glassnet.tensor(positions[:, start:]),
+                attention_mask=None if mask is None else self._on_device(mask),
+                position_ids=None if positions is None else self._on_device(positions[:, start:]),
                 use_cache=use_cache,
             )
         state = {"mask": mask, "cache": out.past_key_values}
-        return out.logits[:, -1].numpy(), state
+        return out.logits[:, -1].cpu().numpy(), state
 
     def _generation_select(self, state, rows):
-        rows_t = glassnet.tensor(rows)
+        rows_t = self._on_device(rows)
         cache = state["cache"]
         if cache is not None:
             cache = tuple((k[rows_t], v[rows_t]) for k, v in cache)

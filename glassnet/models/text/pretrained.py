@@ -71,9 +71,9 @@ class PretrainedConfig:
         values.pop("label2id", None)
         if labels is not None:
             labels = {int(k): v for k, v in labels.items()}
-        elif num_labels is not None:
+        if num_labels is not None and (labels is None or len(labels) != num_labels):
             labels = {i: f"LABEL_{i}" for i in range(num_labels)}
-        else:
+        if labels is None:
             labels = {0: "LABEL_0", 1: "LABEL_1"}
         values["id2label"] = labels
         for k, v in values.items():
@@ -187,9 +187,7 @@ class PreTrainedModel(nn.Module):
         (they are filled from the weight they share); a task head missing from a body-only
         checkpoint (a classifier on a pre-trained BERT) keeps its fresh initialisation."""
         config = cls.config_class.from_pretrained(folder)
-        for k, v in kwargs.items():
-            setattr(config, k, v)
-        model = cls(config)
+        model = cls(config.to_dict(), **kwargs)
         path = os.path.join(folder, WEIGHTS_NAME)
         if not os.path.isfile(path):
             raise FileNotFoundError(
@@ -226,6 +224,15 @@ class PreTrainedModel(nn.Module):
             )
             for k in heads:
                 arrays[k] = own[k]
+        # the head of another task (an MLM head under a classifier) is left out, as in HF
+        other_heads = [k for k in arrays if k not in own and prefix and not k.startswith(prefix)]
+        if other_heads:
+            warnings.warn(
+                f"{type(self).__name__}: the checkpoint's weights {other_heads} belong to another "
+                "head and are not used",
+                stacklevel=3,
+            )
+            arrays = {k: v for k, v in arrays.items() if k not in other_heads}
         dtype = own[next(iter(own))].dtype if own else None
         arrays = {
             k: (glassnet.tensor(np.asarray(v)).to(dtype) if np.asarray(v).dtype.kind == "f" else v)

@@ -21,9 +21,9 @@ DEFAULTS = dict(epochs=10, n_train=1024, n_test=256, batch_size=32, lr=2e-3, siz
 DRAW_SCORE = 0.2
 
 
-def evaluate(model, images, boxes, labels, batch_size=64) -> dict:
-    """mAP@0.5, mAP@0.75 (stricter: the box must fit tightly), mean IoU of the matched boxes
-    and AP@0.5 per class on ``images``."""
+def evaluate(model, images, boxes, labels, batch_size=64) -> tuple:
+    """``(scores, detections)``: mAP@0.5, mAP@0.75 (stricter: the box must fit tightly), mean
+    IoU of the matched boxes and AP@0.5 per class on ``images``; and the detections."""
     import glassnet
     from glassnet.train import metrics
 
