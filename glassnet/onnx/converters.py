@@ -264,7 +264,16 @@ def _view(g, a, node):
 
 @converts(shape.Expand)
 def _expand(g, a, node):
-    return g.add("Expand", [g.value(a["a"]), g.ints(node.out.shape)])
+    x = a["a"]
+    target = [int(d) for d in node.out.shape]
+    lead = len(target) - x.ndim
+    # A dim the input already has stays as it is (1 broadcasts to it), so it follows the input
+    dims = [1 if i >= lead and x.shape[i - lead] == d else d for i, d in enumerate(target)]
+    if g.batch is not None and dims and dims[0] == g.batch[1] != 1:
+        # a leading dim of the dynamic batch's size, grown from 1 (a class token expanded to
+        # the batch): taken from the batch input's shape, so other batch sizes work
+        return g.batch_expand(g.value(x), dims[1:])
+    return g.add("Expand", [g.value(x), g.ints(dims)])
 
 
 @converts(shape_transpose.Transpose)

@@ -140,6 +140,8 @@ def create_app(
             "max_wait_ms": batcher.max_wait * 1000,
             "max_body_bytes": max_body,
             "max_samples_per_request": predictor.max_rows,
+            "forward_passes": batcher.batches,  # so far: samples / passes is the mean batch
+            "samples_answered": batcher.rows,
         }
         return info
 
