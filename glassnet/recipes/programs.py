@@ -45,6 +45,16 @@ class ProgramRecipe:
 # Each model family adds its programs here (one entry each; the module is imported only when
 # the program runs, so listing recipes stays cheap).
 _PROGRAMS: list[ProgramRecipe] = []
+_PROGRAMS.append(
+    ProgramRecipe(
+        "digits-transfer",
+        "CNN pre-trained on digits 0-4, fine-tuned on 10 images per class of 5-9, vs scratch",
+        "glassnet.models.vision.transfer_recipe",
+        dataset="digits",
+        model="DigitsCNN",
+        expected="transfer above scratch on digits 5-9",
+    )
+)
 
 PROGRAMS: dict[str, ProgramRecipe] = {p.name: p for p in _PROGRAMS}
 
