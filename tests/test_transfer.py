@@ -147,5 +147,18 @@ def test_digits_transfer_recipe_runs_and_reports_both_accuracies(tmp_path):
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     # the saved pre-trained weights are a 0-4 classifier the fine-tuned model started from
     pretrained = glassnet.load(str(run_dir / "pretrained.safetensors"))
-    assert tuple(pretrained["classifier.4.weight"].shape) == (5, 128)
+    assert tuple(pretrained["classifier.2.weight"].shape) == (5, 512)
     assert os.path.exists(run_dir / "model.safetensors")
+
+
+@pytest.mark.slow
+def test_transfer_beats_training_from_scratch_on_average(tmp_path):
+    # Averaged over three seeds: on these easy digits a single seed can go either way (scratch
+    # won seed 0 by 1.4 points when this was written, transfer the other two by 2-3 points),
+    # so one run is not evidence either way.
+    gains = []
+    for seed in range(3):
+        run_dir = tmp_path / f"run{seed}"
+        metrics = programs.run_program("digits-transfer", run_dir, seed=seed, progress=False)
+        gains.append(metrics["transfer_accuracy"] - metrics["scratch_accuracy"])
+    assert np.mean(gains) > 0, gains

@@ -77,6 +77,18 @@ def depthwise_forward(xb, w, bias, stride, dilation):
     n, c = xb.shape[:2]
     kernel = w.shape[2:]
     ho, wo = _out_size(xb.shape, kernel, stride, dilation)
+    if xp.__name__ == "numpy" and tuple(dilation) == (1, 1):
+        # On the CPU one contraction over a window view (no copy) beats kh*kw elementwise
+        # passes about 2x: NumPy's einsum hands it to BLAS one channel at a time.
+        from numpy.lib.stride_tricks import sliding_window_view
+
+        windows = sliding_window_view(xb, tuple(kernel), axis=(2, 3))
+        windows = windows[:, :, : stride[0] * (ho - 1) + 1 : stride[0]]
+        windows = windows[:, :, :, : stride[1] * (wo - 1) + 1 : stride[1]]
+        y = xp.einsum("nchwij,cij->nchw", windows, w[:, 0], optimize=True)
+        if bias is not None:
+            y += bias.reshape(1, c, 1, 1)
+        return xp.ascontiguousarray(y)
     y = xp.zeros((n, c, ho, wo), dtype=xb.dtype)
     tmp = xp.empty_like(y)
     taps = w.reshape(c, -1)
