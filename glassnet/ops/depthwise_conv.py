@@ -77,9 +77,10 @@ def depthwise_forward(xb, w, bias, stride, dilation):
     n, c = xb.shape[:2]
     kernel = w.shape[2:]
     ho, wo = _out_size(xb.shape, kernel, stride, dilation)
-    if xp.__name__ == "numpy" and tuple(dilation) == (1, 1):
-        # On the CPU one contraction over a window view (no copy) beats kh*kw elementwise
-        # passes about 2x: NumPy's einsum hands it to BLAS one channel at a time.
+    if xp.__name__ == "numpy" and tuple(dilation) == (1, 1) and n * ho * wo >= 4096:
+        # On the CPU, for many positions per channel (training batches), one contraction over
+        # a window view (no copy) beats kh*kw elementwise passes (7 ms against 10 for 8x96x32x32,
+        # 3x3); for one small image the passes win (1.1 ms against 1.3 at 1x96x32x32).
         from numpy.lib.stride_tricks import sliding_window_view
 
         windows = sliding_window_view(xb, tuple(kernel), axis=(2, 3))
