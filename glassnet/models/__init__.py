@@ -4,6 +4,16 @@ from glassnet.models.cnn import DigitsCNN, LeNet5
 from glassnet.models.mlp import MLP
 from glassnet.models.resnet import BasicBlock, ResNet
 from glassnet.models.sequence import GPT, LSTMForecaster, LSTMLanguageModel
+from glassnet.models.text import (
+    BertForMaskedLM,
+    BertForSequenceClassification,
+    BertModel,
+    GPT2LMHeadModel,
+    T5ForConditionalGeneration,
+)
+from glassnet.models.vision.detector import CenterNet
+from glassnet.models.vision.unet import UNet
+from glassnet.models.vision.vit import VisionTransformer, ViT, vit_b_16
 
 __all__ = [
     "MLP",
@@ -14,6 +24,16 @@ __all__ = [
     "LSTMLanguageModel",
     "LSTMForecaster",
     "GPT",
+    "BertModel",
+    "BertForMaskedLM",
+    "BertForSequenceClassification",
+    "GPT2LMHeadModel",
+    "T5ForConditionalGeneration",
+    "ViT",
+    "VisionTransformer",
+    "vit_b_16",
+    "UNet",
+    "CenterNet",
 ]
 
 # The torchvision-compatible vision zoo (torchvision's names and state_dict keys). Its classes
