@@ -4,6 +4,7 @@ failing rank ending the job."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -218,3 +219,32 @@ def test_collective_without_group_says_what_to_do():
 
     with pytest.raises(RuntimeError, match="init_process_group"):
         dist.all_reduce(glassnet.tensor([1.0]))
+
+
+@needs_mpiexec
+def test_glassnet_run_command_passes_arguments_and_reports_failure(tmp_path):
+    script = tmp_path / "job.py"
+    script.write_text(
+        "import sys\n"
+        "import glassnet, glassnet.distributed as dist\n"
+        "dist.init_process_group('mpi')\n"
+        "t = glassnet.tensor([float(dist.get_rank())])\n"
+        "dist.all_reduce(t)\n"
+        "print('rank', dist.get_rank(), 'sum', t.item(), 'args', sys.argv[1:], flush=True)\n"
+        "if '--fail' in sys.argv and dist.get_rank() == 0:\n"
+        "    raise SystemError('rank zero stops the job')\n"
+        "dist.barrier()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "glassnet", "run", "-n", "2", "--timeout", "60", str(script)]
+    ok = subprocess.run(
+        [*cmd, "--lr", "0.5", "-n", "9"], env=env, capture_output=True, text=True, timeout=90
+    )
+    assert ok.returncode == 0, ok.stderr
+    lines = sorted(line for line in ok.stdout.splitlines() if line.startswith("rank"))
+    # 0 + 1 summed over the ranks; the script's own -n 9 is not the launcher's
+    assert lines == [f"rank {r} sum 1.0 args ['--lr', '0.5', '-n', '9']" for r in (0, 1)]
+    bad = subprocess.run([*cmd, "--fail"], env=env, capture_output=True, text=True, timeout=90)
+    assert bad.returncode not in (0, 124)
+    assert "rank zero stops the job" in bad.stderr + bad.stdout
+    assert "glassnet run: a process failed" in bad.stderr
