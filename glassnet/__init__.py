@@ -118,6 +118,10 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(f"glassnet.{name}")
+    if name == "bfloat16":  # NumPy has no bfloat16: ml_dtypes' (the [amp] extra), on first use
+        from glassnet.amp.bfloat16 import bfloat16
+
+        return bfloat16
     if name == "windows":  # torch.windows is torch.signal.windows
         import importlib
 
