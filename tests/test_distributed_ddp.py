@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from glassnet.nn.parallel import DataParallel, DistributedDataParallel
-from tests.distributed_helpers import needs_mpiexec, run_ranks
+from tests.distributed_helpers import ROOT, needs_mpiexec, run_ranks
 
 _MODEL = """
 import numpy as np
@@ -172,3 +172,21 @@ def test_data_parallel_runs_the_module_with_torch_keys():
     assert sorted(dp.state_dict()) == sorted(
         torch.nn.DataParallel(torch.nn.Linear(3, 2)).state_dict()
     )
+
+
+@needs_mpiexec
+def test_the_ddp_example_in_the_docs_runs(tmp_path):
+    text = (ROOT / "docs" / "distributed.md").read_text()
+    start = text.index("# train_ddp.py")
+    code = text[start : text.index("```", start)]
+    code = code.replace('"model.safetensors"', repr(str(tmp_path / "model.safetensors")))
+    body = code + "\nsave({'ok': True})\n"
+    result, ranks = run_ranks(tmp_path, body, timeout=150)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert ranks == [{"ok": True}, {"ok": True}]
+    loss = float(result.stdout.split("final loss")[1].split()[0])
+    assert loss < 1.0  # y = sum of 4 standard normals has variance 4: the model learned
+    import glassnet
+
+    saved = glassnet.load(str(tmp_path / "model.safetensors"))
+    assert sorted(saved) == ["0.bias", "0.weight", "2.bias", "2.weight"]

@@ -149,6 +149,10 @@ class DistributedDataParallel(Module):
             return
         key = id(param)
         self._arrived[key] += 1
+        if self._next_bucket:  # MPI advances a started all-reduce only when entered: nudge it
+            work = self._buckets[self._next_bucket - 1].work
+            if work is not None and work != "redo":
+                work.is_completed()
         if self._arrived[key] == self._expected[key]:
             bucket, i = self._where[key]
             self._fill(bucket, i, param, grad_so_far)
