@@ -248,3 +248,17 @@ def test_glassnet_run_command_passes_arguments_and_reports_failure(tmp_path):
     assert bad.returncode not in (0, 124)
     assert "rank zero stops the job" in bad.stderr + bad.stdout
     assert "glassnet run: a process failed" in bad.stderr
+
+
+def test_nccl_backend_is_import_safe_and_names_its_extra():
+    import importlib.util
+
+    import glassnet.distributed as dist
+    import glassnet.distributed.nccl_backend  # noqa: F401 - importing needs no CuPy
+
+    if importlib.util.find_spec("cupy") is None:
+        with pytest.raises(ImportError, match=r"glassnet\[cuda\]"):
+            dist.init_process_group("nccl")
+    assert not dist.is_initialized()
+    with pytest.raises(ValueError, match="unknown backend 'ucc'"):
+        dist.init_process_group("ucc")
