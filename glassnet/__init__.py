@@ -109,6 +109,8 @@ _LAZY_SUBPACKAGES = {
     "special",
     "utils",
     "signal",
+    "amp",
+    "distributed",
 }
 
 
@@ -118,6 +120,14 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(f"glassnet.{name}")
+    if name == "autocast":  # torch.autocast is torch.amp.autocast
+        from glassnet.amp import autocast
+
+        return autocast
+    if name == "bfloat16":  # NumPy has no bfloat16: ml_dtypes' (the [amp] extra), on first use
+        from glassnet.amp.bfloat16 import bfloat16
+
+        return bfloat16
     if name == "windows":  # torch.windows is torch.signal.windows
         import importlib
 

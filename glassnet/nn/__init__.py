@@ -42,4 +42,4 @@ _LAYER_MODULES = [
 _gather("glassnet.nn", _LAYER_MODULES, globals())
 
 # modules: the torch.nn.modules.<file> paths of the layers above
-from glassnet.nn import functional, init, modules, utils  # noqa: E402
+from glassnet.nn import functional, init, modules, parallel, utils  # noqa: E402
