@@ -114,16 +114,27 @@ _LAZY_SUBPACKAGES = {
 }
 
 
+_AMP_NAMES = {
+    "GradScaler",
+    "autocast",
+    "is_autocast_enabled",
+    "is_autocast_cpu_enabled",
+    "get_autocast_dtype",
+    "get_autocast_cpu_dtype",
+    "get_autocast_gpu_dtype",
+}
+
+
 def __getattr__(name):
     # glassnet.models, glassnet.datasets, ... load on first use, keeping `import glassnet` quick.
     if name in _LAZY_SUBPACKAGES:
         import importlib
 
         return importlib.import_module(f"glassnet.{name}")
-    if name == "autocast":  # torch.autocast is torch.amp.autocast
-        from glassnet.amp import autocast
+    if name in _AMP_NAMES:  # torch.autocast, torch.GradScaler, ... are torch.amp's
+        import glassnet.amp
 
-        return autocast
+        return getattr(glassnet.amp, name)
     if name == "bfloat16":  # NumPy has no bfloat16: ml_dtypes' (the [amp] extra), on first use
         from glassnet.amp.bfloat16 import bfloat16
 

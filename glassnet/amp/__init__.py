@@ -8,7 +8,22 @@ from ``ml_dtypes`` (the ``[amp]`` extra). The op lists: ``glassnet.amp.policy``.
 65536.0
 """
 
-from glassnet.amp.autocast_mode import autocast, is_autocast_enabled
+from glassnet.amp.autocast_mode import (
+    autocast,
+    get_autocast_cpu_dtype,
+    get_autocast_dtype,
+    get_autocast_gpu_dtype,
+    is_autocast_cpu_enabled,
+    is_autocast_enabled,
+)
 from glassnet.amp.grad_scaler import GradScaler
 
-__all__ = ["GradScaler", "autocast", "is_autocast_enabled"]
+__all__ = [
+    "GradScaler",
+    "autocast",
+    "is_autocast_enabled",
+    "is_autocast_cpu_enabled",
+    "get_autocast_dtype",
+    "get_autocast_cpu_dtype",
+    "get_autocast_gpu_dtype",
+]

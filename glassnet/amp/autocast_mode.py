@@ -186,3 +186,37 @@ def is_autocast_enabled(device_type=None) -> bool:
         return False
     device, _, enabled = _active[-1]
     return enabled and (device_type is None or device == device_type)
+
+
+def _default_dtype(device_type):
+    return _low_dtype(device_type, None)
+
+
+def get_autocast_dtype(device_type: str = "cpu"):
+    """The low-precision dtype autocast uses on ``device_type``: the innermost open region's
+    for that device, else the default (bfloat16 on the CPU, float16 on CUDA), as in PyTorch.
+
+    >>> from glassnet.amp import autocast
+    >>> with autocast("cpu"):
+    ...     str(get_autocast_dtype("cpu"))
+    'bfloat16'
+    """
+    for device, dtype, _ in reversed(_active):
+        if device == device_type:
+            return dtype
+    return _default_dtype(device_type)
+
+
+def is_autocast_cpu_enabled() -> bool:
+    """``torch.is_autocast_cpu_enabled``: an enabled CPU autocast region is open."""
+    return is_autocast_enabled("cpu")
+
+
+def get_autocast_cpu_dtype():
+    """``torch.get_autocast_cpu_dtype``: get_autocast_dtype("cpu")."""
+    return get_autocast_dtype("cpu")
+
+
+def get_autocast_gpu_dtype():
+    """``torch.get_autocast_gpu_dtype``: get_autocast_dtype("cuda")."""
+    return get_autocast_dtype("cuda")

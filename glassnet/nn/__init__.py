@@ -43,3 +43,4 @@ _gather("glassnet.nn", _LAYER_MODULES, globals())
 
 # modules: the torch.nn.modules.<file> paths of the layers above
 from glassnet.nn import functional, init, modules, parallel, utils  # noqa: E402
+from glassnet.nn.parallel import DataParallel  # noqa: E402  (torch.nn.DataParallel)
