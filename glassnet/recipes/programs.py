@@ -45,6 +45,21 @@ class ProgramRecipe:
 # Each model family adds its programs here (one entry each; the module is imported only when
 # the program runs, so listing recipes stays cheap).
 _PROGRAMS: list[ProgramRecipe] = []
+_GEN = "glassnet.models.generative.recipes."
+_PROGRAMS += [
+    ProgramRecipe("digits-autoencoder", "MLP and conv autoencoders on the 8x8 digits",
+                  _GEN + "digits_autoencoder", "generative", "digits", "ConvAutoencoder"),
+    ProgramRecipe("digits-vae", "VAE and conditional VAE on the 8x8 digits (ELBO in nats)",
+                  _GEN + "digits_vae", "generative", "digits", "VAE"),
+    ProgramRecipe("digits-gan", "DCGAN and conditional DCGAN on the digits at 16x16",
+                  _GEN + "digits_gan", "generative", "digits", "DCGAN"),
+    ProgramRecipe("digits-diffusion", "DDPM with a small U-Net on the 8x8 digits",
+                  _GEN + "digits_diffusion", "generative", "digits", "DDPM+UNetSmall"),
+    ProgramRecipe("moons-gan", "an MLP GAN learns the 2-D moons", _GEN + "moons_gan",
+                  "generative", "moons", "MLPGenerator"),
+    ProgramRecipe("moons-diffusion", "DDPM with an MLP denoiser learns the 2-D moons",
+                  _GEN + "moons_diffusion", "generative", "moons", "DDPM+MLPDenoiser"),
+]  # fmt: skip
 
 PROGRAMS: dict[str, ProgramRecipe] = {p.name: p for p in _PROGRAMS}
 
