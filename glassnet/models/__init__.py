@@ -15,3 +15,4 @@ __all__ = [
     "LSTMForecaster",
     "GPT",
 ]
+from glassnet.models import generative  # noqa: F401  (autoencoders, VAE, GAN, diffusion)

@@ -17,7 +17,7 @@ from glassnet.models.generative import gan
 from glassnet.models.generative.quality import digits_scorer
 from glassnet.models.generative.recipes import _common as C
 
-SETTINGS = {"epochs": 30, "batch_size": 64, "lr": 2e-4, "nz": 32, "width": 16,
+SETTINGS = {"epochs": 25, "batch_size": 64, "lr": 2e-4, "nz": 32, "width": 32,
             "real_label": 0.9, "samples": 500, "conditional": True}  # fmt: skip
 
 
