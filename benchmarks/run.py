@@ -36,6 +36,11 @@ _THREADS = _threads_from_argv(sys.argv)
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = _THREADS
 
+# glassnet's commands keep freed memory for reuse (glassnet.backend.keep_freed_memory); the
+# benchmark measures what a user of those commands gets, unless --glibc-defaults asks for the
+# plain allocator (to measure what the setting buys). Set here so the memory probes inherit it.
+os.environ["GLASSNET_KEEP_FREED_MEMORY"] = "0" if "--glibc-defaults" in sys.argv else "1"
+
 import json  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
@@ -294,6 +299,11 @@ def main(argv=None):
         default="wall",
         help="cpu: process CPU time, robust on a busy machine (use with --threads 1: with more "
         "threads it also counts BLAS/OpenMP threads spinning)",
+    )
+    parser.add_argument(
+        "--glibc-defaults",
+        action="store_true",
+        help="leave glibc's allocator settings alone (glassnet.backend.keep_freed_memory off)",
     )
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--no-scaling", action="store_true")

@@ -88,11 +88,14 @@ __version__ = "0.1.0"
 
 # The layers above the core; imported last because they build on everything before.
 from glassnet import _torch_names, nn, optim  # noqa: E402
+from glassnet import torch_globals as _torch_globals  # noqa: E402
 from glassnet.serialization import load, save  # noqa: E402
 from glassnet.train import fit, summary  # noqa: E402
 
 nn.functional.toplevel.install(globals())  # torch.celu, torch.prelu, ... and x.prelu()
 _torch_names.install(globals(), Tensor)  # torch.pi, torch.conv2d, x.short(), ...
+nn.functional.torch_level.install(globals())  # torch.batch_norm, torch.kl_div, ...
+_torch_globals.install(globals())  # torch.asarray, torch.seed, x.mH, ...
 
 _LAZY_SUBPACKAGES = {
     "data",
@@ -105,6 +108,7 @@ _LAZY_SUBPACKAGES = {
     "fft",
     "special",
     "utils",
+    "signal",
 }
 
 
@@ -114,4 +118,8 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(f"glassnet.{name}")
+    if name == "windows":  # torch.windows is torch.signal.windows
+        import importlib
+
+        return importlib.import_module("glassnet.signal.windows")
     raise AttributeError(f"module 'glassnet' has no attribute '{name}'")

@@ -1,8 +1,6 @@
 """``python -m glassnet``: the same as the ``glassnet`` command (see glassnet.cli)."""
 
-import sys
-
-from glassnet.cli import main
+from glassnet.cli import console_main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

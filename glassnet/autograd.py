@@ -47,6 +47,9 @@ _new = object.__new__
 # Creation order of graph nodes, counting down: the newest node has the smallest number, so a
 # min-heap pops consumers before the nodes they consume.
 _sequence = itertools.count(0, -1)
+# An op tracer (glassnet.onnx export): when set, called as tracer(cls, fn, args, kwargs, result)
+# after every op's forward, whether or not a graph is recorded. None costs one global lookup.
+_tracer = None
 
 
 class Function:
@@ -141,6 +144,8 @@ class Function:
             result._version = base._version
         else:
             result._version = [0]
+        if _tracer is not None:
+            _tracer(cls, fn, args, kwargs, result)
         if not track or not grad_mode._enabled or out.dtype.kind != "f" and _untracked(cls, out):
             return result
         # Record the graph: one node per input (None for constants), and the version of every
@@ -232,6 +237,8 @@ def apply_pair(cls, a, b):
     result = _new(Tensor)
     result._data = out
     result._version = [0]
+    if _tracer is not None:
+        _tracer(cls, fn, (a, b), {}, result)
     need_a, need_b = a.requires_grad, b.requires_grad
     if (
         not (need_a or need_b)
@@ -261,6 +268,8 @@ def apply_constant(cls, a, b):
     result = _new(Tensor)
     result._data = out
     result._version = [0]
+    if _tracer is not None:
+        _tracer(cls, fn, (a, b), {}, result)
     if (
         not a.requires_grad
         or not grad_mode._enabled

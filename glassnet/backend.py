@@ -25,30 +25,45 @@ _cupy = None
 _cupy_error: str | None = None
 
 
-def _keep_freed_memory():
-    """Ask glibc to keep freed blocks for reuse instead of returning them to the OS.
+malloc_tuned = False  # whether keep_freed_memory() changed glibc's settings in this process
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep freed blocks for reuse instead of returning them to the OS; True when
+    it took effect (Linux with glibc), False elsewhere.
 
     Every training step allocates and frees the same large temporaries (activations, im2col
     patches, gradients). By default glibc hands blocks over a few hundred KiB back to the OS and
-    page-faults them in again on the next step, which measured up to 40% of a LeNet step. Keeping
-    them (as PyTorch's caching allocators do) holds resident memory at its high-water mark.
-    Set GLASSNET_KEEP_FREED_MEMORY=0 to leave glibc's defaults alone.
+    page-faults them in again on the next step. Keeping them (as PyTorch's caching allocators
+    do) holds resident memory at its high-water mark instead.
+
+    This changes the allocator of the whole process, so importing glassnet never does it: a
+    program that owns its process opts in. ``glassnet train`` and the other commands do (set
+    ``GLASSNET_KEEP_FREED_MEMORY=0`` to stop them); a script calls this function, or sets
+    ``GLASSNET_KEEP_FREED_MEMORY=1`` before importing glassnet. There is no way back short of
+    a new process, so call it once, at start-up.
+
+    >>> isinstance(keep_freed_memory(), bool)
+    True
     """
-    if os.environ.get("GLASSNET_KEEP_FREED_MEMORY", "1") == "0" or not sys.platform.startswith(
-        "linux"
-    ):
+    global malloc_tuned
+    if malloc_tuned:
+        return True
+    if not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL("libc.so.6")
         m_trim_threshold, m_mmap_threshold = -1, -3
         ok = libc.mallopt(m_trim_threshold, 1 << 30) == 1
         ok = libc.mallopt(m_mmap_threshold, 32 << 20) == 1 and ok
-        return ok
-    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to tune
+    except (OSError, AttributeError):  # not glibc (musl): nothing to tune
         return False
+    malloc_tuned = ok
+    return ok
 
 
-malloc_tuned = _keep_freed_memory()
+if os.environ.get("GLASSNET_KEEP_FREED_MEMORY") == "1":
+    keep_freed_memory()
 
 
 def _load_cupy():
@@ -100,10 +115,14 @@ def device_of(array) -> str:
     return "cuda" if is_cuda_array(array) else "cpu"
 
 
+DEFAULT_DEVICE = ["cpu"]  # where new tensors go without device=; glassnet.set_default_device
+
+
 def normalize_device(device) -> str:
-    """Accept 'cpu', 'cuda', 'cuda:0', a Device, or None (cpu)."""
+    """Accept 'cpu', 'cuda', 'cuda:0', a Device, or None (the default device: cpu unless
+    glassnet.set_default_device changed it)."""
     if device is None:
-        return "cpu"
+        return DEFAULT_DEVICE[0]
     name = str(device)
     if name == "cpu":
         return "cpu"

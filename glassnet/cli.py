@@ -45,11 +45,17 @@ def _user_errors():
     """The error classes whose message is the whole story (no class name, no traceback hint),
     each with its exit code: 2 for a setting, recipe or run folder that cannot be used
     (nothing was trained), 3 for training that diverged."""
+    from glassnet.data.tables import DataFileError
     from glassnet.recipes import RecipeError
     from glassnet.recipes.guards import EXIT_DIVERGED, RunFailedError
     from glassnet.report import RunFolderError
 
-    return ((RecipeError, 2), (RunFolderError, 2), (RunFailedError, EXIT_DIVERGED))
+    return (
+        (RecipeError, 2),
+        (RunFolderError, 2),
+        (DataFileError, 2),
+        (RunFailedError, EXIT_DIVERGED),
+    )
 
 
 def _one_line(text):
@@ -169,7 +175,9 @@ def train_command(
         ),
     ] = None,
     epochs: Annotated[str | None, typer.Option(metavar="N", help="number of epochs")] = None,
-    lr: Annotated[str | None, typer.Option(metavar="X", help="learning rate")] = None,
+    lr: Annotated[
+        str | None, typer.Option(metavar="X", help="learning rate, or 'auto' (glassnet lr_find)")
+    ] = None,
     batch_size: Annotated[str | None, typer.Option(metavar="N", help="batch size")] = None,
     optimizer: Annotated[
         str | None, typer.Option(metavar="NAME", help="sgd, adam, adamw, rmsprop, ...")
@@ -191,19 +199,54 @@ def train_command(
     threads: Annotated[
         str, typer.Option(metavar="N", help="BLAS threads (0: the library's default)")
     ] = "1",
+    data: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE_OR_FOLDER",
+            help="train on your own data: a CSV/TSV/Parquet table, a folder of class folders "
+            "of images, a CSV of texts and labels, or a plain .txt file (a language model)",
+        ),
+    ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(metavar="COL", help="with --data: the column to predict (default: the last)"),
+    ] = None,
+    task: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TASK", help="with --data: classification or regression (default: inferred)"
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="with --data: the model (mlp; small_cnn; text_lstm, text_transformer; "
+            "default: chosen by the data)",
+        ),
+    ] = None,
+    no_doctor: Annotated[
+        bool, typer.Option("--no-doctor", help="do not watch the run with the training doctor")
+    ] = False,
 ):
     """Train a recipe and write a run directory with the model, metrics, curves and a report."""
     with _errors():
         from glassnet.recipes.programs import PROGRAMS
         from glassnet.recipes.runner import recipe_to_train, train
 
-        if recipe in PROGRAMS:
+        if recipe in PROGRAMS and data is None:
             _train_program(recipe, out, epochs, seed, overwrite, resume, threads)
             return
-        r, source = recipe_to_train(recipe, out, resume)
+        if data is not None:
+            r, source = _recipe_for_data(recipe, data, target, task, model)
+        else:
+            for flag, value in (("--target", target), ("--task", task), ("--model", model)):
+                if value is not None:
+                    raise ValueError(f"{flag} goes with --data FILE (your own data)")
+            r, source = recipe_to_train(recipe, out, resume)
         changes = {
             "epochs": _option("epochs", epochs),
-            "lr": _option("lr", lr),
+            "lr": None if lr == "auto" else _option("lr", lr),
             "batch_size": _option("batch_size", batch_size),
             "optimizer": _option("optimizer", optimizer),
             "seed": _option("seed", seed),
@@ -211,6 +254,8 @@ def train_command(
         device = _option("device", device)
         threads = _option("threads", threads)
         r = r.replace(**changes)
+        if lr == "auto":
+            r = r.replace(lr=_auto_lr(r))
         out = out or _default_out(r.name)
 
         def announce(action):
@@ -234,6 +279,7 @@ def train_command(
                 resume=resume,
                 source=source,
                 on_start=announce,
+                doctor=not no_doctor,
             )
         _echo()
         took = "" if run.state == "already finished" else f" (trained in {run.wall_time:.1f} s)"
@@ -241,6 +287,44 @@ def train_command(
         for note in run.notes:
             _echo(f"note: {note}")
         _echo(f"Report: {os.path.join(out, 'report.md')}")
+
+
+def _recipe_for_data(recipe, data, target, task, model):
+    """``(recipe, source)`` for ``glassnet train --data``: kind, task and model from the data
+    (each overridable), shown before training."""
+    from glassnet.recipes.owndata import recipe_for_data
+
+    if recipe is not None:
+        raise ValueError(
+            f"give either a recipe ({recipe}) or --data {data}, not both; with --data the "
+            "recipe is made from the file (and written into the run folder as recipe.json)"
+        )
+    if task is not None and task not in ("classification", "regression"):
+        raise ValueError(f"--task must be classification or regression, got {task!r}")
+    r = recipe_for_data(data, target=target, task=task, model=model)
+    opts = r.dataset_options
+    chosen = "given" if task else "inferred"
+    what = f"target {opts['target']!r}, " if opts.get("target") else ""
+    _echo(f"Data {data}: {opts['kind']}; {what}task {r.task} ({chosen}); model {r.model}")
+    return r, f"data file {data}"
+
+
+def _auto_lr(r):
+    """``--lr auto``: the valley suggestion of glassnet.train.lr_find on the recipe's set-up."""
+    import glassnet
+    from glassnet.recipes.builders import build_loss, build_optimizer
+    from glassnet.recipes.prepare import prepare
+    from glassnet.recipes.runner import build
+    from glassnet.train import lr_find
+
+    glassnet.manual_seed(r.seed)
+    data = prepare(r, warn=False)
+    model = build(r, data.preprocessing, data.num_outputs)
+    opt = build_optimizer(r.optimizer, model.parameters(), r.lr, r.weight_decay)
+    found = lr_find(model, build_loss(r.resolved_loss()), opt, data.train)
+    lr = float(f"{found.suggestion:.2g}")
+    _echo(f"lr_find: steepest {found.steepest:.2g}, valley {found.valley:.2g}; using lr {lr:g}")
+    return lr
 
 
 def _train_program(name, out, epochs, seed, overwrite, resume, threads):
@@ -297,7 +381,11 @@ def evaluate_command(
         with _blas_threads(threads):
             run = load_run(run_dir, device=device)
             x = y = None
-            if data is not None:
+            if data is not None and run.preprocessing.source:
+                from glassnet.recipes.owndata import read_labelled_file
+
+                x, y = read_labelled_file(run, data)
+            elif data is not None:
                 x, y = read_labelled(data, target)
             metrics, confusion = evaluate(run, x, y)
         source = data or f"the test split of {run.recipe.dataset}"
@@ -330,7 +418,17 @@ def predict_command(
 
         run = load_run(run_dir, device=device)
         pre = run.preprocessing
-        preds = forward(run, read_inputs(input, pre.input_shape))
+        if pre.source and pre.source.get("kind") == "lm":
+            from glassnet.recipes.owndata_text import generate
+
+            _echo(generate(run, input))
+            return
+        if pre.source:
+            from glassnet.recipes.owndata import read_input_file
+
+            preds = forward(run, read_input_file(run, input))
+        else:
+            preds = forward(run, read_inputs(input, pre.input_shape))
         if not run.recipe.is_classifier:
             _echo("sample  prediction")
             for i, row in enumerate(preds):
@@ -424,6 +522,17 @@ def _app():
     _register_commands(app)
     _app_cache.append(app)
     return app
+
+
+def console_main() -> None:
+    """The ``glassnet`` console script and ``python -m glassnet``: a process of its own, so it
+    opts in to keeping freed memory for reuse (glassnet.backend.keep_freed_memory) unless
+    ``GLASSNET_KEEP_FREED_MEMORY=0``, then runs ``main``."""
+    if os.environ.get("GLASSNET_KEEP_FREED_MEMORY", "1") != "0":
+        from glassnet.backend import keep_freed_memory
+
+        keep_freed_memory()
+    sys.exit(main())
 
 
 def main(argv=None) -> int:

@@ -252,6 +252,10 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
             leaf.grad = t
         else:
             _accumulate(leaf, g)
+        post = leaf.__dict__.get("_post_accumulate_hooks")
+        if post:  # Tensor.register_post_accumulate_grad_hook: after .grad is updated
+            for hook in list(post):
+                hook(leaf)
 
 
 def _node_extras(fn, g, capture):

@@ -19,6 +19,7 @@ from glassnet.cli import main
 from glassnet.models import MLP
 from glassnet.recipes import BUILTIN, get, load_config
 from glassnet.recipes.prepare import random_shift
+from glassnet.recipes.programs import PROGRAMS
 
 PNG = b"\x89PNG\r\n\x1a\n"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -63,7 +64,7 @@ def test_recipes_lists_every_builtin(capsys):
         for line in out.splitlines()[1:]
         if line.strip() and not line.startswith("*")
     ]
-    assert listed == sorted(BUILTIN)
+    assert listed == sorted(BUILTIN) + sorted(PROGRAMS)  # program recipes listed after
     assert {
         "xor-mlp",
         "iris-mlp",

@@ -24,6 +24,18 @@ def test_linear_layer(device, shape, bias):
     )
 
 
+# Batch 1 and a single output make the products outer products (inner dim 1), which take the
+# broadcast-multiply path of glassnet.ops._util.outer_aware_matmul instead of GEMM.
+@pytest.mark.parametrize("n_in, n_out, shape", [(5, 3, (1, 5)), (5, 1, (4, 5)), (1, 3, (4, 1))])
+def test_linear_outer_product_shapes(device, n_in, n_out, shape):
+    check_layer(nn.Linear(n_in, n_out), torch.nn.Linear(n_in, n_out), [shape], device=device)
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [((1, 4), (4, 3)), ((4, 1), (1, 3)), ((4, 3), (3, 1))])
+def test_matmul_outer_product_shapes(a_shape, b_shape):
+    check_op([a_shape, b_shape], lambda a, b: a @ b, lambda a, b: a @ b)
+
+
 def test_linear_float32(device):
     check_layer(nn.Linear(6, 4), torch.nn.Linear(6, 4), [(8, 6)], dtype="float32", device=device)
 

@@ -28,48 +28,20 @@ NAMESPACES = {
 # rarer losses and norms, a few random in-place samplers and spectral helpers.
 STILL_TO_DO = {
     "torch": """
-        BufferDict CompleteArgumentSpec JITException ModuleDict ParameterDict adjoint
-        alpha_dropout_ asarray bartlett_window batch_norm
-        binary_cross_entropy_with_logits binomial bit blackman_window channel_shuffle
-        conv3d conv_transpose3d cosine_embedding_loss ctc_loss default_generator detach_
-        dropout_ dtype embedding embedding_bag feature_alpha_dropout_ feature_dropout_
-        fill fill_ functional get_default_device get_num_threads gru gru_cell
-        hamming_window hann_window hinge_embedding_loss histogramdd index_put_
-        instance_norm istft kaiser_window kl_div lobpcg lstm lstm_cell
-        margin_ranking_loss max_pool3d pca_lowrank poisson poisson_nll_loss
-        profiler_allow_cudagraph_cupti_lazy_reinit_cuda12 range rms_norm rnn_relu
-        rnn_relu_cell rnn_tanh rnn_tanh_cell scalar_tensor seed set_default_device
-        set_num_threads set_printoptions short stft svd_lowrank triplet_margin_loss
-        windows zero_
+        lobpcg pca_lowrank svd_lowrank
     """.split(),
-    "torch.Tensor": """
-        adjoint bernoulli cauchy_ exponential_ geometric_ index istft log_normal_ mH
-        multinomial name random_ register_post_accumulate_grad_hook renorm_ squeeze_
-        stft swapaxes_ swapdims_ t_ transpose_ unsqueeze_
-    """.split(),
+    "torch.Tensor": [],
     "torch.nn": """
-        AdaptiveLogSoftmaxWithLoss ChannelShuffle CircularPad3d ConstantPad3d
-        EmbeddingBag FractionalMaxPool2d FractionalMaxPool3d GaussianNLLLoss
-        HingeEmbeddingLoss InstanceNorm1d InstanceNorm2d InstanceNorm3d
-        MultiLabelMarginLoss MultiLabelSoftMarginLoss MultiMarginLoss ParameterDict
-        ParameterList PoissonNLLLoss ReflectionPad3d ReplicationPad3d SoftMarginLoss
-        TripletMarginLoss TripletMarginWithDistanceLoss ZeroPad3d
+        AdaptiveLogSoftmaxWithLoss FractionalMaxPool2d FractionalMaxPool3d
     """.split(),
     "torch.nn.functional": """
-        affine_grid channel_shuffle embedding_bag fractional_max_pool2d
-        fractional_max_pool3d gaussian_nll_loss grid_sample hinge_embedding_loss
-        instance_norm multi_margin_loss multilabel_margin_loss
-        multilabel_soft_margin_loss pdist poisson_nll_loss soft_margin_loss
-        triplet_margin_loss triplet_margin_with_distance_loss
+        fractional_max_pool2d fractional_max_pool3d
     """.split(),
-    "torch.linalg": """
-        eigvals householder_product ldl_factor ldl_factor_ex ldl_solve lu_factor
-        lu_factor_ex
-    """.split(),
+    "torch.linalg": [],
     "torch.fft": [],
     "torch.special": """
-        airy_ai bessel_j0 bessel_j1 bessel_y0 bessel_y1 modified_bessel_k0
-        modified_bessel_k1 scaled_modified_bessel_k0 scaled_modified_bessel_k1
+        airy_ai bessel_j0 bessel_j1 bessel_y0 bessel_y1 modified_bessel_k0 modified_bessel_k1
+        scaled_modified_bessel_k0 scaled_modified_bessel_k1
     """.split(),
 }
 

@@ -21,7 +21,13 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", list(CASES))
+# VGG and AlexNet hold 60-130M parameters whatever the input: seconds each, so slow.
+HEAVY = {"alexnet", "vgg11_bn"}
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n in HEAVY else n for n in CASES]
+)
 def test_eval_output_matches_torchvision(name):
     torch.manual_seed(0)
     twin = getattr(torchvision.models, name)(num_classes=5).double().eval()

@@ -89,9 +89,9 @@ DELIBERATE = [
     (
         r".*",
         r"^distributed$|is_distributed|DataParallel|SyncBatchNorm|^parallel$|^distributions$|"
-        r"^masked$|^signal$|^profiler$|^ao$|^quasirandom$|^special$|^fft$|^linalg$|^sparse$",
+        r"^masked$|^profiler$|^ao$|^quasirandom$|^special$|^fft$|^linalg$|^sparse$",
         "whole subpackages: data parallelism comes with issue 'scale out'; torch.distributions, "
-        "masked, signal, profiler and ao are outside the guides",
+        "masked, profiler and ao are outside the guides",
     ),
     (
         r".*",
@@ -112,6 +112,34 @@ DELIBERATE = [
         "low-level or deprecated spellings of what glassnet has under its public name (e.g. "
         "torch.solve -> torch.linalg.solve, *_copy -> the op itself, F.*_with_indices -> "
         "return_indices=True), and lazy modules whose shapes glassnet wants written down",
+    ),
+    (
+        r"torch",
+        r"^(CompleteArgumentSpec|JITException|ModuleDict|ParameterDict|BufferDict)$",
+        "TorchScript's C++ classes (torch.ParameterDict is a script module's view, not "
+        "nn.ParameterDict): glassnet has no TorchScript; nn.ModuleDict/ParameterDict are there",
+    ),
+    (
+        r"torch",
+        r"^profiler_allow_cudagraph_cupti_lazy_reinit_cuda12$",
+        "a switch of PyTorch's CUDA profiler (CUPTI); glassnet has no such profiler",
+    ),
+    (
+        r"torch",
+        r"^functional$",
+        "the Python file torch/functional.py: its functions (einsum, meshgrid, stft, ...) are "
+        "glassnet.* functions themselves",
+    ),
+    (
+        r"torch",
+        r"^bit$",
+        "torch.bit is the 1-bit dtype uint1: NumPy has no sub-byte dtypes",
+    ),
+    (
+        r"torch\.Tensor",
+        r"^index$",
+        "Tensor.index binds dims to functorch's first-class Dim objects; glassnet has no "
+        "first-class dims",
     ),
 ]
 

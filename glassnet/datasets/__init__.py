@@ -33,6 +33,7 @@ from glassnet.datasets.images import (
     write_idx,
 )
 from glassnet.datasets.sequence import addition, copy, reverse, sine
+from glassnet.datasets.shapes import shapes_boxes, shapes_masks
 from glassnet.datasets.tabular import breast_cancer, diabetes, digits, iris, wine
 from glassnet.datasets.text import python_source
 from glassnet.datasets.toy import blobs, circles, moons, spirals, xor
@@ -110,4 +111,6 @@ __all__ = [
     "read_cifar10",
     "read_idx",
     "write_idx",
+    "shapes_masks",
+    "shapes_boxes",
 ]

@@ -11,6 +11,8 @@ from glassnet.nn.parameter import Buffer, Parameter
 _LAYER_MODULES = [
     "linear",
     "containers",
+    "containers_params",
+    "instance_norm",
     "activation",
     "activation_piecewise",
     "activation_smooth",
@@ -23,12 +25,16 @@ _LAYER_MODULES = [
     "normalization",
     "dropout",
     "sparse",
+    "embedding_bag",
     "upsampling",
     "padding",
+    "padding3d",
+    "channel_shuffle",
     "recurrent",
     "attention",
     "transformer",
     "loss",
+    "loss_margin",
 ]
 
 _gather("glassnet.nn", _LAYER_MODULES, globals())

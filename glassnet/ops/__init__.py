@@ -57,6 +57,10 @@ MODULES = [
     "shape_more",
     "numeric_misc",
     "inplace_functions",
+    "inplace_shape",
+    "samplers",
+    "spectral_windows",
+    "stft",
 ]
 
 _loaded = [importlib.import_module(f"glassnet.ops.{_name}") for _name in MODULES]

@@ -87,3 +87,18 @@ def accept_numpy_names(func):
 
     wrapper.__wrapped_numpy_names__ = True
     return wrapper
+
+
+def outer_aware_matmul(a, b):
+    """``a @ b`` for 2-D arrays, with an inner dim of 1 (an outer product) done as a broadcast
+    multiply: BLAS's GEMM runs that shape several times slower (the weight gradient of a
+    batch-1 Linear layer, ``grad.T @ x``, took ~450 us for 512x1 by 1x784 against ~90 us).
+
+    >>> import numpy as np
+    >>> outer_aware_matmul(np.array([[1.0], [2.0]]), np.array([[3.0, 4.0]]))
+    array([[3., 4.],
+           [6., 8.]])
+    """
+    if a.shape[1] == 1:
+        return a * b
+    return a @ b

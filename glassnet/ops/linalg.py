@@ -19,6 +19,7 @@ import string
 from glassnet.autograd import Function, apply_pair
 from glassnet.backend import get_array_module
 from glassnet.errors import DTypeError, ShapeError
+from glassnet.ops._util import outer_aware_matmul
 
 
 class MatMul2D(Function):
@@ -29,8 +30,8 @@ class MatMul2D(Function):
     def backward(self, grad):
         need_a, need_b = self._next
         return (
-            None if need_a is None else grad @ self.b.T,
-            None if need_b is None else self.a.T @ grad,
+            None if need_a is None else outer_aware_matmul(grad, self.b.T),
+            None if need_b is None else outer_aware_matmul(self.a.T, grad),
         )
 
 

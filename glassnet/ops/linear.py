@@ -19,6 +19,7 @@ from __future__ import annotations
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.errors import DTypeError, ShapeError
+from glassnet.ops._util import outer_aware_matmul
 
 
 def linear_array(x, weight, bias=None):
@@ -46,11 +47,11 @@ class Linear(Function):
         g2 = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
         gx = gw = gb = None
         if need_x is not None:
-            gx = g2 @ weight
+            gx = outer_aware_matmul(g2, weight)
             if x.ndim != 2:
                 gx = gx.reshape(x.shape)
         if need_w is not None:
-            gw = g2.T @ (x if x.ndim == 2 else x.reshape(-1, x.shape[-1]))
+            gw = outer_aware_matmul(g2.T, x if x.ndim == 2 else x.reshape(-1, x.shape[-1]))
         if need_b is not None:
             gb = g2.sum(axis=0)
         return gx, gw, gb

@@ -55,6 +55,76 @@ def _lstm_forecaster(input_shape, num_outputs, hidden_size=32, num_layers=1):
     return LSTMForecaster(input_shape[1], hidden_size, num_layers, num_outputs)
 
 
+def _small_cnn(input_shape, num_outputs, width=32, dropout=0.2):
+    from glassnet.recipes.data_models import SmallCNN
+
+    if len(input_shape) != 3:
+        raise ValueError(
+            f"model 'small_cnn' reads images (channels, height, width), got samples shaped "
+            f"{tuple(input_shape)}"
+        )
+    return SmallCNN(input_shape[0], num_outputs, width=width, dropout=dropout)
+
+
+def _need_vocab(name, vocab_size):
+    # vocab_size comes from the tokenizer a --data run fitted (Preprocessing.model_options)
+    if vocab_size is None:
+        raise ValueError(f"model {name!r} reads token ids: train it with --data on a text file")
+
+
+def _text_lstm(
+    input_shape, num_outputs, vocab_size=None, embed_size=64, hidden_size=64, num_layers=1
+):
+    from glassnet.recipes.data_models import TextClassifier
+
+    _need_vocab("text_lstm", vocab_size)
+    return TextClassifier(
+        vocab_size,
+        num_outputs,
+        "lstm",
+        embed_size,
+        hidden_size,
+        num_layers,
+        max_len=input_shape[0],
+    )
+
+
+def _text_transformer(
+    input_shape, num_outputs, vocab_size=None, embed_size=64, num_layers=2, heads=4
+):
+    from glassnet.recipes.data_models import TextClassifier
+
+    _need_vocab("text_transformer", vocab_size)
+    return TextClassifier(
+        vocab_size,
+        num_outputs,
+        "transformer",
+        embed_size,
+        num_layers=num_layers,
+        heads=heads,
+        max_len=input_shape[0],
+    )
+
+
+def _next_token_lstm(
+    input_shape, num_outputs, vocab_size=None, embed_size=32, hidden_size=128, num_layers=1
+):
+    from glassnet.recipes.data_models import NextTokenModel
+
+    _need_vocab("next_token_lstm", vocab_size)
+    return NextTokenModel(vocab_size, embed_size, hidden_size, num_layers)
+
+
+def _tabular_embed(input_shape, num_outputs, cardinalities=None, hidden=(64, 64), embed_dim=None):
+    from glassnet.recipes.data_models import TabularEmbeddingMLP
+
+    if cardinalities is None:
+        raise ValueError("model 'tabular_embed' reads a table: train it with --data FILE.csv")
+    return TabularEmbeddingMLP(
+        math.prod(input_shape), list(cardinalities), num_outputs, list(hidden), embed_dim
+    )
+
+
 def _expect_image(input_shape, name, side):
     if len(input_shape) != 3 or tuple(input_shape[1:]) != (side, side):
         raise ValueError(
@@ -68,6 +138,11 @@ MODELS = {
     "digits_cnn": _digits_cnn,
     "lenet5": _lenet5,
     "lstm_forecaster": _lstm_forecaster,
+    "small_cnn": _small_cnn,
+    "tabular_embed": _tabular_embed,
+    "text_lstm": _text_lstm,
+    "text_transformer": _text_transformer,
+    "next_token_lstm": _next_token_lstm,
 }
 
 LOSSES = {

@@ -26,6 +26,8 @@ from glassnet.errors import ShapeError
 from glassnet.recipes import schema
 from glassnet.recipes.recipe import Recipe
 
+FILE_DATASET = "file"  # a recipe whose data is your own file: dataset_options['path']
+
 
 @dataclass
 class Preprocessing:
@@ -41,6 +43,10 @@ class Preprocessing:
     feature_names: list | None = None
     input_scaler: dict | None = None
     target_scaler: dict | None = None
+    # How raw files become arrays for --data runs (glassnet.recipes.owndata): the fitted
+    # table preprocessing, the image size and normalisation, or the tokenizer.
+    source: dict | None = None
+    input_dtype: str = "float32"
     _scalers: dict = field(default_factory=dict, repr=False, compare=False)
 
     def fit(self, x, y) -> None:
@@ -61,7 +67,7 @@ class Preprocessing:
         return self._scalers[key]
 
     def _reshape(self, x):
-        x = np.asarray(x, dtype=np.float32)
+        x = np.asarray(x, dtype=self.input_dtype)
         shape = tuple(self.input_shape)
         if x.shape[1:] == shape:
             return x
@@ -74,12 +80,12 @@ class Preprocessing:
         return x.reshape((len(x), *shape))
 
     def inputs(self, x) -> np.ndarray:
-        """Raw inputs (n, ...) -> float32 model inputs (n, *input_shape)."""
+        """Raw inputs (n, ...) -> model inputs (n, *input_shape): float32, or int64 token ids."""
         x = self._reshape(x)
         scaler = self._scaler("input_scaler")
         if scaler is not None:
             x = scaler.transform(x.reshape(len(x), -1)).reshape(x.shape)
-        return np.ascontiguousarray(x, dtype=np.float32)
+        return np.ascontiguousarray(x, dtype=self.input_dtype)
 
     def targets(self, y) -> np.ndarray:
         """Raw targets -> what the loss compares with (class indices or scaled values)."""
@@ -101,6 +107,14 @@ class Preprocessing:
             return 1.0 / (1.0 + np.exp(-out))
         scaler = self._scaler("target_scaler")
         return out if scaler is None else scaler.inverse_transform(out)
+
+    def model_options(self) -> dict:
+        """Model options the data decides (the vocabulary size of a text model)."""
+        if self.source and "vocab_size" in self.source:
+            return {"vocab_size": int(self.source["vocab_size"])}
+        if self.source and "cardinalities" in self.source:
+            return {"cardinalities": list(self.source["cardinalities"])}
+        return {}
 
     def state_dict(self) -> dict:
         """JSON-ready settings and fitted statistics."""
@@ -129,6 +143,7 @@ class PreparedData:
     num_outputs: int
     description: str = ""
     sizes: dict = field(default_factory=dict)
+    write_extras: object = None  # called with the run folder: the data report's files
 
 
 def split_arrays(split):
@@ -195,6 +210,10 @@ def prepare(
     names the recipe in those errors, ``warn=False`` keeps its warnings quiet."""
     seed = recipe.seed if seed is None else seed
     batch_size = batch_size or recipe.batch_size
+    if recipe.dataset == FILE_DATASET:
+        from glassnet.recipes.owndata import prepare_file
+
+        return prepare_file(recipe, batch_size, seed, warn=warn)
     bundle = load_data(recipe.dataset, recipe.dataset_options)
     x, y = _part(bundle, "train")
     if _part(bundle, "test") is None:

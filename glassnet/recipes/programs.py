@@ -44,7 +44,60 @@ class ProgramRecipe:
 
 # Each model family adds its programs here (one entry each; the module is imported only when
 # the program runs, so listing recipes stays cheap).
-_PROGRAMS: list[ProgramRecipe] = []
+_PROGRAMS: list[ProgramRecipe] = [
+    ProgramRecipe(
+        "shapes-unet",
+        "a small U-Net labels every pixel of generated pictures of shapes (mean IoU, Dice)",
+        "glassnet.models.vision.segmentation_recipe",
+        task="segmentation",
+        dataset="shapes_masks",
+        model="UNet",
+        expected="mean IoU >= 0.85, Dice >= 0.9",
+    ),
+    ProgramRecipe(
+        "shapes-detector",
+        "a small CenterNet-style detector finds shapes in generated pictures (mAP@0.5, mean IoU)",
+        "glassnet.models.vision.detection_recipe",
+        task="detection",
+        dataset="shapes_boxes",
+        model="CenterNet",
+        expected="mAP@0.5 >= 0.95, mean IoU of matched boxes >= 0.85",
+    ),
+    ProgramRecipe(
+        "bert-mlm",
+        "BERT: masked-language pre-training on Python source, then comment/code classification",
+        "glassnet.models.text.recipes.bert_mlm",
+        dataset="python_source",
+        model="BertForMaskedLM -> BertForSequenceClassification",
+        expected="accuracy >= 0.83 (measured 0.87)",
+    ),
+    ProgramRecipe(
+        "gpt-chars",
+        "character-level GPT-2 on Python source, with samples in the report",
+        "glassnet.models.text.recipes.gpt_chars",
+        task="language_modeling",
+        dataset="python_source",
+        model="GPT2LMHeadModel",
+        expected="perplexity <= 8.5 (measured 7.4)",
+    ),
+    ProgramRecipe(
+        "t5-translate",
+        "T5 writes numbers in words (427 -> four hundred twenty seven), scored with BLEU",
+        "glassnet.models.text.recipes.t5_translate",
+        task="translation",
+        dataset="generated numbers",
+        model="T5ForConditionalGeneration",
+        expected="bleu >= 0.9 (measured 0.99)",
+    ),
+    ProgramRecipe(
+        "vit-digits",
+        "a small vision transformer (patch 4) on the 8x8 digits",
+        "glassnet.models.text.recipes.vit_digits",
+        dataset="digits",
+        model="ViT",
+        expected="accuracy >= 0.93 (measured 0.96)",
+    ),
+]
 _GEN = "glassnet.models.generative.recipes."
 _PROGRAMS += [
     ProgramRecipe("digits-autoencoder", "MLP and conv autoencoders on the 8x8 digits",

@@ -36,6 +36,8 @@ class Recipe:
     ``binary`` (one logit, BCEWithLogits), ``regression`` and ``forecasting`` (real targets,
     MSE). ``scale_inputs``/``scale_targets`` fit a StandardScaler on the training split only.
     ``augment='shift'`` moves each training image by up to one pixel (image recipes).
+    ``early_stopping=N`` stops when the validation loss has not improved for N epochs and
+    keeps the best weights (it needs ``val_fraction > 0``).
     """
 
     name: str
@@ -59,6 +61,7 @@ class Recipe:
     augment: str | None = None
     val_fraction: float = 0.1
     grad_clip: float | None = None
+    early_stopping: int | None = None
     seed: int = 0
     expected: str = ""
 

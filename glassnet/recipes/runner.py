@@ -33,6 +33,7 @@ from glassnet.recipes.prepare import PreparedData, Preprocessing, prepare
 from glassnet.recipes.recipe import Recipe
 
 FORMAT_VERSION = 1
+RECIPE_FILE = "recipe.json"  # --data runs: `glassnet train RUN/recipe.json` trains it again
 
 
 @dataclass
@@ -88,7 +89,8 @@ def training_metrics(recipe: Recipe) -> list:
 
 def build(recipe: Recipe, preprocessing: Preprocessing, num_outputs: int):
     """The recipe's model for data described by ``preprocessing``."""
-    return build_model(recipe.model, preprocessing.input_shape, num_outputs, recipe.model_options)
+    options = {**recipe.model_options, **preprocessing.model_options()}
+    return build_model(recipe.model, preprocessing.input_shape, num_outputs, options)
 
 
 def _config(recipe: Recipe, data: PreparedData) -> dict:
@@ -114,6 +116,7 @@ def train(
     resume=False,
     source=None,
     on_start=None,
+    doctor=True,
 ) -> Run:
     """Train ``recipe`` and write everything into ``run_dir`` (see glassnet.report).
 
@@ -122,7 +125,8 @@ def train(
     the weights an uninterrupted run ends with). When training diverges the folder is marked
     failed, no weights are written and RunFailedError is raised. ``source`` names where the
     recipe came from in errors about it (a file, a built-in name). ``on_start(action)`` is
-    called once the folder is accepted, with 'new', 'resume' or 'finished'.
+    called once the folder is accepted, with 'new', 'resume' or 'finished'. ``doctor``: watch
+    the run with glassnet.doctor.Doctor (its findings go into report.md and doctor.json).
     """
     from glassnet import report
 
@@ -141,11 +145,14 @@ def train(
     data = prepare(recipe, source=source)
     pre = data.preprocessing
     model = build(recipe, pre, data.num_outputs)
-    trainer = _trainer(recipe, model, data, device, progress)
+    trainer = _trainer(recipe, model, data, device, progress, doctor)
     config = _config(recipe, data)
     os.makedirs(run_dir, exist_ok=True)
     report.write_config(run_dir, config)
     report.write_status(run_dir, "running")
+    if data.write_extras is not None:  # your own data: the data report's pictures, the recipe
+        data.description = data.write_extras(run_dir) or data.description
+        report.write_json(os.path.join(run_dir, RECIPE_FILE), recipe.to_dict())
     try:
         history = trainer.fit(
             data.train,
@@ -166,6 +173,7 @@ def train(
             "reason": exc.reason,
         }
         mark_failed(run_dir, config, trainer.history, str(exc), checkpoint_kept=True, **info)
+        _write_doctor(trainer, run_dir)
         raise RunFailedError(str(exc), run_dir=run_dir, checkpoint_kept=True, **info) from exc
     problem = non_finite_training(recipe, model, history)
     if problem is not None:
@@ -187,6 +195,7 @@ def train(
         model_text=_summary_text(model, pre),
         wall_time=wall_time,
     )
+    _write_doctor(trainer, run_dir)
     state = "resumed" if trainer.resumed else "trained"
     return Run(run_dir, recipe, metrics, history, wall_time, notes, state=state)
 
@@ -215,14 +224,29 @@ def recipe_to_train(name, out, resume: bool):
     return recipes.get(name), source
 
 
-def _trainer(recipe, model, data, device, progress):
-    from glassnet.train import LRSchedulerCallback, Trainer
+def _write_doctor(trainer, run_dir):
+    for cb in trainer.callbacks:
+        if hasattr(cb, "report") and hasattr(cb, "write"):  # glassnet.doctor.Doctor
+            cb.write(run_dir)
+
+
+def _trainer(recipe, model, data, device, progress, doctor=False):
+    from glassnet.train import EarlyStopping, LRSchedulerCallback, Trainer
 
     optimizer = build_optimizer(
         recipe.optimizer, model.parameters(), recipe.lr, recipe.weight_decay
     )
     scheduler = build_scheduler(recipe.scheduler, optimizer, recipe.epochs, len(data.train))
     callbacks = [LRSchedulerCallback(scheduler, interval="step")] if scheduler else []
+    if recipe.early_stopping and data.val is not None:
+        # Validation decides when to stop; the test split is touched once, after training.
+        callbacks.append(
+            EarlyStopping("val_loss", patience=recipe.early_stopping, restore_best_weights=True)
+        )
+    if doctor:
+        from glassnet.doctor import Doctor
+
+        callbacks.append(Doctor(verbose=progress, val=data.val))
     return Trainer(
         model,
         build_loss(recipe.resolved_loss()),

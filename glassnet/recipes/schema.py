@@ -79,7 +79,7 @@ def _error(source, field, value, allowed, note="", shown=None):
 def _datasets():
     from glassnet import datasets
 
-    return datasets.available()
+    return [*datasets.available(), "file"]  # 'file': your own data (glassnet train --data)
 
 
 def _models():
@@ -100,6 +100,7 @@ def _activations():
     return ACTIVATIONS
 
 
+_VOCAB = Integer(5, 10_000_000)  # set from the fitted tokenizer by a --data run
 _DROPOUT = Number(0.0, 1.0, high_open=True, allowed="a number from 0 up to (not including) 1")
 
 # Every field of glassnet.recipes.Recipe, in its order.
@@ -129,6 +130,7 @@ RECIPE_FIELDS = {
     "grad_clip": Number(
         0.0, low_open=True, optional=True, allowed="a finite number greater than 0, or none"
     ),
+    "early_stopping": Integer(1, MAX_EPOCHS, optional=True),
     "seed": Integer(0, MAX_SEED),
     "expected": Text(),
 }
@@ -153,6 +155,30 @@ MODEL_OPTIONS = {
     "digits_cnn": {"width": Integer(1, MAX_WIDTH), "dropout": _DROPOUT},
     "lenet5": {},
     "lstm_forecaster": {"hidden_size": Integer(1, MAX_WIDTH), "num_layers": Integer(1, MAX_LAYERS)},
+    "tabular_embed": {
+        "cardinalities": IntegerList(1, 10_000_000, 100_000),  # set from the fitted encoder
+        "hidden": IntegerList(1, MAX_WIDTH, MAX_LAYERS),
+        "embed_dim": Integer(1, MAX_WIDTH, optional=True),
+    },
+    "small_cnn": {"width": Integer(1, MAX_WIDTH), "dropout": _DROPOUT},
+    "text_lstm": {
+        "vocab_size": _VOCAB,
+        "embed_size": Integer(1, MAX_WIDTH),
+        "hidden_size": Integer(1, MAX_WIDTH),
+        "num_layers": Integer(1, MAX_LAYERS),
+    },
+    "text_transformer": {
+        "vocab_size": _VOCAB,
+        "embed_size": Integer(1, MAX_WIDTH),
+        "num_layers": Integer(1, MAX_LAYERS),
+        "heads": Integer(1, 64),
+    },
+    "next_token_lstm": {
+        "vocab_size": _VOCAB,
+        "embed_size": Integer(1, MAX_WIDTH),
+        "hidden_size": Integer(1, MAX_WIDTH),
+        "num_layers": Integer(1, MAX_LAYERS),
+    },
 }
 
 LOSSES_FOR_TASK = {

@@ -25,6 +25,7 @@ from glassnet.train.checkpoint import load_checkpoint, save_checkpoint
 from glassnet.train.divergence import TrainingDivergedError
 from glassnet.train.fit import fit
 from glassnet.train.history import History
+from glassnet.train.lr_finder import LRFindResult, lr_find
 from glassnet.train.summary import ModelSummary, summary
 from glassnet.train.trainer import Trainer
 
@@ -33,6 +34,8 @@ __all__ = [
     "TrainingDivergedError",
     "History",
     "fit",
+    "lr_find",
+    "LRFindResult",
     "summary",
     "ModelSummary",
     "save_checkpoint",

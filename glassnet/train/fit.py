@@ -32,6 +32,8 @@ def fit(
     callbacks=(),
     device=None,
     verbose=True,
+    validation_data=None,
+    validation_split=None,
     **trainer_args,
 ):
     """Train ``model`` on ``data`` and return the History.
@@ -39,7 +41,8 @@ def fit(
     ``data`` and ``val``: a DataLoader (or any iterable of ``(inputs, targets)`` batches), a
     Dataset, or a pair of tensors ``(x, y)``; datasets and tensors are batched with
     ``batch_size`` (training data shuffled). ``val`` may also be a fraction such as 0.2, held
-    out from ``data`` at random. ``loss``: a loss Module, function or name ('mse',
+    out from ``data`` at random. Keras's spellings work too: ``validation_data=`` for ``val``
+    and ``validation_split=0.2`` for ``val=0.2``. ``loss``: a loss Module, function or name ('mse',
     'cross_entropy', ...). ``optimizer``: a name ('adam', 'sgd', 'adamw', ...; made with
     ``lr``) or an Optimizer. Other keyword arguments (``grad_clip``, ``accumulate``,
     ``scheduler``, ``terminate_on_nan``, ``checkpoint_dir``, ``resume``) go to the Trainer and
@@ -53,6 +56,15 @@ def fit(
     fit_args = {
         k: trainer_args.pop(k) for k in ("checkpoint_dir", "resume", "extras") if k in trainer_args
     }
+    given = [v for v in (val, validation_data, validation_split) if v is not None]
+    if len(given) > 1:
+        raise ValueError(
+            "glassnet.fit: give the validation data once (val=, validation_data= or "
+            "validation_split=), not several"
+        )
+    val = given[0] if given else None
+    if validation_split is not None and not isinstance(val, float):
+        raise ValueError(f"glassnet.fit: validation_split must be a fraction, got {val!r}")
     if isinstance(val, float):
         data, val = _split(data, val)
     train_data = _loader(data, batch_size, shuffle)

@@ -117,9 +117,21 @@ class Trainer:
         self.extras = {}
 
     # ---- training ----------------------------------------------------------------------------
-    def fit(self, train, val=None, epochs=1, *, checkpoint_dir=None, resume=False, extras=None):
+    def fit(
+        self,
+        train,
+        val=None,
+        epochs=1,
+        *,
+        checkpoint_dir=None,
+        resume=False,
+        extras=None,
+        validation_data=None,
+    ):
         """Train for ``epochs`` epochs over ``train``, validating on ``val`` after each one;
-        returns the History (also kept as ``trainer.history``).
+        returns the History (also kept as ``trainer.history``). ``validation_data=`` is the
+        same as ``val`` (as Keras users write it); early stopping, ReduceLROnPlateau and the
+        best-model checkpoint then watch ``val_loss``.
 
         ``checkpoint_dir``: write a full training checkpoint there after every epoch (model,
         optimizer, scheduler, callbacks, history, random state and ``extras``, a dict of
@@ -131,6 +143,13 @@ class Trainer:
         If training diverges (see ``terminate_on_nan``) fit raises TrainingDivergedError; the
         model then holds the state of the last good epoch, the one the checkpoint holds.
         """
+        if validation_data is not None:
+            if val is not None:
+                raise ValueError(
+                    "Trainer.fit: give the validation data once, as val= or as "
+                    "validation_data=, not both"
+                )
+            val = validation_data
         if resume and checkpoint_dir is None:
             raise ValueError(
                 "Trainer.fit: resume=True needs checkpoint_dir= (the folder the "
@@ -223,6 +242,8 @@ class Trainer:
             clip_grad_norm_(
                 [p for g in self.optimizer.param_groups for p in g["params"]], self.grad_clip
             )
+        if self.callbacks._before_step:
+            self.callbacks.on_before_optimizer_step(self)
         self.optimizer.step()
         self._guard.after_step()  # the gradients are still there to blame
         self.optimizer.zero_grad()

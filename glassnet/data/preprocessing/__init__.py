@@ -1,6 +1,7 @@
-"""Preprocessing fitted on the training split and applied to every split: scalers, an imputer,
-label encoding. Each has ``fit``, ``transform``, ``fit_transform`` and a JSON-able
-``state_dict()`` to save with a checkpoint.
+"""Preprocessing fitted on the training split and applied to every split: imputation,
+scalers, outlier clipping, categorical encoding, cleaning helpers, and their composition
+(``Pipeline``, ``ColumnTransformer``) with scikit-learn's names. Each fitted step has
+``fit``, ``transform``, ``fit_transform`` and a JSON-able ``state_dict()`` to save with a run.
 
 >>> import numpy as np
 >>> from glassnet.data.preprocessing import MinMaxScaler
@@ -8,8 +9,42 @@ label encoding. Each has ``fit``, ``transform``, ``fit_transform`` and a JSON-ab
 [0.0, 1.0]
 """
 
+from glassnet.data.preprocessing.categories import (
+    OneHotEncoder,
+    OrdinalEncoder,
+    RareCategoryGrouper,
+)
+from glassnet.data.preprocessing.cleaning import (
+    ToNumeric,
+    coerce_numeric,
+    drop_duplicates,
+    duplicate_rows,
+)
+from glassnet.data.preprocessing.compose import ColumnTransformer, Pipeline
 from glassnet.data.preprocessing.encoding import LabelEncoder, one_hot
 from glassnet.data.preprocessing.impute import SimpleImputer
-from glassnet.data.preprocessing.scalers import MinMaxScaler, StandardScaler
+from glassnet.data.preprocessing.missing import MissingIndicator, is_missing
+from glassnet.data.preprocessing.outliers import OutlierClipper, robust_zscore
+from glassnet.data.preprocessing.scalers import MinMaxScaler, RobustScaler, StandardScaler
 
-__all__ = ["LabelEncoder", "MinMaxScaler", "SimpleImputer", "StandardScaler", "one_hot"]
+__all__ = [
+    "ColumnTransformer",
+    "LabelEncoder",
+    "MinMaxScaler",
+    "MissingIndicator",
+    "OneHotEncoder",
+    "OrdinalEncoder",
+    "OutlierClipper",
+    "Pipeline",
+    "RareCategoryGrouper",
+    "RobustScaler",
+    "SimpleImputer",
+    "StandardScaler",
+    "ToNumeric",
+    "coerce_numeric",
+    "drop_duplicates",
+    "duplicate_rows",
+    "is_missing",
+    "one_hot",
+    "robust_zscore",
+]

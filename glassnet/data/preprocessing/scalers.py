@@ -123,3 +123,51 @@ class MinMaxScaler(Preprocessor):
         """Undo ``transform``: back to the original units."""
         a, was_tensor = self._input(x, "inverse_transform")
         return self._output((a - self._stat("min_", a)) / self._stat("scale_", a), was_tensor)
+
+
+class RobustScaler(Preprocessor):
+    """Scale with statistics that outliers barely move: ``(x - median) / IQR``, the
+    interquartile range between the ``quantile_range`` percentiles (25 and 75 by default) of
+    the training split. NaNs are ignored in fit and pass through.
+
+    >>> import numpy as np
+    >>> x = np.array([[0.0], [1.0], [2.0], [3.0], [100.0]])
+    >>> RobustScaler().fit_transform(x).ravel().tolist()
+    [-1.0, -0.5, 0.0, 0.5, 49.0]
+    """
+
+    _params = ("with_centering", "with_scaling", "quantile_range")
+    _fitted = ("center_", "scale_")
+
+    def __init__(self, with_centering=True, with_scaling=True, quantile_range=(25.0, 75.0)):
+        low, high = quantile_range
+        if not 0 <= low <= high <= 100:
+            raise ValueError(
+                f"RobustScaler: quantile_range must be (low, high) with 0 <= low <= high <= "
+                f"100, got {tuple(quantile_range)}"
+            )
+        self.with_centering, self.with_scaling = with_centering, with_scaling
+        self.quantile_range = tuple(quantile_range)
+        self.center_ = self.scale_ = None
+
+    def fit(self, x, y=None):
+        """Learn each feature's median and interquartile range from ``x`` (training split)."""
+        a = self._fit_array(x)
+        median = _quiet(np.nanmedian, a)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            q = np.nanpercentile(a, self.quantile_range, axis=0)
+        self.center_ = median if self.with_centering else np.zeros_like(median)
+        iqr = q[1] - q[0]
+        self.scale_ = handle_zero_scale(iqr) if self.with_scaling else np.ones_like(iqr)
+        return self
+
+    def transform(self, x):
+        """Centre and scale ``x`` with the fitted median and IQR."""
+        a, was_tensor = self._input(x, "transform")
+        return self._output((a - self._stat("center_", a)) / self._stat("scale_", a), was_tensor)
+
+    def inverse_transform(self, x):
+        """Undo ``transform``."""
+        a, was_tensor = self._input(x, "inverse_transform")
+        return self._output(a * self._stat("scale_", a) + self._stat("center_", a), was_tensor)

@@ -18,15 +18,21 @@ _FUNCTIONAL_MODULES = [
     "unpool",
     "fold",
     "normalization",
+    "instance_normalization",
     "dropout",
     "sparse",
+    "embedding_bags",
     "vision",
+    "channel_shuffling",
     "interpolation",
     "distance",
+    "pdist",
+    "grid_sampling",
     "attention",
     "loss",
+    "loss_margin",
 ]
 
 _gather("glassnet.nn.functional", _FUNCTIONAL_MODULES, globals())
 
-from glassnet.nn.functional import toplevel  # noqa: E402,F401 - torch.<name> spellings
+from glassnet.nn.functional import toplevel, torch_level  # noqa: E402,F401 - torch.<name> spellings

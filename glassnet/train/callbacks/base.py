@@ -6,6 +6,7 @@ Hooks, in the order they run::
     on_train_begin(trainer)
         on_epoch_begin(trainer, epoch, logs)
             on_batch_begin(trainer, batch, logs)
+            on_before_optimizer_step(trainer)       the gradients are there to read
             on_batch_end(trainer, batch, logs)      logs: {'loss': ..., 'size': ...}
         on_epoch_end(trainer, epoch, logs)          logs: {'loss', 'val_loss', metrics ...}
     on_train_end(trainer)
@@ -34,6 +35,7 @@ _HOOKS = (
     "on_epoch_end",
     "on_batch_begin",
     "on_batch_end",
+    "on_before_optimizer_step",
 )
 
 
@@ -56,6 +58,9 @@ class Callback:
         pass
 
     def on_batch_end(self, trainer, batch, logs):
+        pass
+
+    def on_before_optimizer_step(self, trainer):
         pass
 
     def state_dict(self) -> dict:
@@ -88,6 +93,9 @@ class CallbackList:
                 )
         self._batch_begin = [cb for cb in self.callbacks if _overrides(cb, "on_batch_begin")]
         self._batch_end = [cb for cb in self.callbacks if _overrides(cb, "on_batch_end")]
+        self._before_step = [
+            cb for cb in self.callbacks if _overrides(cb, "on_before_optimizer_step")
+        ]
 
     @property
     def wants_batch_logs(self) -> bool:
@@ -122,6 +130,10 @@ class CallbackList:
     def on_batch_end(self, trainer, batch, logs):
         for cb in self._batch_end:
             cb.on_batch_end(trainer, batch, logs)
+
+    def on_before_optimizer_step(self, trainer):
+        for cb in self._before_step:
+            cb.on_before_optimizer_step(trainer)
 
     def state_dict(self) -> dict:
         """Each stateful callback's state under ``ClassName#k`` (k counts that class)."""

@@ -29,9 +29,23 @@ from glassnet.train.metrics.classification import (
     confusion_matrix,
     top_k_accuracy,
 )
+from glassnet.train.metrics.detection import (
+    MeanAveragePrecision,
+    average_precision_per_class,
+    mean_average_precision,
+    mean_box_iou,
+)
 from glassnet.train.metrics.precision_recall import F1, Precision, Recall, f1, precision, recall
 from glassnet.train.metrics.regression import MAE, MSE, R2, RMSE, mae, mse, r2, rmse
-from glassnet.train.metrics.segmentation import MeanIoU, box_iou, iou, mask_iou, mean_iou
+from glassnet.train.metrics.segmentation import (
+    Dice,
+    MeanIoU,
+    box_iou,
+    dice,
+    iou,
+    mask_iou,
+    mean_iou,
+)
 from glassnet.train.metrics.text import BLEU, ROUGE, Perplexity, bleu, perplexity, rouge
 
 _REGISTRY = {
@@ -55,6 +69,8 @@ _REGISTRY = {
     "perplexity": Perplexity,
     "mean_iou": MeanIoU,
     "iou": MeanIoU,
+    "dice": Dice,
+    "map50": MeanAveragePrecision,
 }
 
 
@@ -122,4 +138,10 @@ __all__ = [
     "ROUGE",
     "Perplexity",
     "MeanIoU",
+    "dice",
+    "Dice",
+    "mean_average_precision",
+    "average_precision_per_class",
+    "mean_box_iou",
+    "MeanAveragePrecision",
 ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet.errors import ShapeError
+from glassnet.ops import boxes as boxes_op
 from glassnet.train.metrics.base import Metric, labels_from, to_numpy
 from glassnet.train.metrics.classification import _bincount_matrix, add_padded
 
@@ -34,24 +35,21 @@ def box_iou(boxes1, boxes2, pairwise: bool = True) -> np.ndarray:
     """IoU of boxes: an ``(N, M)`` matrix of every pair, or with ``pairwise=False`` the ``(N,)``
     IoUs of ``boxes1[i]`` with ``boxes2[i]``. Boxes with no area and no overlap score 0.
 
+    The arithmetic is ``glassnet.ops.boxes`` (one implementation for the differentiable op and
+    the metric); the metric only turns its 0/0 (two empty boxes) into 0.
+
     >>> box_iou([[0, 0, 2, 2], [0, 0, 1, 1]], [[1, 1, 3, 3], [0, 0, 2, 2]], pairwise=False)
     array([0.14285714, 0.25      ])
     """
     a, b = _boxes("box_iou", boxes1), _boxes("box_iou", boxes2)
-    if pairwise:
-        a, b = a[:, None, :], b[None, :, :]
-    elif a.shape != b.shape:
+    if not pairwise and a.shape != b.shape:
         raise ShapeError(
             f"box_iou: pairwise=False needs the same number of boxes on both sides; got "
             f"{a.shape[0]} and {b.shape[0]}"
         )
-    w = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
-    h = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
-    inter = w * h
-    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
-    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
-    union = area_a + area_b - inter
-    return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iou = boxes_op.box_iou(a, b) if pairwise else boxes_op.paired_box_iou(a, b)
+    return np.nan_to_num(iou, nan=0.0)
 
 
 def mask_iou(pred_mask, target_mask, zero_division: float = 0.0) -> float:
@@ -158,3 +156,84 @@ class MeanIoU(Metric):
             return float("nan")
         scores = _per_class(self.matrix)
         return float(np.nanmean(scores)) if not np.isnan(scores).all() else float("nan")
+
+
+_DICE_AVERAGES = ("binary", "macro", None)
+
+
+def _dice_from_matrix(matrix, average, pos_label=1):
+    tp = np.diag(matrix).astype(np.float64)
+    sizes = matrix.sum(axis=0) + matrix.sum(axis=1)  # |prediction| + |target| per class
+    scores = np.where(sizes > 0, 2 * tp / np.where(sizes > 0, sizes, 1), np.nan)
+    if average is None:
+        return scores
+    if average == "binary":
+        # A class that is absent from both masks: nothing to find, nothing wrongly found.
+        score = scores[pos_label] if pos_label < len(scores) else np.nan
+        return 1.0 if np.isnan(score) else float(score)
+    return float(np.nanmean(scores)) if not np.isnan(scores).all() else float("nan")
+
+
+def _check_average(average):
+    if average not in _DICE_AVERAGES:
+        raise ValueError(f"dice: average must be one of {_DICE_AVERAGES}, got {average!r}")
+
+
+def dice(
+    preds,
+    targets,
+    num_classes: int | None = None,
+    ignore_index: int | None = None,
+    average: str | None = "macro",
+):
+    """Dice coefficient (the F1 score of pixels): ``2 |A ∩ B| / (|A| + |B|)``.
+
+    ``average='binary'``: the Dice of the foreground class 1 (binary masks; float
+    probabilities or logits are thresholded at 0.5 as for ``f1``); an empty foreground in both
+    scores 1. ``'macro'``: the mean over classes of each class's Dice (classes absent from both
+    are left out, as in ``mean_iou``). ``None``: one score per class (``nan`` where absent).
+    ``preds`` are label maps of the targets' shape or scores ``(N, C, H, W)``.
+
+    >>> dice([1, 1, 0, 0], [0, 1, 1, 0], average="binary")
+    0.5
+    >>> dice([0, 0, 1, 2], [0, 1, 1, 2], average=None)
+    array([0.66666667, 0.66666667, 1.        ])
+    """
+    _check_average(average)
+    p, t, finite = _labels("dice", preds, targets, ignore_index)
+    if not finite:
+        return float("nan")
+    return _dice_from_matrix(_bincount_matrix(p, t, num_classes), average)
+
+
+class Dice(Metric):
+    """Running Dice for segmentation: a confusion matrix summed over batches, so the score of
+    an epoch is the score of all its pixels (not a mean of per-batch scores).
+
+    >>> m = Dice(average="binary"); m.update([1, 1], [0, 1]); m.update([0, 0], [1, 0])
+    >>> m.compute()
+    0.5
+    """
+
+    name = "dice"
+
+    def __init__(
+        self, num_classes: int | None = None, ignore_index: int | None = None, average="macro"
+    ):
+        _check_average(average)
+        self.num_classes, self.ignore_index, self.average = num_classes, ignore_index, average
+        super().__init__()
+
+    def reset(self):
+        self.matrix = np.zeros((self.num_classes or 0,) * 2, dtype=np.int64)
+        self.finite = True
+
+    def update(self, preds, targets):
+        p, t, finite = _labels(self.name, preds, targets, self.ignore_index)
+        self.finite = self.finite and finite
+        self.matrix = add_padded(self.matrix, _bincount_matrix(p, t, self.num_classes))
+
+    def compute(self):
+        if not self.finite:
+            return float("nan")
+        return _dice_from_matrix(self.matrix, self.average)
