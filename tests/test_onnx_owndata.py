@@ -132,3 +132,32 @@ def test_exported_table_model_on_json_rows(tmp_path):
     (got,) = session.run(None, {"input": run.preprocessing.inputs(x)})
     with no_grad():
         assert_close(got, run.model(glassnet.from_numpy(x)).numpy())
+
+
+class _Masks(glassnet.nn.Module):
+    """Masks made from the input with comparisons and logic (no Function), then used."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = glassnet.nn.Embedding(10, 4, padding_idx=0)
+
+    def forward(self, tokens):
+        keep = (tokens != 0) & ~(tokens > 7)
+        big = (tokens >= 2.5) | (tokens == 9)
+        h = self.embedding(tokens) * keep.float().unsqueeze(-1)
+        return h.sum(1) + big.float().sum(1, keepdim=True)
+
+
+def test_masks_from_comparisons_follow_the_input(tmp_path):
+    from glassnet.onnx import export
+
+    glassnet.manual_seed(0)
+    model = _Masks().eval()
+    example = glassnet.from_numpy(np.array([[1, 2, 3, 4], [5, 6, 7, 1]]))  # no padding, no 8/9
+    path = str(tmp_path / "masks.onnx")
+    export(model, example, path, dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    x = np.array([[0, 0, 3, 9], [8, 2, 0, 1], [9, 9, 9, 9]], dtype=np.int64)
+    (got,) = session.run(None, {"input": x})
+    with no_grad():
+        assert_close(got, model(glassnet.from_numpy(x)).numpy())

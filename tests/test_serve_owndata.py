@@ -112,6 +112,8 @@ BAD_TABLE_ROWS = [
     ({**GOOD, "city": {"name": "Oslo"}}, "column 'city' holds categories"),
     ({**GOOD, "garden": "maybe"}, "column 'garden' is yes/no"),
     ({**GOOD, "garden": 2}, "column 'garden' is yes/no"),
+    ({**GOOD, "size": 10**400}, "column 'size' has a number too large for a float"),
+    ({**GOOD, "rooms": 1e300}, "too large for float32 once scaled"),
     ([80.0, 3, "Oslo"], "has 3 values; this model takes 4"),
     ("80,3,Oslo,yes", "must be an object"),
     (80.0, "must be an object"),

@@ -131,11 +131,23 @@ def _logic(g, a, node):
             raise ExportError("bitwise not of integers is not exported; use a bool tensor", node)
         return g.add("Not", [g.value(x)])
     dtype = _operand_dtype(x, y)
-    names = [g.value(x, dtype), g.value(y, dtype)]
+    if dtype.kind in "iub" and any(isinstance(v, float) for v in (x, y)):
+        # an integer tensor against a Python float compares as floats (PyTorch's promotion)
+        dtype = np.dtype(np.float32)
+        names = [_as(g, v, dtype) for v in (x, y)]
+    else:
+        names = [g.value(x, dtype), g.value(y, dtype)]
     if op in ("and", "or", "xor"):
         op = f"logical_{op}"
     out = g.add(_BINARY[op], names)
     return g.add("Not", [out]) if op == "ne" else out
+
+
+def _as(g, v, dtype):
+    if isinstance(v, Tensor):
+        to = g.helper.np_dtype_to_tensor_dtype(dtype)
+        return g.add("Cast", [g.value(v)], to=int(to))
+    return g.value(v, dtype)
 
 
 def _additive_mask(g, a, node):

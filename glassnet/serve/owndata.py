@@ -92,9 +92,17 @@ class OwnDataInputs:
                     raise InputError(f"inputs[{i}]: {exc}") from None
             records.append(record)
         try:
-            return inputs_from_records(self.run, records)
+            with np.errstate(over="ignore"):  # too large for float32 becomes inf: refused below
+                x = inputs_from_records(self.run, records)
         except Exception as exc:  # the fitted transformer refuses: still the rows' fault
             raise InputError(f"inputs could not be preprocessed: {exc}") from None
+        if not np.isfinite(x).all():
+            bad = int(np.argwhere(~np.isfinite(x))[0][0])
+            raise InputError(
+                f"inputs[{bad}] has a number too large for float32 once scaled; every value "
+                "must be finite"
+            )
+        return x
 
     def _images(self, inputs):
         from glassnet.data.profile.images import load_image
@@ -211,7 +219,10 @@ def _column_value(name, kind, value):
         return None
     if kind == "numeric":
         if type(value) in (int, float):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:  # an integer beyond any float
+                raise InputError(f"column {name!r} has a number too large for a float") from None
         raise InputError(
             f"column {name!r} holds numbers; got {_kind(value)} ({value!r}); send a number, "
             "or null for a missing value"
