@@ -18,9 +18,11 @@ from glassnet.nn.functional import activation as act
 from glassnet.ops import (
     activation,
     arithmetic,
+    conversion,
     elementwise,
     linalg,
     reduction,
+    selection,
     shape,
     shape_join,
     shape_slice,
@@ -89,6 +91,13 @@ for _cls in _UNARY:
     CONVERTERS[_cls] = _unary
 
 
+@converts(conversion.Cast)
+def _cast(g, a, node):
+    # ONNX Cast from float to an integer type rounds toward zero, as NumPy's astype does
+    to = g.helper.np_dtype_to_tensor_dtype(np.dtype(dtype_of(node)))
+    return g.add("Cast", [g.value(a["a"])], to=int(to))
+
+
 @converts(elementwise.Square)
 def _square(g, a, node):
     x = g.value(a["a"])
@@ -115,6 +124,14 @@ def _leaky_relu(g, a, node):
 def _hardtanh(g, a, node):
     dt = dtype_of(node)
     return g.add("Clip", [g.value(a["a"]), g.value(a["low"], dt), g.value(a["high"], dt)])
+
+
+@converts(selection.Clamp)
+def _clamp(g, a, node):
+    dt = dtype_of(node)
+    low = "" if a["low"] is None else g.value(a["low"], dt)  # "": an omitted bound
+    high = "" if a["high"] is None else g.value(a["high"], dt)
+    return g.add("Clip", [g.value(a["a"]), low, high])
 
 
 @converts(act.Elu)

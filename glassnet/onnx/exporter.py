@@ -144,8 +144,12 @@ def _needed(nodes, outputs):
         if isinstance(x, Tensor):
             if x.grad_fn is not None and id(x.grad_fn) in by_fn:
                 return by_fn[id(x.grad_fn)]
-            return by_array.get(id(x._data))
-        return by_array.get(id(x))
+            x = x._data
+        if id(x) in by_array:
+            return by_array[id(x)]
+        # a view made outside any op (a mask's reshape) depends on what it views
+        base = getattr(x, "base", None)
+        return by_array.get(id(base)) if isinstance(base, np.ndarray) else None
 
     keep, todo = set(), [maker(o) for o in outputs]
     while todo:

@@ -65,10 +65,38 @@ class Graph:
             if fn is not None and id(fn) in self.values:
                 return self.values[id(fn)]
             name = self.values.get(id(obj)) or self.values.get(id(obj._data))
-            return name or self._input_copy(obj._data)
+            return name or self._view_of(obj._data) or self._input_copy(obj._data)
         if isinstance(obj, np.ndarray):
-            return self.values.get(id(obj)) or self._input_copy(obj)
+            return self.values.get(id(obj)) or self._view_of(obj) or self._input_copy(obj)
         return None
+
+    def _view_of(self, array):
+        """A Reshape of the traced value that ``array`` is a reshaped view of, or None: a
+        forward may reshape a value that needs no gradient outside any op (a padding mask's
+        ``reshape`` or ``unsqueeze``), and the view must still follow the value. Only a view
+        of all of it, in the same order (same start, size, C order); a leading dim equal to
+        the value's own batch dim stays dynamic."""
+        base = getattr(array, "base", None)
+        if not isinstance(base, np.ndarray) or id(base) not in self.values:
+            return None
+        same = (
+            array.size == base.size
+            and array.flags.c_contiguous
+            and base.flags.c_contiguous
+            and array.__array_interface__["data"][0] == base.__array_interface__["data"][0]
+        )
+        if not same:
+            return None
+        source = self.values[id(base)]
+        if array.shape == base.shape:
+            return source
+        shape = list(array.shape)
+        if array.ndim and base.ndim and self.batch is not None:
+            if array.shape[0] == base.shape[0] == self.batch[1]:
+                shape[0] = 0  # ONNX Reshape: 0 copies the input's dim, the batch
+        name = self.add("Reshape", [source, self.ints(shape)])
+        self.bind(array, name)
+        return name
 
     def _input_copy(self, array):
         """The graph input that ``array`` is a copy of, or None: a forward may copy an input
