@@ -150,19 +150,19 @@ function pointColor(v) {
   return diverging(v);
 }
 
-function drawHeatmap(u) {
-  const c = $("heatmap"), ctx = c.getContext("2d");
-  const h = u.heatmap, n = u.grid;
-  let colorAt;
+function outputColors(h) {
   if (h.kind === "classes") {
-    colorAt = (i) => {
+    return (i) => {
       const k = CLASS_COLORS[h.values[i] % CLASS_COLORS.length], t = (h.confidence[i] || 0) * 0.7;
       return [255 + (k[0] - 255) * t, 255 + (k[1] - 255) * t, 255 + (k[2] - 255) * t];
     };
-  } else {
-    colorAt = (i) => diverging(h.values[i]);
   }
-  paintGrid(ctx, n, colorAt, 0, 0, c.width);
+  return (i) => diverging(h.values[i]);
+}
+
+function drawHeatmap(u) {
+  const c = $("heatmap"), ctx = c.getContext("2d");
+  paintGrid(ctx, u.grid, outputColors(u.heatmap), 0, 0, c.width);
   if (!state.points) return;
   const view = state.points.view;
   const toPx = (x) => (x + view) / (2 * view) * c.width;
@@ -217,6 +217,7 @@ function drawNetwork(u) {
   const [ox, oy] = pos[pos.length - 1][0];
   ctx.fillStyle = "#333"; ctx.font = "11px sans-serif";
   ctx.fillText("output", ox - 6, oy + box + 12);
+  paintGrid(ctx, u.grid, outputColors(u.heatmap), ox, oy, box);
   ctx.strokeRect(ox, oy, box, box);
 }
 
