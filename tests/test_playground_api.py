@@ -299,3 +299,21 @@ def test_export_as_code_reaches_the_same_loss(client, tmp_path, cfg):
     # (float32 eps is 1.2e-7).
     assert float(lines["train_loss"]) == pytest.approx(u["train_loss"], rel=1e-6)
     assert float(lines["test_loss"]) == pytest.approx(u["test_loss"], rel=1e-6)
+
+
+def test_command_prints_the_url_and_opens_the_browser(monkeypatch, capsys):
+    import glassnet.playground
+    from glassnet.cli import main
+    from glassnet.commands import playground as command
+
+    served, opened = [], []
+    monkeypatch.setattr(glassnet.playground, "serve", lambda **kw: served.append(kw))
+    monkeypatch.setattr(command, "_open_later", lambda url: opened.append(url))
+    assert main(["playground", "--port", "8123", "--host", "127.0.0.1"]) == 0
+    assert "http://127.0.0.1:8123/" in capsys.readouterr().out
+    assert served == [{"host": "127.0.0.1", "port": 8123}]
+    assert opened == ["http://127.0.0.1:8123/"]
+    assert main(["playground", "--port", "8124", "--no-browser"]) == 0
+    assert len(opened) == 1  # --no-browser: not opened again
+    assert main(["playground", "--port", "http"]) != 0
+    assert "--port must be a whole number" in capsys.readouterr().err

@@ -16,6 +16,14 @@ def _port(text):
     return value
 
 
+def _open_later(url, delay_s=1.0):
+    """Open ``url`` in the default browser a moment later, once uvicorn listens."""
+    import threading
+    import webbrowser
+
+    threading.Timer(delay_s, webbrowser.open, args=(url,)).start()
+
+
 def register(app):
     typer = require("typer", "cli")
     from glassnet import cli
@@ -37,11 +45,7 @@ def register(app):
             url = f"http://{host}:{port_n}/"
             cli._echo(f"glassnet playground on {url} (Ctrl+C stops it)")
             if not no_browser:
-                import threading
-                import webbrowser
-
-                # Opened a moment later, once uvicorn listens.
-                threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+                _open_later(url)
             serve(host=host, port=port_n)
 
     app.command("playground")(playground_command)

@@ -98,7 +98,8 @@ class Session:
         if self.run is None:
             raise SettingsError("send the settings before training")
         start = time.perf_counter()
-        with self._own_rng():
+        # Overflow warnings from a blown-up run are reported below, in words, not in the log.
+        with self._own_rng(), np.errstate(all="ignore"):
             for _ in range(n):
                 self.run.step()
                 if budget_s is not None and time.perf_counter() - start > budget_s:
@@ -207,5 +208,6 @@ class Session:
             "weights": [_round(m.weight.detach().numpy(), 4) for m in linears],
             "grad_norms": grads,
             "findings": self.findings,
+            "doctor_step": self._last_doctor,
             "playing": self.playing,
         }

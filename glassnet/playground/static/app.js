@@ -264,7 +264,9 @@ function drawFindings(u) {
   if (!u.findings.length) {
     const li = document.createElement("li");
     li.className = "small";
-    li.textContent = "no findings yet (the doctor looks every 100 steps)";
+    li.textContent = u.doctor_step
+      ? `no findings at step ${u.doctor_step} (the doctor looks every 100 steps)`
+      : "no findings yet (the doctor looks every 100 steps)";
     ul.appendChild(li);
   }
   for (const f of u.findings) {
@@ -277,7 +279,10 @@ function drawFindings(u) {
   }
 }
 
-function fmt(v) { return v === null || v === undefined ? "NaN" : v.toFixed(3); }
+function fmt(v) {
+  if (v === null || v === undefined) return "NaN";
+  return v !== 0 && Math.abs(v) < 0.01 ? v.toExponential(2) : v.toFixed(3);
+}
 
 function onUpdate(u) {
   state.last = u;
