@@ -244,6 +244,12 @@ def test_toy_data_labels_follow_their_rule():
     assert np.array_equal(y, (np.hypot(x[:, 0], x[:, 1]) < 3.0).astype(np.int64))
 
 
+def _csv_text(n=50, seed=1):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 2)) * 3
+    return "\n".join(f"{p[0]},{p[1]},{int(p[0] * p[1] > 0)}" for p in x)
+
+
 @pytest.mark.parametrize(
     "cfg",
     [
@@ -272,10 +278,31 @@ def test_toy_data_labels_follow_their_rule():
             train_ratio=0.7,
             batch_size=7,
         ),
+        dict(
+            dataset="iris",
+            hidden=[4],
+            activation="elu",
+            optimizer="RMSprop",
+            learning_rate=0.01,
+            features=["x1", "x2", "x1*x2"],
+        ),
+        dict(
+            dataset="csv",
+            hidden=[3, 3],
+            activation="leaky_relu",
+            optimizer="AdamW",
+            learning_rate=0.01,
+            batch_size=4,
+            features=["x1", "x2", "x1^2", "x2^2"],
+        ),
     ],
+    ids=["spiral", "regression", "iris", "csv"],
 )
 def test_export_as_code_reaches_the_same_loss(client, tmp_path, cfg):
     with client.websocket_connect("/ws") as ws:
+        if cfg["dataset"] == "csv":
+            ws.send_json({"type": "csv", "text": _csv_text(), "problem": "classification"})
+            assert ws.receive_json()["type"] == "csv"
         _config(ws, **cfg)
         _step(ws, 30)
         u = _step(ws, 13)
@@ -285,7 +312,6 @@ def test_export_as_code_reaches_the_same_loss(client, tmp_path, cfg):
     path = tmp_path / "run.py"
     path.write_text(exp["code"])
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-    env.pop("PYTHONPATH", None)
     env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = subprocess.run(
         [sys.executable, str(path)], capture_output=True, text=True, env=env, timeout=120
@@ -299,6 +325,40 @@ def test_export_as_code_reaches_the_same_loss(client, tmp_path, cfg):
     # (float32 eps is 1.2e-7).
     assert float(lines["train_loss"]) == pytest.approx(u["train_loss"], rel=1e-6)
     assert float(lines["test_loss"]) == pytest.approx(u["test_loss"], rel=1e-6)
+
+
+def test_doctor_findings_reach_the_page(client):
+    # ReLU with a learning rate of 3: whole hidden units stop firing. The test checks that by
+    # hand first (a unit whose ReLU output is 0 on every training point), then that the doctor's
+    # findings sent to the page name a dead ReLU.
+    from glassnet.playground import Session
+
+    cfg = dict(dataset="circle", hidden=[8, 8], activation="relu", learning_rate=3.0)
+    s = Session()
+    s.configure(cfg)
+    with np.errstate(all="ignore"):
+        s.train(100)
+    x = s.run.x_train.numpy().astype(np.float64)
+    w1, b1 = (t.detach().numpy() for t in (s.run.model[0].weight, s.run.model[0].bias))
+    w2, b2 = (t.detach().numpy() for t in (s.run.model[2].weight, s.run.model[2].bias))
+    h2 = np.maximum(np.maximum(x @ w1.T + b1, 0) @ w2.T + b2, 0)
+    h1 = np.maximum(x @ w1.T + b1, 0)
+    assert (h1.max(0) == 0).any() or (h2.max(0) == 0).any()
+    with client.websocket_connect("/ws") as ws:
+        _config(ws, **cfg)
+        u = _step(ws, 100)
+    assert u["doctor_step"] == 100
+    assert "dead_relu" in [f["code"] for f in u["findings"]], u["findings"]
+
+
+def test_csv_labels_must_fit_the_problem(client):
+    with client.websocket_connect("/ws") as ws:
+        text = "1,2,0.5\n3,4,1.5\n5,6,0.25\n7,8,1\n"
+        ws.send_json({"type": "csv", "text": text, "problem": "regression"})
+        assert ws.receive_json() == {"type": "csv", "rows": 4}
+        _config(ws, problem="regression", dataset="csv", hidden=[2])
+        msg = _error(ws, {"type": "config", "config": {"dataset": "csv", "hidden": [2]}})
+        assert "not class numbers" in msg
 
 
 def test_command_prints_the_url_and_opens_the_browser(monkeypatch, capsys):

@@ -97,6 +97,11 @@ def validate(cfg: dict, points=None) -> dict:
     if s["dataset"] == "csv":
         if points is None:
             raise SettingsError("data set 'csv' needs a CSV file: upload one first")
+        if s["problem"] == "classification" and any(r[2] != int(r[2]) or r[2] < 0 for r in points):
+            raise SettingsError(
+                "the uploaded CSV's labels are not class numbers 0, 1, 2, ...: choose problem "
+                "type 'regression' for it, or upload it again"
+            )
         s["points"] = points
     return s
 
