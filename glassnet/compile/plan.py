@@ -292,3 +292,25 @@ def reshape_step(fn, a, shape, out):
         env[out] = forward(x, x.reshape(shape))
 
     return run
+
+
+def view_step(src, dst, like, offset, strides):
+    """``env[dst]``: a view into ``env[src]`` with the recorded shape, strides and offset."""
+    shape, view_strides, dtype = like.shape, like.strides, like.dtype
+    writeable = like.flags.writeable
+
+    def run(env, inputs):
+        base = env[src]
+        if base.strides != strides:
+            from glassnet.compile.errors import CompileError
+
+            raise CompileError(
+                "glassnet.compile: a traced array changed its memory layout between calls; "
+                "call .reset() on the compiled function, or compile a smaller piece."
+            )
+        view = np.ndarray(shape, dtype, buffer=base, offset=offset, strides=view_strides)
+        if not writeable:
+            view.flags.writeable = False
+        env[dst] = view
+
+    return run

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import heapq
 
+import numpy as np
+
 from glassnet import backend, grad_mode
 from glassnet.compile import plan as P
 from glassnet.compile.errors import CompileError
@@ -33,6 +35,12 @@ def _const_text(v):
         return f"array{_fmt(v)}"
     text = repr(v)
     return text if len(text) <= 24 else text[:21] + "..."
+
+
+def _owner(array):
+    while array.base is not None and isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
 
 
 class Recorder:
@@ -77,6 +85,9 @@ class Recorder:
             text = f"copy(%{src}) -> %{slot}{_fmt(t._data)} (the old value of an in-place op)"
             self.add(P.copy_step(src, slot), "copy", text)
             return slot
+        derived = self._view_slot(t._data)
+        if derived is not None:
+            return derived
         slot = self.external_of.get(id(t))
         if slot is None or self.values[slot] is not t._data:
             slot = self.new_slot(t._data)
@@ -90,12 +101,48 @@ class Recorder:
         slot = self.slot_of.get(id(a)) if hasattr(a, "shape") else None
         if slot is not None:
             return (True, slot)
+        if hasattr(a, "shape") and hasattr(a, "strides"):
+            slot = self._view_slot(a)
+            if slot is not None:
+                return (True, slot)
         if isinstance(a, (list, tuple)) and a:
             # a sequence holding traced arrays (the LSTM's dropout masks)
             specs = [self.arg_spec(v) for v in a]
             if any(kind is not False for kind, _ in specs):
                 return ("seq", (type(a), tuple(specs)))
         return (False, a)
+
+    def _view_slot(self, array):
+        """A slot for ``array`` when it is a view into a traced array's memory (the
+        gradient-free paths of reshape, transpose, slicing make such views without an op):
+        replayed by its shape, strides and offset into the new array. None otherwise."""
+        if not isinstance(array, np.ndarray) or array.base is None:
+            return None
+        owner = _owner(array)
+        candidates = []
+        base = array.base
+        while base is not None:
+            candidates.append(base)
+            base = base.base
+        # or a recent traced array that is itself a view of the same memory (a kernel's
+        # output buffer)
+        for value in self.values[-16:][::-1]:
+            if isinstance(value, np.ndarray) and value.base is not None and _owner(value) is owner:
+                candidates.append(value)
+        for base in candidates:
+            slot = self.slot_of.get(id(base))
+            if slot is not None:
+                offset = array.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+                if not base.flags.c_contiguous or offset < 0 or offset >= max(base.nbytes, 1):
+                    continue
+                new = self.new_slot(array)
+                text = (
+                    f"view of %{slot}: shape {_fmt(array)} strides {array.strides} "
+                    f"offset {offset} -> %{new}"
+                )
+                self.add(P.view_step(slot, new, array, offset, base.strides), "view", text)
+                return new
+        return None
 
     def _derived(self, array):
         base = getattr(array, "base", None)
@@ -176,8 +223,8 @@ class Recorder:
             if isinstance(a, Tensor):
                 spec.append(("tensor", self.tensor_slot(a)))
                 texts.append(f"%{spec[-1][1]}{_fmt(a._data)}")
-            elif hasattr(a, "shape") and id(a) in self.slot_of:
-                spec.append(("array", self.slot_of[id(a)]))
+            elif hasattr(a, "shape") and self.arg_spec(a)[0] is True:
+                spec.append(("array", self.arg_spec(a)[1]))
                 texts.append(f"%{spec[-1][1]}{_fmt(a)}")
             else:
                 spec.append(("const", a))
@@ -196,7 +243,14 @@ class Recorder:
         self.add(P.counter_step(tensor), "counter", f"%{slot}{_fmt(tensor._data)} += 1")
 
     def on_module(self, module):
-        self.modules.setdefault(id(module), (module, module.training))
+        if id(module) in self.modules:
+            return
+        self.modules[id(module)] = (module, module.training)
+        # the layers' gradient-free kernels read their parameters' arrays, not the Tensors
+        for table in ("_parameters", "_buffers"):
+            for t in module.__dict__.get(table, {}).values():
+                if t is not None and id(t._data) not in self.slot_of:
+                    self.tensor_slot(t)
 
     # ---- the backward (engine._tracer) -------------------------------------------------------
     def on_backward(self, outputs, grad_outputs, retain_graph, capture):
