@@ -89,6 +89,7 @@ __version__ = "0.1.0"
 # The layers above the core; imported last because they build on everything before.
 from glassnet import _torch_names, nn, optim  # noqa: E402
 from glassnet import torch_globals as _torch_globals  # noqa: E402
+from glassnet.compile import compile  # noqa: E402, A004 - trace once, replay (docs/compile.md)
 from glassnet.serialization import load, save  # noqa: E402
 from glassnet.train import fit, summary  # noqa: E402
 

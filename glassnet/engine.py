@@ -18,6 +18,9 @@ from glassnet.tensor import Tensor
 _ndarray = np.ndarray  # a type check only: the arrays themselves come from the ops
 _new = object.__new__
 _add_reduce = np.add.reduce
+# A backward recorder (glassnet.compile): when set, a backward is handed to it instead, called
+# as tracer(outputs, grad_outputs, retain_graph, capture). None costs one global lookup.
+_tracer = None
 
 
 def sum_to_shape(g, shape):
@@ -141,6 +144,8 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
     gradients reaching those nodes are collected there instead of being accumulated into
     ``.grad``.
     """
+    if _tracer is not None:
+        return _tracer(outputs, grad_outputs, retain_graph, capture)
     roots = _root_gradients(outputs, grad_outputs)
     grads = {}  # Function -> the sum of the gradients it has received so far
     leaf_grads = {}  # leaf Tensor -> the sum of its gradients

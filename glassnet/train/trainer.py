@@ -62,7 +62,8 @@ class Trainer:
     ``terminate_on_nan``: when a loss, parameter or buffer stops being finite, put back the
     state of the last good epoch (the last checkpoint) and raise TrainingDivergedError
     (``trainer.failed`` is then True); with False, train on after one warning.
-    ``progress`` adds a ProgressBar.
+    ``progress`` adds a ProgressBar. ``compile``: replay each training batch's forward, loss
+    and backward from a plan recorded once per batch signature (``glassnet.compile``).
 
     Batches are ``(inputs, targets)`` pairs or dicts with 'input' and 'target'; inputs that are
     a tuple/list (or a dict) are passed to the model as several (keyword) arguments.
@@ -81,6 +82,7 @@ class Trainer:
         scheduler=None,
         terminate_on_nan=True,
         progress=True,
+        compile=False,  # noqa: A002 - as torch.compile
     ):
         if not isinstance(accumulate, int) or accumulate < 1:
             raise ValueError(f"Trainer: accumulate must be a positive int, got {accumulate!r}")
@@ -115,6 +117,10 @@ class Trainer:
         self.global_step = 0
         self.steps_per_epoch = None
         self.extras = {}
+        # compile=True: each training batch's forward, loss and backward replay a plan
+        # recorded by glassnet.compile (docs/compile.md); the optimizer step stays as it is.
+        self.compile = bool(compile)
+        self._compiled_batch = None
 
     # ---- training ----------------------------------------------------------------------------
     def fit(
@@ -269,15 +275,19 @@ class Trainer:
             inputs, targets = to_device(inputs, device), to_device(targets, device)
             if screen is not None:
                 screen.check(i, inputs, targets)
-            outputs = call_model(model, inputs)
-            loss = loss_fn(outputs, targets)
+            if training and self.compile:
+                outputs, loss = self._compiled_forward_backward(inputs, targets)
+            else:
+                outputs = call_model(model, inputs)
+                loss = loss_fn(outputs, targets)
             if loss._data.size != 1:
                 raise ValueError(
                     f"Trainer: the loss must be one number per batch, got a tensor of shape "
                     f"{tuple(loss.shape)}; use a loss with reduction='mean' (the default)"
                 )
             if training:
-                (loss * scale if self.accumulate > 1 else loss).backward()
+                if not self.compile:
+                    (loss * scale if self.accumulate > 1 else loss).backward()
                 pending += 1
                 if pending == self.accumulate:
                     self._step()
@@ -314,6 +324,20 @@ class Trainer:
         logs = {"loss": total / count}
         logs.update(metric_values(metrics))
         return logs
+
+    def _compiled_forward_backward(self, inputs, targets):
+        if self._compiled_batch is None:
+            from glassnet.compile import compile as compile_fn
+
+            def forward_backward(inputs, targets):
+                outputs = call_model(self.model, inputs)
+                loss = self.loss_fn(outputs, targets)
+                if loss._data.size == 1:  # (otherwise _run explains the loss's shape)
+                    (loss * (1.0 / self.accumulate) if self.accumulate > 1 else loss).backward()
+                return outputs, loss
+
+            self._compiled_batch = compile_fn(forward_backward)
+        return self._compiled_batch(inputs, targets)
 
     def _device(self):
         if self.device is not None:

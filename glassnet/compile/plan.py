@@ -1,0 +1,316 @@
+"""A recorded plan: a flat list of array calls over numbered slots, replayed without a graph.
+
+Every step is a small closure ``run(env, inputs)`` that reads arrays from the slot list ``env``
+and writes its results back into it; ``describe`` is its line in ``explain()``. Replaying is one
+``for`` loop: no Tensor or Function objects are made, no graph is walked or sorted. The
+Function objects of the recording are kept and their ``forward``/``backward`` are called again,
+so every formula that runs is the same readable code eager mode runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet import backend, grad_mode
+from glassnet.tensor import Tensor
+
+_ndarray = np.ndarray
+_new = object.__new__
+
+
+class Step:
+    """One array call of a plan: ``run(env, inputs)`` and the line ``explain()`` prints."""
+
+    __slots__ = ("run", "kind", "text")
+
+    def __init__(self, run, kind, text):
+        self.run = run
+        self.kind = kind
+        self.text = text
+
+
+class Plan:
+    """The replayable record of one call signature of a compiled function."""
+
+    def __init__(self, n_slots, input_slots, externals, steps, output, guards, name):
+        self.n_slots = n_slots
+        self.input_slots = input_slots  # slot of each input tensor, in flattening order
+        self.externals = externals  # (slot, tensor): parameters, buffers, captured tensors
+        self.steps = steps
+        self.output = output  # a tree of ("slot", k) / ("const", value) / containers
+        self.guards = guards  # (module, training) pairs the plan was recorded under
+        self.name = name
+        self.runs = [s.run for s in steps]
+
+    def matches(self):
+        for module, training in self.guards:
+            if module.training is not training:
+                return False
+        return True
+
+    def replay(self, inputs):
+        """Run the plan on the input tensors (flattened as when recorded)."""
+        env = [None] * self.n_slots
+        for slot, t in zip(self.input_slots, inputs):
+            env[slot] = t._data
+        for slot, t in self.externals:
+            env[slot] = t._data
+        enabled = grad_mode._enabled
+        quiet = backend.quiet_start()
+        try:
+            for run in self.runs:
+                run(env, inputs)
+        finally:
+            grad_mode._enabled = enabled
+            backend.quiet_end(quiet)
+        return _build(self.output, env)
+
+    def explain(self):
+        """The plan as text: one line per array call, with the shapes it reads and writes."""
+        lines = [f"plan of {self.name}: {len(self.steps)} steps, {self.n_slots} slots"]
+        for i, step in enumerate(self.steps):
+            lines.append(f"{i:4d}  {step.text}")
+        return "\n".join(lines)
+
+
+def _build(tree, env):
+    kind = tree[0]
+    if kind == "slot":
+        t = _new(Tensor)
+        t._data = env[tree[1]]
+        t._version = [0]
+        return t
+    if kind == "tensor":  # an external tensor returned as it is (a parameter, say)
+        return tree[1]
+    if kind == "const":
+        return tree[1]
+    if kind == "tuple":
+        return tuple(_build(x, env) for x in tree[1])
+    if kind == "list":
+        return [_build(x, env) for x in tree[1]]
+    return {k: _build(v, env) for k, v in tree[1]}  # "dict"
+
+
+# ---- the kinds of step ------------------------------------------------------------------------
+def forward_step(fn, spec, kwspec, out):
+    """``env[out] = fn.forward(*args)``: ``spec`` holds (True, slot) or (False, constant)."""
+    forward = fn.forward
+    if not kwspec and len(spec) == 2 and spec[0][0] is True and spec[1][0] is True:
+        a, b = spec[0][1], spec[1][1]
+
+        def run(env, inputs):
+            r = forward(env[a], env[b])
+            env[out] = r if r.__class__ is _ndarray else backend.get_array_module(r).asarray(r)
+
+        return run
+    if not kwspec and len(spec) == 1 and spec[0][0] is True:
+        a = spec[0][1]
+
+        def run(env, inputs):
+            r = forward(env[a])
+            env[out] = r if r.__class__ is _ndarray else backend.get_array_module(r).asarray(r)
+
+        return run
+
+    def run(env, inputs):
+        args = [_resolve(s, env) for s in spec]
+        kwargs = {k: _resolve(s, env) for k, s in kwspec.items()}
+        r = forward(*args, **kwargs)
+        env[out] = r if r.__class__ is _ndarray else backend.get_array_module(r).asarray(r)
+
+    return run
+
+
+def _resolve(spec, env):
+    kind, v = spec
+    if kind is True:
+        return env[v]
+    if kind is False:
+        return v
+    return v[0](_resolve(x, env) for x in v[1])  # "seq": a list or tuple of specs
+
+
+def backward_step(fn, g, outs):
+    """``env[outs[i]] = fn.backward(env[g])[i]`` for the inputs that receive a gradient."""
+    backward = fn.backward
+    pairs = tuple(outs)
+
+    def run(env, inputs):
+        grad_mode._enabled = False  # backward formulas run on arrays, as in the engine
+        r = backward(env[g])
+        if r.__class__ is not tuple:
+            r = tuple(r) if isinstance(r, list) else (r,)
+        for i, slot in pairs:
+            env[slot] = r[i]
+
+    return run
+
+
+def fit_step(src, dst, shape, dtype):
+    from glassnet.engine import _fit
+
+    def run(env, inputs):
+        env[dst] = _fit(env[src], shape, dtype)
+
+    return run
+
+
+def add_step(a, b, dst):
+    def run(env, inputs):
+        env[dst] = env[a] + env[b]
+
+    return run
+
+
+def root_step(dst, shape, dtype, xp):
+    """The implicit gradient 1 of a scalar loss: a fresh array every replay (a backward may
+    write into its gradient)."""
+    if not shape:
+
+        def run(env, inputs):
+            env[dst] = xp.array(1, dtype=dtype)
+
+    else:
+
+        def run(env, inputs):
+            env[dst] = xp.ones(shape, dtype)
+
+    return run
+
+
+def leaf_step(src, where, copy):
+    """Accumulate ``env[src]`` into a leaf's ``.grad``, as the engine does; ``where`` is
+    ("input", k) or ("tensor", t). The ``.grad`` Tensor of the recording is reused."""
+    box = []
+
+    def run(env, inputs):
+        leaf = inputs[where[1]] if where[0] == "input" else where[1]
+        g = env[src]
+        if copy:
+            g = g.copy()
+        grad = leaf.grad
+        if grad is None:
+            if g.base is not None or not backend.is_writeable(g):
+                g = g.copy()
+            if box:
+                t = box[0]
+                t._data = g
+                t._version[0] += 1
+            else:
+                t = Tensor._make(g)
+                box.append(t)
+            leaf.grad = t
+        else:
+            grad._data = grad._data + g
+
+    return run
+
+
+def call_step(method, args, kwargs, externals):
+    """Call an effect again (``optimizer.step()``, ``zero_grad()``), then re-read the
+    external tensors' arrays in case the call replaced one."""
+
+    def run(env, inputs):
+        method(*args, **kwargs)
+        for slot, t in externals:
+            env[slot] = t._data
+
+    return run
+
+
+def mask_step(make, args, kwargs, like, dst):
+    """A dropout mask drawn afresh from glassnet's generator on every replay."""
+
+    def run(env, inputs):
+        env[dst] = make(*args, like, **kwargs)
+
+    return run
+
+
+def grad_mode_step(enabled):
+    def run(env, inputs):
+        grad_mode._enabled = enabled
+
+    return run
+
+
+def write_step(src, dst):
+    """``env[dst][...] = env[src]``: an in-place tensor op writing its result."""
+
+    def run(env, inputs):
+        env[dst][...] = env[src]
+
+    return run
+
+
+def counter_step(tensor):
+    """``tensor += 1`` on a counter buffer (BatchNorm's ``num_batches_tracked``)."""
+
+    def run(env, inputs):
+        tensor._data += 1
+        tensor._version[0] += 1
+
+    return run
+
+
+def copy_step(src, dst):
+    def run(env, inputs):
+        env[dst] = env[src].copy()
+
+    return run
+
+
+def kernel_step(func, spec, out):
+    """``env[out] = func(*args)`` for a layer's array kernel; Tensor arguments get a holder
+    Tensor made once, whose array is swapped in on every replay."""
+    holders = [Tensor._make(None) if kind == "tensor" else None for kind, _ in spec]
+    parts = tuple(zip(spec, holders))
+
+    def run(env, inputs):
+        args = []
+        for (kind, v), holder in parts:
+            if kind == "const":
+                args.append(v)
+            elif kind == "array":
+                args.append(env[v])
+            else:
+                holder._data = env[v]
+                args.append(holder)
+        r = func(*args)
+        if out is not None:
+            env[out] = r
+
+    return run
+
+
+def reshape_step(fn, a, shape, out):
+    """A reshape op (glassnet.ops.shape.View), whose reshaped array its caller computes."""
+    forward = fn.forward
+
+    def run(env, inputs):
+        x = env[a]
+        env[out] = forward(x, x.reshape(shape))
+
+    return run
+
+
+def view_step(src, dst, like, offset, strides):
+    """``env[dst]``: a view into ``env[src]`` with the recorded shape, strides and offset."""
+    shape, view_strides, dtype = like.shape, like.strides, like.dtype
+    writeable = like.flags.writeable
+
+    def run(env, inputs):
+        base = env[src]
+        if base.strides != strides:
+            from glassnet.compile.errors import CompileError
+
+            raise CompileError(
+                "glassnet.compile: a traced array changed its memory layout between calls; "
+                "call .reset() on the compiled function, or compile a smaller piece."
+            )
+        view = np.ndarray(shape, dtype, buffer=base, offset=offset, strides=view_strides)
+        if not writeable:
+            view.flags.writeable = False
+        env[dst] = view
+
+    return run
