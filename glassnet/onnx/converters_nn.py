@@ -8,7 +8,15 @@ import numpy as np
 from glassnet.nn.functional.sparse import EmbeddingLookup
 from glassnet.onnx.converters import converts, dtype_of
 from glassnet.onnx.errors import ExportError
-from glassnet.ops import attention, convolution, index_gather, linear, normalization, pooling
+from glassnet.ops import (
+    attention,
+    convolution,
+    depthwise_conv,
+    index_gather,
+    linear,
+    normalization,
+    pooling,
+)
 
 
 @converts(linear.Linear)
@@ -49,6 +57,23 @@ def _conv(g, a, node):
         pads=[int(p) for p in pads],
         dilations=[int(d) for d in dilations],
         group=int(a["groups"]),
+    )
+
+
+@converts(depthwise_conv.DepthwiseConv)
+def _depthwise_conv(g, a, node):
+    # The depthwise fast path is ONNX's grouped Conv with one group per channel.
+    x, w, b = a["x"], a["w"], a["bias"]
+    strides, pads, dilations = _conv_geometry(x, w, a["stride"], a["padding"], a["dilation"])
+    inputs = [g.value(x), g.value(w)] + ([g.value(b)] if b is not None else [])
+    return g.add(
+        "Conv",
+        inputs,
+        kernel_shape=list(w.shape[2:]),
+        strides=[int(s) for s in strides],
+        pads=[int(p) for p in pads],
+        dilations=[int(d) for d in dilations],
+        group=int(w.shape[0]),
     )
 
 
