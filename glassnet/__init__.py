@@ -110,6 +110,19 @@ _LAZY_SUBPACKAGES = {
     "special",
     "utils",
     "signal",
+    "amp",
+    "distributed",
+}
+
+
+_AMP_NAMES = {
+    "GradScaler",
+    "autocast",
+    "is_autocast_enabled",
+    "is_autocast_cpu_enabled",
+    "get_autocast_dtype",
+    "get_autocast_cpu_dtype",
+    "get_autocast_gpu_dtype",
 }
 
 
@@ -119,6 +132,14 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(f"glassnet.{name}")
+    if name in _AMP_NAMES:  # torch.autocast, torch.GradScaler, ... are torch.amp's
+        import glassnet.amp
+
+        return getattr(glassnet.amp, name)
+    if name == "bfloat16":  # NumPy has no bfloat16: ml_dtypes' (the [amp] extra), on first use
+        from glassnet.amp.bfloat16 import bfloat16
+
+        return bfloat16
     if name == "windows":  # torch.windows is torch.signal.windows
         import importlib
 

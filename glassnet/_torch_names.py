@@ -16,8 +16,8 @@ import math
 import numpy as np
 
 # torch.conv2d, torch.max_pool2d, ...: the same signature as their nn.functional namesakes.
-# (torch.batch_norm, torch.embedding and the torch.* losses are left out: their arguments
-# differ from F's, in order or as integer reduction codes.)
+# (torch.batch_norm, torch.embedding and the torch.* losses, whose arguments differ from F's,
+# are in nn/functional/torch_level.py.)
 _FUNCTIONAL_AT_TOP = (
     "conv1d",
     "conv2d",

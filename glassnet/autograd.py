@@ -287,7 +287,8 @@ def _untracked(cls, out):
     arithmetic, ``real``, ``imag``, ...) and refused by the rest, whose backward assumes real
     numbers."""
     if out.dtype.kind != "c":
-        return True
+        # bfloat16 (ml_dtypes, NumPy kind "V") is a floating type: autocast's outputs are tracked
+        return out.dtype.name != "bfloat16"
     if not getattr(cls, "supports_complex", False):
         raise AutogradError(
             f"{cls.__name__.lower()}: this op does not differentiate complex tensors. glassnet "

@@ -68,8 +68,13 @@ def as_dtype(dtype) -> np.dtype:
     if dtype is None:
         return None
     if isinstance(dtype, str):
+        name = dtype.replace("glassnet.", "").replace("torch.", "")
+        if name == "bfloat16":  # from ml_dtypes (the [amp] extra), imported on first use
+            from glassnet.amp.bfloat16 import bfloat16
+
+            return bfloat16
         try:
-            return _by_name[dtype.replace("glassnet.", "").replace("torch.", "")]
+            return _by_name[name]
         except KeyError:
             raise TypeError(f"unknown dtype {dtype!r}; known: {sorted(_by_name)}") from None
     if dtype is _pyfloat:
@@ -82,12 +87,12 @@ def as_dtype(dtype) -> np.dtype:
 
 
 def is_floating(dtype) -> bool:
-    return dtype.kind == "f"
+    return dtype.kind == "f" or dtype.name == "bfloat16"  # ml_dtypes' bfloat16 has kind "V"
 
 
 def _category(dtype) -> int:
     # bool < integer < floating < complex, as in PyTorch's promotion lattice
-    kind = dtype.kind
+    kind = "f" if dtype.name == "bfloat16" else dtype.kind
     return 2 if kind == "f" else (0 if kind == "b" else (3 if kind == "c" else 1))
 
 
@@ -110,7 +115,7 @@ def scalar_result(dtype, scalar):
     if isinstance(scalar, _pybool):
         return dtype
     if isinstance(scalar, _pyfloat):
-        return dtype if dtype.kind in "fc" else _default_float
+        return dtype if dtype.kind in "fc" or dtype.name == "bfloat16" else _default_float
     if isinstance(scalar, _pyint):
         return int64 if dtype.kind == "b" else dtype
     if isinstance(scalar, complex):  # complex results come only from glassnet.fft's ops

@@ -222,7 +222,13 @@ def _execute(outputs, grad_outputs, retain_graph, capture=None):
                     if ig.shape != data.shape or ig.dtype is not data.dtype:
                         ig = _fit(ig, data.shape, data.dtype)
                     prev = get_leaf(parent)
-                    leaf_grads[parent] = ig if prev is None else prev + ig
+                    leaf_grads[parent] = ig = ig if prev is None else prev + ig
+                    edge = parent.__dict__.get("_grad_edge_hook")
+                    if edge is not None and capture is None:
+                        # called with the leaf's gradient summed so far, as each node sends
+                        # its share: DistributedDataParallel starts a bucket's all-reduce once
+                        # every share of its parameters has arrived (overlap with backward)
+                        edge(parent, ig)
             if not retain_graph:
                 # release(), inlined: drop what forward saved
                 fn.__dict__.clear()

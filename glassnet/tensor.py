@@ -149,7 +149,7 @@ class Tensor:
         return self.grad_fn is None
 
     def is_floating_point(self):
-        return self._data.dtype.kind == "f"
+        return self._data.dtype.kind == "f" or self._data.dtype.name == "bfloat16"
 
     def element_size(self):
         return self._data.itemsize

@@ -125,6 +125,8 @@ def test_linear_schedule_values():
     np.testing.assert_allclose(abar, prods, rtol=1e-10)
     # fewer steps keep the same total destruction: T=100 uses betas 10x larger
     np.testing.assert_allclose(linear_beta_schedule(100)[[0, -1]], [1e-3, 0.2], rtol=1e-12)
+    # ... up to beta = 0.999: with T = 10 the scaled end (0.02 * 1000/10 = 2.0) is clipped
+    assert linear_beta_schedule(10)[-1] == 0.999 and np.all(linear_beta_schedule(10) <= 0.999)
 
 
 def test_cosine_schedule_values():

@@ -89,6 +89,12 @@ ZOO = {
         LSTMLanguageModel(30, embed_size=6, hidden_size=8, num_layers=2),
         tokens(30, 5),
     ),
+    # a vocabulary smaller than the batch's tokens: the LSTM folds the lookup into its first
+    # layer (one fused op reading the table and the ids), a different traced path
+    "LSTMLanguageModel-chars": lambda: (
+        LSTMLanguageModel(4, embed_size=6, hidden_size=5, num_layers=1),
+        tokens(4, 6),
+    ),
     "LSTMForecaster": lambda: (LSTMForecaster(2, 8, 2, 1), lambda b: glassnet.randn(b, 7, 2)),
     "GPT": lambda: (GPT(25, block_size=6, d_model=16, n_layer=2, n_head=2), tokens(25, 6)),
     "alexnet": lambda: (_narrow(vision.alexnet(num_classes=4)), images(3, 63)),
@@ -358,3 +364,173 @@ def test_newer_opsets(tmp_path, name, opset):
 def test_old_opset_refused(tmp_path):
     with pytest.raises(ValueError, match="opset_version 13"):
         export(nn.Linear(2, 2), glassnet.ones(1, 2), str(tmp_path / "x.onnx"), opset_version=13)
+
+
+# ---- the text, ViT, U-Net and detector models -------------------------------------------
+class _Seq2Seq(nn.Module):
+    """T5 with its two token inputs as positional arguments (export passes them in order)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, decoder_input_ids):
+        return self.model(input_ids=input_ids, decoder_input_ids=decoder_input_ids).logits
+
+
+def _more_zoo():
+    from glassnet.models import (
+        BertForMaskedLM,
+        BertForSequenceClassification,
+        BertModel,
+        CenterNet,
+        GPT2LMHeadModel,
+        T5ForConditionalGeneration,
+        UNet,
+        VisionTransformer,
+    )
+
+    bert = dict(
+        vocab_size=30,
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=16,
+    )
+    words = tokens(30, 6)
+    return {
+        "BertModel": (BertModel(**bert), (words,)),
+        "BertForSequenceClassification": (
+            BertForSequenceClassification(num_labels=3, **bert),
+            (words,),
+        ),
+        "BertForMaskedLM": (BertForMaskedLM(**bert), (words,)),
+        "GPT2LMHeadModel": (
+            GPT2LMHeadModel(vocab_size=30, n_positions=16, n_embd=16, n_layer=2, n_head=2),
+            (words,),
+        ),
+        "T5ForConditionalGeneration": (
+            _Seq2Seq(
+                T5ForConditionalGeneration(
+                    vocab_size=30, d_model=16, d_kv=8, d_ff=32, num_layers=1, num_heads=2
+                )
+            ),
+            (words, tokens(30, 4)),
+        ),
+        "VisionTransformer": (
+            VisionTransformer(
+                image_size=16,
+                patch_size=8,
+                num_layers=2,
+                num_heads=2,
+                hidden_dim=16,
+                mlp_dim=32,
+                num_classes=3,
+            ),
+            (images(3, 16),),
+        ),
+        "UNet": (UNet(3, 2, base_channels=4, depth=2), (images(3, 16),)),
+        "CenterNet": (CenterNet(3, 3, width=8), (images(3, 32),)),
+    }
+
+
+MORE_ZOO = [
+    "BertModel",
+    "BertForSequenceClassification",
+    "BertForMaskedLM",
+    "GPT2LMHeadModel",
+    "T5ForConditionalGeneration",
+    "VisionTransformer",
+    "UNet",
+    "CenterNet",
+]
+
+
+def _tensors(out):
+    if isinstance(out, dict):
+        return [t for v in out.values() for t in _tensors(v)]
+    if isinstance(out, (tuple, list)):
+        return [t for v in out for t in _tensors(v)]
+    return [out]
+
+
+@pytest.mark.parametrize("name", MORE_ZOO)
+def test_more_zoo_models_in_onnx_runtime(tmp_path, name):
+    # Several inputs and outputs (Hugging Face ModelOutputs, the detector's dict): every
+    # output, named after its key, compared at two batch sizes.
+    glassnet.manual_seed(0)
+    model, makers = _more_zoo()[name]
+    model.eval()
+    example = tuple(make(2) for make in makers)
+    with glassnet.no_grad():
+        n_out = len(_tensors(model(*example)))
+    names_in = [f"in{i}" for i in range(len(makers))]
+    names_out = [f"out{i}" for i in range(n_out)]
+    dynamic = {n: {0: "batch"} for n in names_in + names_out}
+    path = os.path.join(tmp_path, f"{name}.onnx")
+    export(model, example, path, input_names=names_in, output_names=names_out, dynamic_axes=dynamic)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    for b in (2, 3):
+        xs = example if b == 2 else tuple(make(b) for make in makers)
+        with glassnet.no_grad():
+            refs = [t.numpy() for t in _tensors(model(*xs))]
+        got = session.run(None, {n: x.numpy() for n, x in zip(names_in, xs)})
+        assert len(got) == len(refs)
+        for g, r in zip(got, refs):
+            assert_close(g, r)
+
+
+def test_every_model_in_glassnet_models_is_covered():
+    import glassnet.models as models
+
+    # Every model class; the lower-case vision constructors (vgg16, resnet50, ...) build the
+    # same classes as the ones tested above at other depths; BasicBlock is ResNet's block, ViT
+    # another name of VisionTransformer.
+    covered = set(ZOO) | set(MORE_ZOO) | {"BasicBlock", "ViT"}
+    missing = [
+        n
+        for n in models.__all__
+        if isinstance(getattr(models, n), type)
+        and issubclass(getattr(models, n), nn.Module)
+        and n not in covered
+    ]
+    assert not missing, f"models without an ONNX test: {missing}"
+
+
+def test_program_recipe_models(tmp_path):
+    # The models the program recipes train, built as those recipes build them (untrained),
+    # at the recipes' image sizes.
+    from glassnet.models import CenterNet, UNet
+    from glassnet.models.vision import detection_recipe, segmentation_recipe
+
+    glassnet.manual_seed(0)
+    unet = UNet(3, len(segmentation_recipe.CLASS_NAMES), base_channels=16, depth=2)
+    size = segmentation_recipe.DEFAULTS["size"]
+    roundtrip(tmp_path, unet, images(3, size), name="shapes-unet")
+    detector = CenterNet(num_classes=len(detection_recipe.SHAPES), width=32).eval()
+    size = detection_recipe.DEFAULTS["size"]
+    x = glassnet.randn(2, 3, size, size)
+    path = os.path.join(tmp_path, "shapes-detector.onnx")
+    proto = export(detector, x, path)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    got = dict(zip([o.name for o in proto.graph.output], session.run(None, {"input": x.numpy()})))
+    with glassnet.no_grad():
+        for key, value in detector(x).items():
+            assert_close(got[key], value.numpy())
+
+
+def test_tracing_leaves_nothing_behind(tmp_path):
+    # The tracer slot is cleared and the layers' forward wrappers removed, after a successful
+    # export and after a failed one.
+    from glassnet import autograd
+
+    model = nn.Sequential(nn.Linear(4, 4), _Sorter())
+    export(model[0], glassnet.randn(1, 4), str(tmp_path / "ok.onnx"))
+    with pytest.raises(ExportError):
+        export(model, glassnet.randn(1, 4), str(tmp_path / "bad.onnx"))
+    assert autograd._tracer is None
+    assert all("forward" not in m.__dict__ for m in model.modules())
+    x = glassnet.randn(3, 4, requires_grad=True)
+    model[0](x).sum().backward()  # the model still trains as before
+    assert x.grad.shape == (3, 4)

@@ -74,7 +74,7 @@ ENTRY = {
     "dtype is a number": (handmade(entry(dtype=5), DATA), "unknown dtype 5"),
     "dtype is null": (handmade(entry(dtype=None), DATA), "unknown dtype None"),
     "dtype lower case": (handmade(entry(dtype="f32"), DATA), "unknown dtype 'f32'"),
-    "dtype BF16": (handmade(entry(dtype="BF16", data_offsets=[0, 8]), DATA[:8]), "BF16"),
+    "dtype F8_E5M2": (handmade(entry(dtype="F8_E5M2", data_offsets=[0, 4]), DATA[:4]), "F8_E5M2"),
     "dtype F8_E4M3": (handmade(entry(dtype="F8_E4M3", data_offsets=[0, 4]), DATA[:4]), "F8_E4M3"),
     "shape a string": (handmade(entry(shape="12"), DATA), "shape '12', which is not a list"),
     "shape a float": (handmade(entry(shape=[2.7]), DATA), r"shape \[2\.7\]"),

@@ -109,3 +109,22 @@ def test_live_server_under_load(tmp_path):
     for k, _, body in results:
         assert body["predictions"] == [names[int(offline[k].argmax())]]
         np.testing.assert_allclose(body["probabilities"][0], offline[k], rtol=RTOL, atol=1e-7)
+
+
+@pytest.mark.slow  # three Python processes start (a minute on a busy 2-core machine)
+def test_live_server_with_two_workers(tmp_path):
+    # --workers 2: uvicorn's worker processes each build the app from the settings it was
+    # handed and load the model once; answers are the same as offline
+    run_dir = train(get("iris-mlp").replace(epochs=1), str(tmp_path / "run"), progress=False)
+    run_dir = run_dir.run_dir
+    rows = np.array([[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 2.8, 4.3, 1.3]])
+    offline = forward(load_run(run_dir), rows)
+    port = free_port()
+    proc = start_server(run_dir, port, "--workers", "2")
+    try:
+        results = asyncio.run(hammer(f"http://127.0.0.1:{port}/predict", rows.tolist(), 60, 8))
+    finally:
+        stop_server(proc)
+    assert all(status == 200 for _, status, _ in results)
+    for k, _, body in results:
+        np.testing.assert_allclose(body["probabilities"][0], offline[k], rtol=RTOL, atol=1e-7)

@@ -24,25 +24,17 @@ NAMESPACES = {
     "torch.special": (torch.special, glassnet.special),
 }
 
-# Not yet in glassnet (issue 10): 3-D convolution and pooling, unpooling, fold/unfold, the
-# rarer losses and norms, a few random in-place samplers and spectral helpers.
+# Not yet in glassnet: empty now that issue 10's op surface is done. A torch release that adds
+# public names makes the first test fail; implement them, document them as left out, or list
+# them here while they are being written.
 STILL_TO_DO = {
-    "torch": """
-        lobpcg pca_lowrank svd_lowrank
-    """.split(),
+    "torch": [],
     "torch.Tensor": [],
-    "torch.nn": """
-        AdaptiveLogSoftmaxWithLoss FractionalMaxPool2d FractionalMaxPool3d
-    """.split(),
-    "torch.nn.functional": """
-        fractional_max_pool2d fractional_max_pool3d
-    """.split(),
+    "torch.nn": [],
+    "torch.nn.functional": [],
     "torch.linalg": [],
     "torch.fft": [],
-    "torch.special": """
-        airy_ai bessel_j0 bessel_j1 bessel_y0 bessel_y1 modified_bessel_k0 modified_bessel_k1
-        scaled_modified_bessel_k0 scaled_modified_bessel_k1
-    """.split(),
+    "torch.special": [],
 }
 
 

@@ -148,6 +148,20 @@ def test_overfits_one_small_batch(name):
     assert (logits.argmax(1) == y).all().item()
 
 
+@pytest.mark.parametrize("name", _cases(QUICK | {"resnet50"}))
+def test_a_training_step_runs_with_the_default_dropout_and_stochastic_depth(name):
+    glassnet.manual_seed(0)
+    model = vision.ZOO[name](num_classes=3).train()  # dropout (and stochastic depth) on
+    x = glassnet.randn(2, 3, SIDES[name], SIDES[name])
+    loss = glassnet.nn.functional.cross_entropy(model(x), glassnet.tensor([0, 2]))
+    loss.backward()
+    grads = [p.grad for p in model.parameters()]
+    assert all(g is not None and np.isfinite(g.numpy()).all() for g in grads)
+    # with dropout in the head, a second draw gives another loss (the masks are random)
+    again = glassnet.nn.functional.cross_entropy(model(x), glassnet.tensor([0, 2]))
+    assert (again.item() != loss.item()) == (not name.startswith("resnet"))
+
+
 @pytest.mark.parametrize("name", ["resnet18", "efficientnet_b0"])
 def test_weights_round_trip_through_torchvision(name, tmp_path):
     glassnet.manual_seed(0)

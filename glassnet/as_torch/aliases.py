@@ -30,6 +30,7 @@ import types
 # torch module paths whose glassnet home has another name
 RENAMED = {
     "torchvision": "glassnet.as_torch.vision",
+    "torch.onnx": "glassnet.as_torch.onnx",  # torch.onnx.export's signature over glassnet.onnx
 }
 # The top-level names this hook answers for.
 ROOTS = ("torch", "torchvision")
@@ -40,10 +41,23 @@ def glassnet_name(torch_name: str) -> str:
 
     >>> glassnet_name("torch.nn.functional"), glassnet_name("torchvision.transforms")
     ('glassnet.nn.functional', 'glassnet.as_torch.vision.transforms')
+    >>> glassnet_name("torch.onnx")
+    'glassnet.as_torch.onnx'
     """
+    renamed = _renamed(torch_name)
+    if renamed is not None:
+        rest = torch_name[len(renamed) :]
+        return RENAMED[renamed] + rest
     head, _, rest = torch_name.partition(".")
-    base = RENAMED.get(head, "glassnet")
-    return f"{base}.{rest}" if rest else base
+    return f"glassnet.{rest}" if rest else "glassnet"
+
+
+def _renamed(torch_name):
+    """The RENAMED path that ``torch_name`` is (or lies under), or None."""
+    for old in sorted(RENAMED, key=len, reverse=True):
+        if torch_name == old or torch_name.startswith(old + "."):
+            return old
+    return None
 
 
 class TorchModule(types.ModuleType):
@@ -131,6 +145,8 @@ class TorchAliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         known = sys.modules.get(torch_name)
         if isinstance(known, TorchModule):
             return known
+        if real is not None and _renamed(torch_name) and real.__name__ != glassnet_name(torch_name):
+            real = None  # torch.onnx stands for its own module, not glassnet's attribute onnx
         if real is None:
             try:
                 real = importlib.import_module(glassnet_name(torch_name))

@@ -10,4 +10,13 @@ True
 """
 
 # Add a module name here to add its commands to the ``glassnet`` command line.
-COMMANDS: tuple[str, ...] = ("data", "export", "serve", "doctor", "tune")
+COMMANDS: tuple[str, ...] = (
+    "data",
+    "export",
+    "serve",
+    "doctor",
+    "tune",
+    "run",
+    "learn",
+    "playground",
+)

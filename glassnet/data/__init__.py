@@ -12,6 +12,7 @@ from glassnet.data.dataset import (
     TensorDataset,
     random_split,
 )
+from glassnet.data.distributed import DistributedSampler
 from glassnet.data.preprocessing import (
     LabelEncoder,
     MinMaxScaler,
@@ -38,6 +39,7 @@ from glassnet.data.worker import WorkerInfo, get_worker_info
 
 __all__ = [
     "BatchSampler",
+    "DistributedSampler",
     "ChainDataset",
     "CharTokenizer",
     "ConcatDataset",

@@ -54,3 +54,4 @@ from glassnet.models.vision import (  # noqa: E402
 
 ZOO = vision.ZOO
 __all__ += ["vision", "ZOO", *vision.ZOO]
+from glassnet.models import generative  # noqa: E402, F401  (autoencoders, VAE, GAN, diffusion)

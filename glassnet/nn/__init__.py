@@ -20,6 +20,7 @@ _LAYER_MODULES = [
     "pixel_shuffle",
     "conv",
     "pooling",
+    "fractional_pooling",
     "unpool",
     "fold",
     "normalization",
@@ -35,9 +36,11 @@ _LAYER_MODULES = [
     "transformer",
     "loss",
     "loss_margin",
+    "adaptive_softmax",
 ]
 
 _gather("glassnet.nn", _LAYER_MODULES, globals())
 
 # modules: the torch.nn.modules.<file> paths of the layers above
-from glassnet.nn import functional, init, modules, utils  # noqa: E402
+from glassnet.nn import functional, init, modules, parallel, utils  # noqa: E402
+from glassnet.nn.parallel import DataParallel  # noqa: E402  (torch.nn.DataParallel)

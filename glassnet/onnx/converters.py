@@ -18,9 +18,11 @@ from glassnet.nn.functional import activation as act
 from glassnet.ops import (
     activation,
     arithmetic,
+    conversion,
     elementwise,
     linalg,
     reduction,
+    selection,
     shape,
     shape_join,
     shape_slice,
@@ -89,6 +91,13 @@ for _cls in _UNARY:
     CONVERTERS[_cls] = _unary
 
 
+@converts(conversion.Cast)
+def _cast(g, a, node):
+    # ONNX Cast from float to an integer type rounds toward zero, as NumPy's astype does
+    to = g.helper.np_dtype_to_tensor_dtype(np.dtype(dtype_of(node)))
+    return g.add("Cast", [g.value(a["a"])], to=int(to))
+
+
 @converts(elementwise.Square)
 def _square(g, a, node):
     x = g.value(a["a"])
@@ -115,6 +124,14 @@ def _leaky_relu(g, a, node):
 def _hardtanh(g, a, node):
     dt = dtype_of(node)
     return g.add("Clip", [g.value(a["a"]), g.value(a["low"], dt), g.value(a["high"], dt)])
+
+
+@converts(selection.Clamp)
+def _clamp(g, a, node):
+    dt = dtype_of(node)
+    low = "" if a["low"] is None else g.value(a["low"], dt)  # "": an omitted bound
+    high = "" if a["high"] is None else g.value(a["high"], dt)
+    return g.add("Clip", [g.value(a["a"]), low, high])
 
 
 @converts(act.Elu)
@@ -264,7 +281,16 @@ def _view(g, a, node):
 
 @converts(shape.Expand)
 def _expand(g, a, node):
-    return g.add("Expand", [g.value(a["a"]), g.ints(node.out.shape)])
+    x = a["a"]
+    target = [int(d) for d in node.out.shape]
+    lead = len(target) - x.ndim
+    # A dim the input already has stays as it is (1 broadcasts to it), so it follows the input
+    dims = [1 if i >= lead and x.shape[i - lead] == d else d for i, d in enumerate(target)]
+    if g.batch is not None and dims and dims[0] == g.batch[1] != 1:
+        # a leading dim of the dynamic batch's size, grown from 1 (a class token expanded to
+        # the batch): taken from the batch input's shape, so other batch sizes work
+        return g.batch_expand(g.value(x), dims[1:])
+    return g.add("Expand", [g.value(x), g.ints(dims)])
 
 
 @converts(shape_transpose.Transpose)

@@ -104,28 +104,31 @@ def _params(model):
     return names
 
 
-def _flat_outputs(out):
+def _flat_outputs(out, prefix="output"):
+    """The output tensors, in order, with a default name each: a dict's (or Hugging Face
+    ModelOutput's) keys name its entries."""
     if isinstance(out, Tensor):
-        return [out]
+        return [(out, prefix)]
+    if isinstance(out, dict):
+        flat = []
+        for key, value in out.items():
+            flat.extend(_flat_outputs(value, str(key)))
+        return flat
     if isinstance(out, (tuple, list)):
         flat = []
-        for o in out:
-            flat.extend(_flat_outputs(o))
+        for i, o in enumerate(out):
+            flat.extend(_flat_outputs(o, f"{prefix}_{i}"))
         return flat
     if out is None:
         return []
     raise ExportError(f"the model returned {type(out).__name__}; export needs tensors")
 
 
-def _names(given, n, default):
-    if given is None:
-        given = []
-    given = list(given)
-    if len(given) > n:
-        raise ValueError(f"glassnet.onnx.export: {len(given)} names for {n} {default}s")
-    return given + [
-        default if n == 1 and not given else f"{default}_{i}" for i in range(len(given), n)
-    ]
+def _names(given, defaults, what):
+    given = list(given or [])
+    if len(given) > len(defaults):
+        raise ValueError(f"glassnet.onnx.export: {len(given)} names for {len(defaults)} {what}s")
+    return given + list(defaults[len(given) :])
 
 
 def _needed(nodes, outputs):
@@ -141,8 +144,12 @@ def _needed(nodes, outputs):
         if isinstance(x, Tensor):
             if x.grad_fn is not None and id(x.grad_fn) in by_fn:
                 return by_fn[id(x.grad_fn)]
-            return by_array.get(id(x._data))
-        return by_array.get(id(x))
+            x = x._data
+        if id(x) in by_array:
+            return by_array[id(x)]
+        # a view made outside any op (a mask's reshape) depends on what it views
+        base = getattr(x, "base", None)
+        return by_array.get(id(base)) if isinstance(base, np.ndarray) else None
 
     keep, todo = set(), [maker(o) for o in outputs]
     while todo:
@@ -185,9 +192,13 @@ def _value_info(onnx, name, array, dynamic_axes):
 def _build(onnx, model, nodes, inputs, out, input_names, output_names, dynamic_axes, opset, params):
     helper = onnx.helper
     g = Graph(opset, params)
-    outputs = _flat_outputs(out)
-    in_names = _names(input_names, len(inputs), "input")
-    out_names = _names(output_names, len(outputs), "output")
+    named = _flat_outputs(out)
+    if len(named) == 1 and isinstance(out, (tuple, list)):
+        named = [(named[0][0], "output")]
+    outputs = [t for t, _ in named]
+    default_in = ["input"] if len(inputs) == 1 else [f"input_{i}" for i in range(len(inputs))]
+    in_names = _names(input_names, default_in, "input")
+    out_names = _names(output_names, [n for _, n in named], "output")
     for name in in_names + out_names:
         g._used.add(name)
     for unknown in set(dynamic_axes) - set(in_names) - set(out_names):
@@ -196,7 +207,10 @@ def _build(onnx, model, nodes, inputs, out, input_names, output_names, dynamic_a
             f"({in_names}) nor an output ({out_names})"
         )
     for x, name in zip(inputs, in_names):
-        g.bind(x, name)  # trace() ran on detached copies that share each input's array
+        g.bind(x, name)  # trace() ran on detached copies that share each array
+        g.inputs.append((name, x._data))
+        if g.batch is None and 0 in _dynamic(dynamic_axes, name) and x._data.ndim:
+            g.batch = (name, int(x._data.shape[0]))
     needed = _needed(nodes, outputs)
     for i, node in enumerate(nodes):
         if i not in needed:

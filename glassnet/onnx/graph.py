@@ -29,6 +29,8 @@ class Graph:
         self._constants = {}  # id(tensor or array) -> initializer name
         self._keep = []  # objects whose id is a key above: keep them alive so ids stay unique
         self._used = set()
+        self.inputs = []  # (name, array) of the graph inputs, for _input_copy
+        self.batch = None  # (input name, example size) when axis 0 of an input is dynamic
         self.parts = {}  # fused recurrent ops: handle -> ONNX values of their parts
         self.path = ""  # the layer path of the op being converted, for node names
 
@@ -62,9 +64,53 @@ class Graph:
             fn = obj.grad_fn
             if fn is not None and id(fn) in self.values:
                 return self.values[id(fn)]
-            return self.values.get(id(obj)) or self.values.get(id(obj._data))
+            name = self.values.get(id(obj)) or self.values.get(id(obj._data))
+            return name or self._view_of(obj._data) or self._input_copy(obj._data)
         if isinstance(obj, np.ndarray):
-            return self.values.get(id(obj))
+            return self.values.get(id(obj)) or self._view_of(obj) or self._input_copy(obj)
+        return None
+
+    def _view_of(self, array):
+        """A Reshape of the traced value that ``array`` is a reshaped view of, or None: a
+        forward may reshape a value that needs no gradient outside any op (a padding mask's
+        ``reshape`` or ``unsqueeze``), and the view must still follow the value. Only a view
+        of all of it, in the same order (same start, size, C order); a leading dim equal to
+        the value's own batch dim stays dynamic."""
+        base = getattr(array, "base", None)
+        if not isinstance(base, np.ndarray) or id(base) not in self.values:
+            return None
+        same = (
+            array.size == base.size
+            and array.flags.c_contiguous
+            and base.flags.c_contiguous
+            and array.__array_interface__["data"][0] == base.__array_interface__["data"][0]
+        )
+        if not same:
+            return None
+        source = self.values[id(base)]
+        if array.shape == base.shape:
+            return source
+        shape = list(array.shape)
+        if array.ndim and base.ndim and self.batch is not None:
+            if array.shape[0] == base.shape[0] == self.batch[1]:
+                shape[0] = 0  # ONNX Reshape: 0 copies the input's dim, the batch
+        name = self.add("Reshape", [source, self.ints(shape)])
+        self.bind(array, name)
+        return name
+
+    def _input_copy(self, array):
+        """The graph input that ``array`` is a copy of, or None: a forward may copy an input
+        outside any op (``glassnet.as_tensor(ids)``), and the copy must still follow the input.
+        Recognised by equal shape, dtype and values (random example inputs make a chance match
+        with a true constant vanishingly unlikely)."""
+        for name, data in self.inputs:
+            if (
+                array.shape == data.shape
+                and array.dtype == data.dtype
+                and array.size
+                and np.array_equal(array, data)
+            ):
+                return name
         return None
 
     def is_traced(self, obj) -> bool:
@@ -88,11 +134,35 @@ class Graph:
     def _constant(self, key, array):
         name = self._constants.get(id(key))
         if name is None:
-            hint = self.param_names.get(id(key), "const")
-            name = self.const(np.asarray(array), hint)
+            hint = self.param_names.get(id(key))
+            array = np.asarray(array)
+            if hint is None and self._batch_shaped(array):
+                name = self.batch_expand(self.const(array[:1], "per_sample"), array.shape[1:])
+            else:
+                name = self.const(array, hint or "const")
             self._constants[id(key)] = name
             self._keep.append(key)
         return name
+
+    def _batch_shaped(self, array):
+        """Whether a constant the forward computed (not a weight) is one sample's value
+        repeated over the batch (``zeros_like(ids)``, a class token expanded to the batch): its
+        leading dim is the dynamic batch's example size and every row along it is the same.
+        Such a constant is exported as that row expanded to the batch, so other batch sizes
+        work."""
+        if self.batch is None or self.batch[1] < 2 or array.ndim < 2:
+            return False
+        if array.shape[0] != self.batch[1]:
+            return False
+        return bool((array == array[:1]).all())
+
+    def batch_expand(self, row, rest):
+        """``row`` (leading dim 1) expanded to (batch, *rest), the batch read from the input."""
+        batch = self.add(
+            "Slice", [self.add("Shape", [self.batch[0]]), self.ints([0]), self.ints([1])]
+        )
+        shape = self.add("Concat", [batch, self.ints(rest)], axis=0) if len(rest) else batch
+        return self.add("Expand", [row, shape])
 
     def const(self, array, hint: str = "const") -> str:
         """A new initializer holding ``array``."""

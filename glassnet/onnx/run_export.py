@@ -10,9 +10,41 @@ from __future__ import annotations
 import json
 import os
 
+import numpy as np
+
 import glassnet
 
 ONNX_FILE = "model.onnx"
+
+
+def example_inputs(run, n, seed=0):
+    """``n`` model inputs of the kind the run's model reads (random, seeded): token ids in
+    the vocabulary for a text model, category codes in range for a table with embeddings,
+    standard normal values otherwise."""
+    pre = run.preprocessing
+    rng = np.random.default_rng(seed)
+    shape = (n, *pre.input_shape)
+    source = pre.source or {}
+    if np.dtype(pre.input_dtype).kind in "iu":
+        vocab = int(source.get("vocab_size") or _vocabulary(run.model))
+        return rng.integers(1, vocab, shape).astype(pre.input_dtype)
+    dtype = next(iter(run.model.parameters()))._data.dtype
+    x = rng.standard_normal(shape).astype(dtype)
+    cards = source.get("cardinalities") or []
+    if cards:  # the last columns are codes -1 (unseen) .. k-1, one per categorical column
+        start = shape[1] - len(cards)
+        for j, k in enumerate(cards):
+            x[:, start + j] = rng.integers(-1, k, n)
+    return x
+
+
+def _vocabulary(model):
+    from glassnet import nn
+
+    for m in model.modules():
+        if isinstance(m, nn.Embedding):
+            return m.num_embeddings
+    raise ValueError("the model reads integer inputs but has no Embedding to say their range")
 
 
 def export_run(run_dir, out=None, opset_version=None) -> str:
@@ -30,10 +62,7 @@ def export_run(run_dir, out=None, opset_version=None) -> str:
 
     run = load_run(run_dir)
     pre = run.preprocessing
-    dtype = next(iter(run.model.parameters()))._data.dtype
-    example = glassnet.from_numpy(
-        glassnet.randn(2, *pre.input_shape).numpy().astype(dtype, copy=False)
-    )
+    example = glassnet.from_numpy(example_inputs(run, 2))
     path = os.fspath(out) if out is not None else os.path.join(os.fspath(run_dir), ONNX_FILE)
     metadata = {
         "glassnet.recipe": run.recipe.name,

@@ -53,9 +53,14 @@ def trace(model, inputs):
             continue
         wrapped.append(module)
         module.__dict__["forward"] = _named_forward(module, name, stack)
+    from glassnet.onnx.trace_logic import recording
+
+    def record_logic(fn, args, result):
+        nodes.append(Node(fn, tuple(args), {}, result, stack[-1]))
+
     autograd._tracer = record
     try:
-        with grad_mode.enable_grad():
+        with grad_mode.enable_grad(), recording(record_logic):
             out = model(*inputs)
     finally:
         autograd._tracer = None

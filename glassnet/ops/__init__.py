@@ -61,6 +61,7 @@ MODULES = [
     "samplers",
     "spectral_windows",
     "stft",
+    "lowrank",
 ]
 
 _loaded = [importlib.import_module(f"glassnet.ops.{_name}") for _name in MODULES]

@@ -107,6 +107,7 @@ TENSOR_METHODS = {
     "float": lambda t: to_dtype(t, dtypes.float32),
     "double": lambda t: to_dtype(t, dtypes.float64),
     "half": lambda t: to_dtype(t, dtypes.float16),
+    "bfloat16": lambda t: to_dtype(t, dtypes.as_dtype("bfloat16")),  # ml_dtypes ([amp] extra)
     "long": lambda t: to_dtype(t, dtypes.int64),
     "int": lambda t: to_dtype(t, dtypes.int32),
     "bool": lambda t: to_dtype(t, dtypes.bool_),

@@ -216,6 +216,12 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
+def is_distributed(input):
+    """False: glassnet has no sharded tensors (each process holds whole tensors, see
+    glassnet.distributed)."""
+    return False
+
+
 def is_floating_point(input):
     """True for a tensor of a floating dtype."""
     return input._data.dtype.kind == "f"
@@ -273,6 +279,7 @@ __all__ = [
     "promote_types",
     "can_cast",
     "is_tensor",
+    "is_distributed",
     "is_floating_point",
     "is_signed",
     "is_nonzero",
@@ -282,5 +289,6 @@ __all__ = [
     "detach",
 ]
 TENSOR_METHODS = {
-    name: globals()[name] for name in ("frexp", "renorm", "is_signed", "is_nonzero", "is_same_size")
+    name: globals()[name]
+    for name in ("frexp", "renorm", "is_signed", "is_nonzero", "is_same_size", "is_distributed")
 }

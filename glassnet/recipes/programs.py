@@ -97,7 +97,34 @@ _PROGRAMS: list[ProgramRecipe] = [
         model="ViT",
         expected="accuracy >= 0.93 (measured 0.96)",
     ),
+    ProgramRecipe(
+        "digits-transfer",
+        "CNN pre-trained on digits 0-4, fine-tuned on 2 images per class of 5-9, vs scratch",
+        "glassnet.models.vision.transfer_recipe",
+        dataset="digits",
+        model="DigitsCNN",
+        expected="transfer above scratch on average over seeds (measured 0.880 vs 0.866)",
+    ),
 ]
+_GEN = "glassnet.models.generative.recipes."
+_PROGRAMS += [
+    ProgramRecipe("digits-autoencoder", "MLP and conv autoencoders on the 8x8 digits",
+                  _GEN + "digits_autoencoder", "generative", "digits", "ConvAutoencoder",
+                  "test MSE ~0.007 per pixel"),
+    ProgramRecipe("digits-vae", "VAE and conditional VAE on the 8x8 digits (ELBO in nats)",
+                  _GEN + "digits_vae", "generative", "digits", "VAE", "test ELBO ~-24 nats"),
+    ProgramRecipe("digits-gan", "DCGAN and conditional DCGAN on the digits at 16x16",
+                  _GEN + "digits_gan", "generative", "digits", "DCGAN",
+                  "conditional: asked-for digit ~96%"),
+    ProgramRecipe("digits-diffusion", "DDPM with a small U-Net on the 8x8 digits",
+                  _GEN + "digits_diffusion", "generative", "digits", "DDPM+UNetSmall",
+                  "classifier-confident ~83%, digits FID ~22"),
+    ProgramRecipe("moons-gan", "an MLP GAN learns the 2-D moons", _GEN + "moons_gan",
+                  "generative", "moons", "MLPGenerator", "~96% of points on the moons"),
+    ProgramRecipe("moons-diffusion", "DDPM with an MLP denoiser learns the 2-D moons",
+                  _GEN + "moons_diffusion", "generative", "moons", "DDPM+MLPDenoiser",
+                  "~90% on the moons; conditional ~98% right moon"),
+]  # fmt: skip
 
 PROGRAMS: dict[str, ProgramRecipe] = {p.name: p for p in _PROGRAMS}
 

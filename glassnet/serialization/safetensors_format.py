@@ -10,6 +10,10 @@ size before allocating: the header is at most 100 MB of JSON without duplicate k
 is a list of non-negative integers whose product times the item size is exactly the span of
 its data offsets, and the tensors tile the data section with no gap and no overlap.
 
+NumPy has no bfloat16, so BF16 tensors (as published checkpoints often are) are read as raw
+16-bit patterns (``BF16_BITS``), checked like any other, then widened exactly to float32 with
+bit shifts; writing rounds float32 to bfloat16 the same way PyTorch does.
+
 >>> import numpy as np
 >>> blob = encode({"w": np.arange(3, dtype=np.int64)}, {"note": "hi"})
 >>> n = struct.unpack("<Q", blob[:8])[0]
@@ -46,8 +50,11 @@ DTYPES = {
     "BOOL": np.dtype("?"),
 }
 _CODES = {(dt.kind, dt.itemsize): code for code, dt in DTYPES.items()}
+# NumPy has no bfloat16: BF16 tensors are read as their raw 16-bit patterns under this marker
+# dtype (so checksums see the file's bytes), then widened exactly to float32 by ``widen_bf16``.
+BF16_BITS = np.dtype([("bf16", "<u2")])
 # safetensors dtypes NumPy cannot hold exactly; each gets its own message.
-_NO_NUMPY_TYPE = {"BF16", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4", "C64"}
+_NO_NUMPY_TYPE = {"F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4", "C64"}
 MAX_HEADER = 100_000_000  # the reference reader's limit
 MAX_NDIM = 64  # NumPy's
 _MAX_BYTES = 2**63 - 1  # NumPy's largest array
@@ -66,20 +73,59 @@ class Entry:
 
 
 # ---- writing -----------------------------------------------------------------------------------
+def is_bf16(dtype) -> bool:
+    """True for ml_dtypes' bfloat16 and for the raw-bits marker ``BF16_BITS``."""
+    return dtype == BF16_BITS or (dtype.kind == "V" and dtype.name == "bfloat16")
+
+
 def dtype_code(array, name: str) -> str:
-    """The safetensors code of an array's dtype ('F32', 'I64', ...)."""
+    """The safetensors code of an array's dtype ('F32', 'I64', 'BF16', ...)."""
+    if is_bf16(array.dtype):
+        return "BF16"
     code = _CODES.get((array.dtype.kind, array.dtype.itemsize))
     if code is None:
         raise TypeError(
             f"glassnet.save: dtype {array.dtype} of '{name}' cannot be stored; supported: "
-            "float16/32/64, int8/16/32/64, uint8/16/32/64 and bool"
+            "float16/32/64, bfloat16, int8/16/32/64, uint8/16/32/64 and bool"
         )
     return code
+
+
+def to_bf16(array) -> np.ndarray:
+    """A float array rounded to bfloat16 (nearest, ties to even, as PyTorch), as ``BF16_BITS``.
+
+    bfloat16 is the top half of a float32, so rounding is integer arithmetic on the bits.
+
+    >>> bits = to_bf16(np.array([1.0, 1.00390625, -2.5, np.inf], dtype=np.float32))
+    >>> widen_bf16(bits).tolist()
+    [1.0, 1.0, -2.5, inf]
+    """
+    if is_bf16(array.dtype):
+        return np.ascontiguousarray(array).view(BF16_BITS)
+    u = np.ascontiguousarray(array, dtype="<f4").view("<u4")
+    rounded = ((u + (0x7FFF + ((u >> 16) & 1))) >> 16).astype("<u2")
+    nan = (u & 0x7FFFFFFF) > 0x7F800000
+    if nan.any():  # rounding could carry a NaN into inf: keep it a (quiet) NaN
+        rounded[nan] = ((u[nan] >> 16) | 0x0040).astype("<u2")
+    return rounded.view(BF16_BITS).reshape(np.shape(array))
+
+
+def widen_bf16(bits) -> np.ndarray:
+    """bfloat16 bit patterns (``BF16_BITS`` or uint16) -> float32, exactly."""
+    u16 = np.asarray(bits).view("<u2")
+    return (u16.astype("<u4") << 16).view("<f4")
+
+
+def widen_arrays(arrays: dict) -> dict:
+    """Every BF16 array of a read file widened to float32; the others unchanged."""
+    return {k: widen_bf16(a) if a.dtype == BF16_BITS else a for k, a in arrays.items()}
 
 
 def little_endian(array, name: str) -> np.ndarray:
     """The array as a C-contiguous little-endian array of the same shape (no copy if it is)."""
     code = dtype_code(array, name)
+    if code == "BF16":
+        return to_bf16(array)
     # ascontiguousarray would turn a 0-d array into shape (1,): keep the shape explicitly.
     out = np.ascontiguousarray(array, dtype=DTYPES[code]).reshape(np.shape(array))
     return out
@@ -193,12 +239,12 @@ def _entry(name, info, label) -> Entry:
     if isinstance(code, str) and code in _NO_NUMPY_TYPE:
         raise CheckpointError(
             f"{where} has dtype {code}, which NumPy (and so glassnet) cannot hold; convert "
-            "the tensors to float32 where they were saved (in PyTorch: "
+            "the tensors to float32 (or bfloat16) where they were saved (in PyTorch: "
             "{k: v.float() for k, v in state.items()}) and save again"
         )
-    if not isinstance(code, str) or code not in DTYPES:
+    if not isinstance(code, str) or (code not in DTYPES and code != "BF16"):
         raise CheckpointError(
-            f"{where} has the unknown dtype {short(code)}; known: {sorted(DTYPES)}"
+            f"{where} has the unknown dtype {short(code)}; known: {sorted([*DTYPES, 'BF16'])}"
         )
     if not (isinstance(shape, list) and all(type(s) is int and s >= 0 for s in shape)):
         raise CheckpointError(
@@ -218,7 +264,7 @@ def _entry(name, info, label) -> Entry:
             f"{where} has data_offsets {short(offsets)}; they must be two integers "
             "0 <= start <= end"
         )
-    itemsize = DTYPES[code].itemsize
+    itemsize = _dtype(code).itemsize
     if math.prod(s for s in shape if s) * itemsize > _MAX_BYTES:
         raise CheckpointError(f"{where} has the shape {short(shape)}, too large for any array")
     nbytes = math.prod(shape) * itemsize
@@ -229,6 +275,10 @@ def _entry(name, info, label) -> Entry:
             f"bytes (data_offsets {offsets})"
         )
     return Entry(name, code, tuple(shape), start, end)
+
+
+def _dtype(code: str) -> np.dtype:
+    return BF16_BITS if code == "BF16" else DTYPES[code]
 
 
 def check_layout(entries, data_size: int, label: str, *, exact: bool) -> int:
@@ -264,7 +314,7 @@ def read_arrays(file, entries, label: str) -> dict:
     """Read each tensor (file positioned at the data section); name -> array, in header order."""
     arrays = {}
     for e in sorted(entries, key=lambda e: (e.start, e.end)):
-        flat = np.empty(math.prod(e.shape), dtype=DTYPES[e.code])
+        flat = np.empty(math.prod(e.shape), dtype=_dtype(e.code))
         readinto_exact(file, memoryview(flat.view(np.uint8)), label, f"tensor '{e.name}'")
         arrays[e.name] = flat.reshape(e.shape)
     return {e.name: arrays[e.name] for e in entries}

@@ -25,9 +25,12 @@ from glassnet.serialization.safetensors_format import (
     check_bool_bytes,
     dtype_code,
     encode_header,
+    is_bf16,
     little_endian,
     parse_json,
     read_file,
+    to_bf16,
+    widen_arrays,
 )
 from glassnet.serialization.sources import open_source
 from glassnet.serialization.structure import Packer, Unpacker, array_of
@@ -69,10 +72,26 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     write_safetensors(f, packer.arrays, {"format": "pt", STRUCTURE: text})
 
 
-def write_safetensors(f, tensors: dict, metadata: dict | None = None) -> None:
+_FLOAT_CODES = {"bfloat16": "BF16", "bf16": "BF16", "float16": "F16", "half": "F16"}
+_FLOAT_CODES.update({"float32": "F32", "float": "F32", "float64": "F64", "double": "F64"})
+
+
+def write_safetensors(f, tensors: dict, metadata: dict | None = None, *, dtype=None) -> None:
     """Write arrays (name -> array) and string metadata to ``f`` as safetensors, with
-    checksums; atomically when ``f`` is a path."""
-    arrays = {name: little_endian(backend.to_numpy(a), name) for name, a in tensors.items()}
+    checksums; atomically when ``f`` is a path.
+
+    ``dtype`` ('bfloat16', 'float16', 'float32', 'float64', or a glassnet/NumPy float dtype)
+    converts every floating-point array to that format as it is written (bfloat16 rounds to
+    nearest, ties to even, as PyTorch's ``.bfloat16()``); integer and bool arrays keep theirs.
+    Arrays of ml_dtypes' ``bfloat16`` are written as BF16 without being asked. Reading a BF16
+    tensor back gives float32, exactly.
+    """
+    code = _float_code(dtype)
+    arrays = {
+        name: _as_code(backend.to_numpy(a), name, code) if code else backend.to_numpy(a)
+        for name, a in tensors.items()
+    }
+    arrays = {name: little_endian(a, name) for name, a in arrays.items()}
     metadata = {str(k): str(v) for k, v in (metadata or {}).items()}
     metadata = checksums.add_checksums(arrays, metadata)
     entries = [(name, dtype_code(a, name), a.shape, a.nbytes) for name, a in arrays.items()]
@@ -88,14 +107,39 @@ def write_safetensors(f, tensors: dict, metadata: dict | None = None) -> None:
             view = view[view.nbytes if written is None else written :]
 
 
+def _float_code(dtype):
+    if dtype is None:
+        return None
+    name = str(getattr(dtype, "name", dtype)).replace("glassnet.", "").replace("torch.", "")
+    code = _FLOAT_CODES.get(name.lower())
+    if code is None:
+        raise ValueError(
+            f"write_safetensors: dtype={dtype!r} is not a floating-point format safetensors "
+            f"stores; use one of {sorted(_FLOAT_CODES)} (or None to keep each array's dtype)"
+        )
+    return code
+
+
+def _as_code(array, name, code):
+    """A floating-point array converted to the format ``code``; other arrays unchanged."""
+    if not (array.dtype.kind == "f" or is_bf16(array.dtype)):
+        return array
+    if code == "BF16":
+        return to_bf16(array)
+    if is_bf16(array.dtype):
+        array = widen_arrays({name: to_bf16(array)})[name]
+    return array.astype({"F16": "<f2", "F32": "<f4", "F64": "<f8"}[code])
+
+
 # ---- reading -----------------------------------------------------------------------------------
 def read_safetensors(f):
-    """Read and verify a safetensors file: (name -> NumPy array, metadata dict)."""
+    """Read and verify a safetensors file: (name -> NumPy array, metadata dict). BF16 tensors
+    come back as float32 (exactly: bfloat16 is the top half of a float32)."""
     with open_source(f) as source:
         arrays, metadata = read_file(source)
     checksums.verify(arrays, metadata, source.label)
     check_bool_bytes(arrays, source.label)
-    return arrays, metadata
+    return widen_arrays(arrays), metadata
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **kwargs):
@@ -130,6 +174,7 @@ def load_verified(f, map_location=None, pickle_module=None, *, weights_only=None
     label = source.label
     verified = checksums.verify(arrays, metadata, label)
     check_bool_bytes(arrays, label)
+    arrays = widen_arrays(arrays)  # BF16 -> float32 once the file's bytes are verified
 
     def make_tensor(array, requires_grad):
         t = Tensor._make(place(array))

@@ -41,8 +41,15 @@ _REQUEST_SCHEMA = {
             "type": "array",
             "minItems": 1,
             "description": "samples: a list of raw feature values each (or nested like one "
-            "sample), or a base64 PNG string for image recipes",
-            "items": {"anyOf": [{"type": "array"}, {"type": "string", "format": "base64"}]},
+            "sample), a {column: value} object for a table run, a base64 PNG string for "
+            "image recipes, a string or a list of token ids for text runs",
+            "items": {
+                "anyOf": [
+                    {"type": "array"},
+                    {"type": "object"},
+                    {"type": "string", "format": "base64"},
+                ]
+            },
         }
     },
     "example": {"inputs": [[5.1, 3.5, 1.4, 0.2]]},
@@ -128,6 +135,28 @@ def create_app(
             chunks.append(chunk)
         return b"".join(chunks)
 
+    async def read_json(request):
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            raise InputError(
+                f"the body must be JSON sent as Content-Type: application/json, got "
+                f"{kind or 'no Content-Type'}",
+                415,
+                "unsupported_media_type",
+            )
+        body = await read_body(request)
+        if not body.strip():
+            raise InputError('the body is empty; send {"inputs": [...]}', 400, "bad_json")
+        try:
+            payload = json.loads(body, parse_constant=_reject_constant)
+        except InputError:
+            raise
+        except (ValueError, RecursionError) as exc:
+            raise InputError(f"the body is not valid JSON ({exc})", 400, "bad_json") from None
+        if not isinstance(payload, dict):
+            raise InputError('the body must be a JSON object: {"inputs": [...]}')
+        return payload
+
     @app.get("/health", summary="Liveness: the model is loaded")
     async def health():
         return {"status": "ok", "recipe": predictor.recipe.name}
@@ -140,6 +169,8 @@ def create_app(
             "max_wait_ms": batcher.max_wait * 1000,
             "max_body_bytes": max_body,
             "max_samples_per_request": predictor.max_rows,
+            "forward_passes": batcher.batches,  # so far: samples / passes is the mean batch
+            "samples_answered": batcher.rows,
         }
         return info
 
@@ -161,25 +192,7 @@ def create_app(
         },
     )
     async def predict(request: fastapi.Request):
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind != "application/json":
-            raise InputError(
-                f"the body must be JSON sent as Content-Type: application/json, got "
-                f"{kind or 'no Content-Type'}",
-                415,
-                "unsupported_media_type",
-            )
-        body = await read_body(request)
-        if not body.strip():
-            raise InputError('the body is empty; send {"inputs": [...]}', 400, "bad_json")
-        try:
-            payload = json.loads(body, parse_constant=_reject_constant)
-        except InputError:
-            raise
-        except (ValueError, RecursionError) as exc:
-            raise InputError(f"the body is not valid JSON ({exc})", 400, "bad_json") from None
-        if not isinstance(payload, dict):
-            raise InputError('the body must be a JSON object: {"inputs": [...]}')
+        payload = await read_json(request)
         unknown = sorted(set(payload) - {"inputs"})
         if unknown:
             raise InputError(f"unknown field(s) {unknown}; the only field is 'inputs'")
@@ -192,7 +205,58 @@ def create_app(
         preds = await batcher.submit(x)
         return JSONResponse(predictor.answer(preds))
 
+    if predictor.owndata is not None and predictor.owndata.kind == "lm":
+        _generate_route(app, fastapi, predictor, batcher, read_json)
+
     return app
+
+
+def _generate_route(app, fastapi, predictor, batcher, read_json):
+    """``POST /generate {"prompt": ..., "length": 200, "temperature": 0.8, "seed": 0}`` for a
+    language model: ``{"text": ...}``, what ``glassnet predict RUN FILE`` prints for that
+    prompt (the last ``context`` characters of the prompt, then the sampled ones)."""
+    import asyncio
+
+    from glassnet.serve.owndata import generate
+
+    fields = {"prompt": str, "length": int, "temperature": (int, float), "seed": int}
+
+    @app.post("/generate", summary="Continue a prompt with the run's language model")
+    async def generate_text(request: fastapi.Request):
+        payload = await read_json(request)
+        unknown = sorted(set(payload) - set(fields))
+        if unknown:
+            raise InputError(f"unknown field(s) {unknown}; the fields are {list(fields)}")
+        if "prompt" not in payload:
+            raise InputError("the field 'prompt' is missing (a string to continue)")
+        for name, kind in fields.items():
+            v = payload.get(name)
+            if name in payload and (type(v) is bool or not isinstance(v, kind)):
+                raise InputError(f"'{name}' must be a {_type_name(kind)}, got {v!r}")
+        length, temperature = payload.get("length", 200), payload.get("temperature", 0.8)
+        if not 1 <= length <= MAX_GENERATE:
+            raise InputError(f"'length' must be 1..{MAX_GENERATE}, got {length}")
+        if not temperature > 0:
+            raise InputError(f"'temperature' must be above 0, got {temperature}")
+        if len(payload["prompt"]) > 100_000:
+            raise InputError("'prompt' is longer than 100000 characters", 413, "too_large")
+        seed = payload.get("seed", 0)
+        if not 0 <= seed < 2**63:
+            raise InputError(f"'seed' must be 0..2**63-1, got {seed}")
+        loop = asyncio.get_running_loop()
+        # on the model's own thread, so it never runs concurrently with a batch
+        text = await loop.run_in_executor(
+            batcher._executor,
+            lambda: generate(predictor.run, payload["prompt"], length, float(temperature), seed),
+        )
+        return {"text": text}
+
+
+MAX_GENERATE = 2000
+
+
+def _type_name(kind):
+    return "number" if isinstance(kind, tuple) else {str: "string", int: "whole number"}[kind]
 
 
 def _too_large(size, limit):

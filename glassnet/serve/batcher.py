@@ -71,17 +71,19 @@ class MicroBatcher:
             carry = None
             count = len(items[0][0])
             deadline = loop.time() + self.max_wait
+            waited = False
             while count < self.max_batch:
                 try:
                     item = self._queue.get_nowait()
                 except asyncio.QueueEmpty:
+                    # One timer per batch (not one per request): wait out the rest of the
+                    # window once, then take whatever has arrived.
                     left = deadline - loop.time()
-                    if left <= 0:
+                    if waited or left <= 0:
                         break
-                    try:
-                        item = await asyncio.wait_for(self._queue.get(), left)
-                    except asyncio.TimeoutError:
-                        break
+                    waited = True
+                    await asyncio.sleep(left)
+                    continue
                 if count + len(item[0]) > self.max_batch:
                     carry = item
                     break

@@ -63,6 +63,11 @@ class Predictor:
         self.size = math.prod(self.input_shape)
         self.images = len(self.input_shape) == 3
         self.max_rows = max_rows
+        self.owndata = None
+        if self.pre.source:  # trained with --data: raw rows, checked against the training data
+            from glassnet.serve.owndata import OwnDataInputs
+
+            self.owndata = OwnDataInputs(self.run)
         with open(os.path.join(run_dir, report.MODEL), "rb") as f:
             self.model_sha256 = hashlib.sha256(f.read()).hexdigest()
         task = self.recipe.task
@@ -87,6 +92,8 @@ class Predictor:
                 status=413,
                 code="too_many_samples",
             )
+        if self.owndata is not None:
+            return self.owndata.parse(inputs)
         rows = np.empty((len(inputs), self.size), dtype=np.float64)
         for i, row in enumerate(inputs):
             rows[i] = self._row(i, row)
@@ -195,6 +202,14 @@ class Predictor:
         }
 
     def metadata(self) -> dict:
+        info = self._metadata()
+        if self.owndata is not None:
+            info.update(self.owndata.describe())
+            info["preprocessing"]["source"] = self.pre.source
+            info["preprocessing"]["images"] = None
+        return info
+
+    def _metadata(self) -> dict:
         pre = self.pre
         return {
             "recipe": self.recipe.name,

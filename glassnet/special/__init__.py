@@ -3,8 +3,8 @@ gammaln, digamma, polygamma, zeta, gammainc, i0, i1e, xlogy, entr, sinc, logit, 
 orthogonal polynomials, ...), NumPy only, with derivatives where PyTorch has them. The code
 and each function's accuracy are in ``glassnet/ops/special_*.py``.
 
-Not provided: the Airy function, the Bessel functions J0, J1, Y0, Y1, K0, K1 and their scaled
-forms (they need approximation tables of their own).
+The Bessel functions J0, J1, Y0, Y1, K0, K1, their scaled forms and the Airy function Ai
+are in ``glassnet/ops/special_bessel.py``.
 
 >>> import glassnet
 >>> glassnet.special.expit(glassnet.tensor([0.0]))
@@ -15,6 +15,7 @@ tensor([1.9600])
 
 from glassnet.ops import (
     elementwise,
+    special_bessel,
     special_erf,
     special_gamma,
     special_incomplete_gamma,
@@ -25,7 +26,13 @@ from glassnet.ops.elementwise import sigmoid as expit  # noqa: F401
 from glassnet.ops.norm import logsumexp  # noqa: F401
 from glassnet.ops.softmax import log_softmax, softmax  # noqa: F401
 
-for _module in (special_erf, special_gamma, special_incomplete_gamma, special_misc):
+for _module in (
+    special_erf,
+    special_gamma,
+    special_incomplete_gamma,
+    special_misc,
+    special_bessel,
+):
     globals().update(_module.SPECIAL)
 del _module
 

@@ -30,9 +30,10 @@ def _figure(width, height):
     return Figure(figsize=(width, height))
 
 
-def image_grid(images, nrow=10, pad=1, value_range=(0.0, 1.0)) -> np.ndarray:
+def image_grid(images, nrow=10, pad=1, value_range=(0.0, 1.0), fill=0.3) -> np.ndarray:
     """``(N, 1, H, W)`` or ``(N, H*W)`` square images -> one ``(rows*(H+pad), nrow*(W+pad))``
-    grey array in [0, 1], ``nrow`` images per row, filled row by row."""
+    grey array in [0, 1], ``nrow`` images per row, filled row by row; the padding and empty
+    slots have the value ``fill`` (a light grey: the digits' background is 0)."""
     x = _array(images).astype(np.float64)
     if x.ndim == 2:
         side = int(round(x.shape[1] ** 0.5))
@@ -41,7 +42,7 @@ def image_grid(images, nrow=10, pad=1, value_range=(0.0, 1.0)) -> np.ndarray:
     x = np.clip((x[:, 0] - lo) / (hi - lo), 0, 1)
     n, h, w = x.shape
     rows = -(-n // nrow)
-    grid = np.ones((rows * (h + pad) + pad, nrow * (w + pad) + pad))
+    grid = np.full((rows * (h + pad) + pad, nrow * (w + pad) + pad), float(fill))
     for i in range(n):
         r, c = divmod(i, nrow)
         grid[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) :][:, :w] = x[i]
@@ -84,5 +85,20 @@ def save_loss_curves(curves: dict, path, xlabel="step", title="training losses")
     ax.set_ylabel("loss")
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+
+
+def save_point_panels(panels, path, title=None):
+    """A row of 2-D scatter plots, one per ``(title, points)`` in ``panels`` (the diffusion
+    chain from noise to data, say), sharing the axes."""
+    fig = _figure(2.4 * len(panels), 2.6)
+    axes = fig.subplots(1, len(panels), sharex=True, sharey=True, squeeze=False)[0]
+    for ax, (name, pts) in zip(axes, panels):
+        pts = _array(pts)
+        ax.scatter(pts[:, 0], pts[:, 1], s=2, c="tab:blue")
+        ax.set_title(name, fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=80)

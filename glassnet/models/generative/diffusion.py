@@ -36,11 +36,13 @@ import glassnet.nn.functional as F
 from glassnet.nn._arguments import InvalidArgumentError
 
 
-def linear_beta_schedule(timesteps, beta_start=1e-4, beta_end=0.02):
-    """``beta_t`` evenly spaced from ``beta_start`` to ``beta_end`` (scaled by ``1000 / T`` so
-    any ``T`` destroys the signal as much as Ho et al.'s ``T = 1000``)."""
+def linear_beta_schedule(timesteps, beta_start=1e-4, beta_end=0.02, max_beta=0.999):
+    """``beta_t`` evenly spaced from ``beta_start`` to ``beta_end``, scaled by ``1000 / T`` so
+    any ``T`` destroys the signal as much as Ho et al.'s ``T = 1000``; clipped at ``max_beta``
+    (for ``T < 20`` the scaled end would reach 1, leaving nothing of the signal to invert)."""
     scale = 1000.0 / timesteps
-    return np.linspace(scale * beta_start, scale * beta_end, timesteps, dtype=np.float64)
+    betas = np.linspace(scale * beta_start, scale * beta_end, timesteps, dtype=np.float64)
+    return np.minimum(betas, max_beta)
 
 
 def cosine_beta_schedule(timesteps, s=0.008, max_beta=0.999):

@@ -39,6 +39,8 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     which stays real and stable where a general matrix square root would not."""
     mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
     s1, s2 = np.asarray(sigma1, np.float64), np.asarray(sigma2, np.float64)
+    if not all(np.isfinite(a).all() for a in (mu1, mu2, s1, s2)):
+        return float("nan")  # a diverged model's samples: no distance (the run is failed)
     w, v = np.linalg.eigh((s1 + s1.T) / 2)
     root1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
     m = root1 @ s2 @ root1

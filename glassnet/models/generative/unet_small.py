@@ -31,7 +31,8 @@ def timestep_embedding(t, dim, max_period=10000.0):
     """``(N,)`` steps -> ``(N, dim)``: ``[sin(t w_i), cos(t w_i)]`` with ``w_i =
     max_period^(-i / (dim/2))``, ``i = 0 .. dim/2 - 1`` (dim even)."""
     half = dim // 2
-    freqs = (glassnet.arange(half, dtype="float64") * (-math.log(max_period) / half)).exp()
+    freqs = glassnet.arange(half, dtype="float64", device=t.device)
+    freqs = (freqs * (-math.log(max_period) / half)).exp()
     args = t.to("float64")[:, None] * freqs[None, :]
     return glassnet.cat([args.sin(), args.cos()], dim=1)
 

@@ -93,7 +93,8 @@ class VAE(nn.Module):
     def sample(self, n, y=None, z=None):
         """``n`` new inputs decoded from ``z ~ N(0, I)`` (pixel values in [0, 1])."""
         if z is None:
-            z = glassnet.randn(n, self.latent_dim, dtype=self.fc_mu.weight.dtype)
+            w = self.fc_mu.weight
+            z = glassnet.randn(n, self.latent_dim, dtype=w.dtype, device=w.device)
         with glassnet.no_grad():
             return self.decode(z, y).sigmoid()
 

@@ -36,10 +36,11 @@ def _log_softmax(x):
     return x - np.log(np.exp(x).sum(axis=-1, keepdims=True))
 
 
-def filter_logits(logits, temperature=1.0, top_k=None, top_p=None):
+def filter_logits(logits, temperature=1.0, top_k=None, top_p=None, min_tokens_to_keep=1):
     """Sampling's logit processing, in transformers' order: divide by ``temperature``, keep
     the ``top_k`` largest, then the smallest set of tokens whose probability reaches ``top_p``
-    (the others get -inf).
+    (the others get -inf); never fewer than ``min_tokens_to_keep`` tokens (beam sampling
+    keeps one more than the number of end tokens, so a beam can always continue).
 
     >>> filter_logits(np.array([[1.0, 3.0, 2.0]]), top_k=2)
     array([[-inf,   3.,   2.]])
@@ -52,6 +53,8 @@ def filter_logits(logits, temperature=1.0, top_k=None, top_p=None):
                 "token use do_sample=False"
             )
         logits = logits / temperature
+    if top_k is not None and top_k > 0:
+        top_k = max(top_k, min_tokens_to_keep)
     if top_k is not None and 0 < top_k < logits.shape[-1]:
         kth = np.sort(logits, axis=-1)[:, -top_k][:, None]
         logits = np.where(logits < kth, -np.inf, logits)
@@ -60,7 +63,7 @@ def filter_logits(logits, temperature=1.0, top_k=None, top_p=None):
         probs = np.exp(_log_softmax(np.take_along_axis(logits, order, axis=-1)))
         cumulative = np.cumsum(probs, axis=-1)
         drop = cumulative <= 1 - top_p
-        drop[:, -1] = False  # the most likely token always stays
+        drop[:, -max(1, min_tokens_to_keep) :] = False  # the most likely tokens always stay
         remove = np.zeros_like(drop)
         np.put_along_axis(remove, order, drop, axis=-1)
         logits = np.where(remove, -np.inf, logits)
@@ -109,9 +112,10 @@ class GenerationMixin:
                 pad_token_id = eos[0]
             seqs, state = self._generation_start(ids, mask)
             if num_beams > 1:
+                sampling = (temperature, top_k, top_p) if do_sample else None
                 out = self._beam_search(
                     seqs, state, max_new_tokens, num_beams, eos, pad_token_id,
-                    length_penalty, early_stopping, use_cache, do_sample,
+                    length_penalty, early_stopping, use_cache, sampling,
                 )  # fmt: skip
             else:
                 sampling = (temperature, top_k, top_p) if do_sample else None
@@ -159,9 +163,11 @@ class GenerationMixin:
     ):
         """transformers 5's vectorised beam search, written with NumPy arrays: keep the
         ``k`` best running beams and the ``k`` best finished hypotheses (score: summed log
-        probability / generated length ** ``penalty``) per input."""
-        if sample:
-            raise NotImplementedError("generate: beam sampling is not supported; use num_beams=1")
+        probability / generated length ** ``penalty``) per input.
+
+        With ``sample`` (temperature, top_k, top_p), beam sampling: the log probabilities are
+        processed as for sampling, and the candidates are drawn without replacement from the
+        softmax of the accumulated scores instead of taken as the best ones."""
         b, prompt = seqs.shape
         max_len = prompt + max_new_tokens
         keep = max(2, 1 + len(eos)) * k
@@ -182,10 +188,17 @@ class GenerationMixin:
         while True:
             flat = running[:, :, :cur].reshape(b * k, cur)
             logits, state = self._generation_step(flat, state, use_cache)
-            logp = _log_softmax(logits.astype(np.float32)).reshape(b, k, -1)
+            logp = _log_softmax(logits.astype(np.float32))
+            if sample is not None:
+                logp = filter_logits(logp, *sample, min_tokens_to_keep=max(2, len(eos) + 1))
+                logp = logp.astype(np.float32)
+            logp = logp.reshape(b, k, -1)
             vocab = logp.shape[-1]
             logp = (logp + running_scores[:, :, None]).reshape(b, -1)
-            top = np.argsort(-logp, axis=-1, kind="stable")[:, :keep]
+            if sample is None:
+                top = np.argsort(-logp, axis=-1, kind="stable")[:, :keep]
+            else:
+                top = _sample_without_replacement(logp, keep)
             top_logp = np.take_along_axis(logp, top, axis=-1)
             source, token = top // vocab, top % vocab
             cand = np.take_along_axis(running, source[:, :, None], axis=1)
@@ -226,6 +239,23 @@ class GenerationMixin:
                 break
         out = finished_seqs[:, 0]
         return out[:, : prompt + int(finished_len[:, 0].max())]
+
+
+def _sample_without_replacement(scores, n):
+    """``n`` indices per row drawn without replacement from softmax(``scores``), returned
+    best score first (as transformers sorts its draws).
+
+    The Gumbel-top-k trick: adding independent Gumbel noise to log-probabilities and keeping
+    the ``n`` largest is exactly sequential sampling without replacement, and working in log
+    space means no probability underflows to zero (a beam far behind can still be drawn, and
+    a tiny temperature gives the deterministic beam search's choice).
+    """
+    u = glassnet.rand(*scores.shape, dtype=glassnet.float64).numpy()
+    tiny = np.finfo(np.float64).tiny
+    keys = scores.astype(np.float64) - np.log(-np.log(np.clip(u, tiny, 1.0 - 1e-16)))
+    drawn = np.argsort(-keys, axis=-1, kind="stable")[:, :n]
+    order = np.argsort(-np.take_along_axis(scores, drawn, axis=-1), axis=-1, kind="stable")
+    return np.take_along_axis(drawn, order, axis=-1)
 
 
 def _array(x):

@@ -171,19 +171,22 @@ class PreTrainedModel(nn.Module):
         return next(iter(self.parameters())).dtype
 
     # ---- folders --------------------------------------------------------------------------------
-    def save_pretrained(self, folder) -> None:
-        """Write ``config.json`` and ``model.safetensors`` (float weights as they are)."""
+    def save_pretrained(self, folder, dtype=None) -> None:
+        """Write ``config.json`` and ``model.safetensors``: float weights as they are, or in
+        ``dtype`` ('bfloat16', 'float16', ...), the form published checkpoints often take."""
         os.makedirs(folder, exist_ok=True)
         self.config.architectures = [type(self).__name__]
         self.config.save_pretrained(folder)
         tied = self.tied_keys()
         arrays = {k: v.numpy() for k, v in self.state_dict().items() if k not in tied}
-        write_safetensors(os.path.join(folder, WEIGHTS_NAME), arrays, {"format": "pt"})
+        path = os.path.join(folder, WEIGHTS_NAME)
+        write_safetensors(path, arrays, {"format": "pt"}, dtype=dtype)
 
     @classmethod
     def from_pretrained(cls, folder, dtype=None, **kwargs):
         """Build the model from ``folder/config.json`` (``kwargs`` override fields) and load
-        ``folder/model.safetensors`` with strict keys. Keys of the tied weights may be absent
+        ``folder/model.safetensors`` with strict keys (BF16 and F16 weights are widened to the
+        model's dtype). Keys of the tied weights may be absent
         (they are filled from the weight they share); a task head missing from a body-only
         checkpoint (a classifier on a pre-trained BERT) keeps its fresh initialisation."""
         config = cls.config_class.from_pretrained(folder)

@@ -141,7 +141,10 @@ class EfficientNet(ClassifierHead, nn.Module):
         self.features = nn.Sequential(*layers)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Sequential(
-            nn.Dropout(p=dropout, inplace=True), nn.Linear(last_out, num_classes)
+            # torchvision drops in place; here the pooled, flattened features are a view of a
+            # tensor autograd needs, so the dropout makes a new tensor (the same arithmetic)
+            nn.Dropout(p=dropout),
+            nn.Linear(last_out, num_classes),
         )
         for m in self.modules():
             if isinstance(m, nn.Conv2d):

@@ -14,6 +14,7 @@ _FUNCTIONAL_MODULES = [
     "linear",
     "conv",
     "pooling",
+    "fractional_pooling",
     "pooling_adaptive",
     "unpool",
     "fold",

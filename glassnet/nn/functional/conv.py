@@ -31,6 +31,7 @@ from glassnet.nn.functional.window_args import (
 )
 from glassnet.ops.conv_nd import ConvolutionNd, ConvTransposeNd
 from glassnet.ops.convolution import Convolution, ConvTranspose
+from glassnet.ops.depthwise_conv import DepthwiseConv, is_depthwise
 
 __all__ = [
     "conv1d",
@@ -157,6 +158,8 @@ def _conv(x, weight, bias, stride, padding, dilation, groups, nd, op):
     stride, pads, dilation = conv_args(x, weight, bias, stride, padding, dilation, groups, nd, op)
     if nd == 3:
         return ConvolutionNd.apply(x, weight, bias, stride, pads, dilation, groups)
+    if nd == 2 and is_depthwise(x._data.shape, weight._data.shape, groups):
+        return DepthwiseConv.apply(x, weight, bias, stride, flat_pads(pads), dilation)
     return Convolution.apply(
         x, weight, bias, stride=stride, padding=flat_pads(pads), dilation=dilation, groups=groups
     )

@@ -14,6 +14,7 @@ from glassnet.nn.utils.clip_grad import (
     get_total_norm,
 )
 from glassnet.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
+from glassnet.nn.utils.freeze import freeze, is_frozen, unfreeze
 
 __all__ = [
     "clip_grad_norm_",
@@ -26,4 +27,7 @@ __all__ = [
     "l2_penalty",
     "max_norm_",
     "rnn",
+    "freeze",
+    "unfreeze",
+    "is_frozen",
 ]

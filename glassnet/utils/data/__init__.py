@@ -24,6 +24,7 @@ from glassnet.utils.data.dataset import (
     TensorDataset,
     random_split,
 )
+from glassnet.utils.data.distributed import DistributedSampler
 from glassnet.utils.data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -38,6 +39,7 @@ __all__ = [
     "ChainDataset",
     "ConcatDataset",
     "DataLoader",
+    "DistributedSampler",
     "Dataset",
     "IterableDataset",
     "RandomSampler",
