@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 from collections import OrderedDict
 
+import numpy as np
+
 from glassnet import backend, grad_mode
 from glassnet.compile import effects
 from glassnet.compile.errors import CompileError
@@ -35,6 +37,11 @@ def _flatten(value, tensors):
     return ("C", value)
 
 
+def _np_free(args):
+    """Whether some array is not a NumPy one (then its device joins the key)."""
+    return any(a._data.__class__ is not np.ndarray for a in args)
+
+
 class Compiled:
     """A function traced once per call signature and replayed from its plan afterwards.
 
@@ -60,8 +67,17 @@ class Compiled:
     def __call__(self, *args, **kwargs):
         if _active:  # inside another recording: be part of it
             return self.fn(*args, **kwargs)
-        tensors = []
-        key = (_flatten(args, tensors), _flatten(kwargs, tensors), grad_mode._enabled)
+        if not kwargs and all(a.__class__ is Tensor for a in args):
+            # the usual call, f(x) or f(x, y): a flat key without the general walk
+            tensors = args
+            key = (grad_mode._enabled,) + tuple(
+                (d.shape, d.dtype, d.__class__, a.requires_grad) for a in args for d in (a._data,)
+            )
+            if _np_free(args):
+                key += tuple(backend.device_of(a._data) for a in args)
+        else:
+            tensors = []
+            key = (_flatten(args, tensors), _flatten(kwargs, tensors), grad_mode._enabled)
         plans = self.plans.get(key)
         if plans is not None:
             for plan in plans:

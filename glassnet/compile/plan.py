@@ -103,6 +103,22 @@ def forward_step(fn, spec, kwspec, out):
             env[out] = r if r.__class__ is _ndarray else backend.get_array_module(r).asarray(r)
 
         return run
+    if not kwspec and len(spec) == 2 and spec[0][0] is True and spec[1][0] is False:
+        a, b = spec[0][1], spec[1][1]  # x * 0.5, x ** 2
+
+        def run(env, inputs):
+            r = forward(env[a], b)
+            env[out] = r if r.__class__ is _ndarray else backend.get_array_module(r).asarray(r)
+
+        return run
+    if not kwspec and len(spec) == 3 and all(kind is True for kind, _ in spec):
+        a, b, c = (v for _, v in spec)  # linear(x, w, b)
+
+        def run(env, inputs):
+            r = forward(env[a], env[b], env[c])
+            env[out] = r if r.__class__ is _ndarray else backend.get_array_module(r).asarray(r)
+
+        return run
     if not kwspec and len(spec) == 1 and spec[0][0] is True:
         a = spec[0][1]
 
@@ -263,6 +279,29 @@ def copy_step(src, dst):
 def kernel_step(func, spec, out):
     """``env[out] = func(*args)`` for a layer's array kernel; Tensor arguments get a holder
     Tensor made once, whose array is swapped in on every replay."""
+    kinds = tuple(kind for kind, _ in spec)
+    # the commonest shapes of call get their own closure: fewer Python steps per replay
+    if kinds == ("array", "array", "array"):  # linear_array(x, w, b)
+        a, b, c = (v for _, v in spec)
+
+        def run(env, inputs):
+            env[out] = func(env[a], env[b], env[c])
+
+        return run
+    if kinds == ("array",):  # relu_array(x)
+        a = spec[0][1]
+
+        def run(env, inputs):
+            env[out] = func(env[a])
+
+        return run
+    if kinds == ("const", "array") and out is None:  # ReLU._apply_in_place(module, x)
+        module, a = spec[0][1], spec[1][1]
+
+        def run(env, inputs):
+            func(module, env[a])
+
+        return run
     holders = [Tensor._make(None) if kind == "tensor" else None for kind, _ in spec]
     parts = tuple(zip(spec, holders))
 

@@ -343,6 +343,11 @@ class Recorder:
                             grads[parent] = slot
                             heapq.heappush(heap, (parent._seq, parent))
                     else:
+                        if parent.__dict__.get("_grad_edge_hook") is not None:
+                            raise CompileError(
+                                f"{self.name}: DistributedDataParallel's gradient hooks are "
+                                "not compiled; compile the model's step without DDP."
+                            )
                         self._sum_into(leaves, parent, slot)
                 if not retain_graph:
                     fn.__dict__.clear()
