@@ -68,6 +68,7 @@ def test_train_toggle_export_upload_in_the_browser(page, tmp_path):
     page.wait_for_function("document.getElementById('layer-count').textContent === '3'")
     page.wait_for_function("document.getElementById('step-count').textContent === '0'")
     start = _loss(page)
+    before = page.evaluate("document.getElementById('heatmap').toDataURL()")
     page.click("#play")
     # Two balanced classes: a network at chance has cross-entropy ln 2 = 0.69; below 0.25 it
     # separates the blobs. Polled, with a bound.
@@ -76,6 +77,8 @@ def test_train_toggle_export_upload_in_the_browser(page, tmp_path):
         assert time.monotonic() < deadline, f"test loss still {_loss(page)} (started {start})"
         page.wait_for_timeout(200)
     page.screenshot(path=str(tmp_path / "trained.png"))
+    # the decision boundary was redrawn as it trained
+    assert page.evaluate("document.getElementById('heatmap').toDataURL()") != before
     page.click("#play")  # pause
     steps = int(page.text_content("#step-count"))
     assert steps > 0
