@@ -377,3 +377,16 @@ def test_command_prints_the_url_and_opens_the_browser(monkeypatch, capsys):
     assert len(opened) == 1  # --no-browser: not opened again
     assert main(["playground", "--port", "http"]) != 0
     assert "--port must be a whole number" in capsys.readouterr().err
+
+
+def test_preset_url_refuses_unknown_settings():
+    from urllib.parse import parse_qs, urlsplit
+
+    from glassnet.playground import preset_url
+
+    with pytest.raises(ValueError, match="unknown setting"):
+        preset_url(activaton="relu")
+    q = parse_qs(
+        urlsplit(preset_url(port=9001, hidden=[], learning_rate=0.3)).query, keep_blank_values=True
+    )
+    assert q == {"hidden": [""], "learning_rate": ["0.3"]}

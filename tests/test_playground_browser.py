@@ -68,6 +68,7 @@ def test_train_toggle_export_upload_in_the_browser(page, tmp_path):
     page.wait_for_function("document.getElementById('layer-count').textContent === '3'")
     page.wait_for_function("document.getElementById('step-count').textContent === '0'")
     start = _loss(page)
+    before = page.evaluate("document.getElementById('heatmap').toDataURL()")
     page.click("#play")
     # Two balanced classes: a network at chance has cross-entropy ln 2 = 0.69; below 0.25 it
     # separates the blobs. Polled, with a bound.
@@ -76,6 +77,8 @@ def test_train_toggle_export_upload_in_the_browser(page, tmp_path):
         assert time.monotonic() < deadline, f"test loss still {_loss(page)} (started {start})"
         page.wait_for_timeout(200)
     page.screenshot(path=str(tmp_path / "trained.png"))
+    # the decision boundary was redrawn as it trained
+    assert page.evaluate("document.getElementById('heatmap').toDataURL()") != before
     page.click("#play")  # pause
     steps = int(page.text_content("#step-count"))
     assert steps > 0
@@ -128,3 +131,44 @@ def test_huge_learning_rate_shows_a_message(page, tmp_path):
     page.click("#step")
     page.wait_for_function("document.getElementById('step-count').textContent === '1'")
     assert page.errors == []
+
+
+def test_a_preset_address_opens_the_page_on_its_settings(server, tmp_path):
+    from urllib.parse import urlsplit
+
+    from glassnet.playground import preset_url
+
+    port = urlsplit(server).port
+    url = preset_url(
+        port=port,
+        dataset="spiral",
+        hidden=[8, 8, 5],
+        activation="relu",
+        optimizer="Adam",
+        features=["x1", "x2", "sin(x1)"],
+        batch_norm=True,
+        train_ratio=0.7,
+    )
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url)
+        page.wait_for_function("document.getElementById('test-loss').textContent !== '-'")
+        page.click("#export")
+        page.wait_for_function("document.getElementById('export-code').value.length > 0")
+        code = page.input_value("#export-code")
+        browser.close()
+    # the run the server built (read back from its exported settings) is the preset's
+    for text in (
+        "'dataset': 'spiral'",
+        "'hidden': [8, 8, 5]",
+        "'activation': 'relu'",
+        "'optimizer': 'Adam'",
+        "'features': ['x1', 'x2', 'sin(x1)']",
+        "'batch_norm': True",
+        "'train_ratio': 0.7",
+    ):
+        assert text in code, text
+    assert errors == []

@@ -13,6 +13,7 @@ findings. ``export.script`` turns a session into a standalone script (see docs/p
 """
 
 from glassnet.playground.export import script
+from glassnet.playground.presets import preset_url
 from glassnet.playground.session import Session
 from glassnet.playground.settings import SettingsError, validate
 
@@ -29,4 +30,4 @@ def serve(host="127.0.0.1", port=8765, log_level="warning"):
     _serve(host=host, port=port, log_level=log_level)
 
 
-__all__ = ["Session", "SettingsError", "create_app", "script", "serve", "validate"]
+__all__ = ["Session", "SettingsError", "create_app", "preset_url", "script", "serve", "validate"]

@@ -331,9 +331,39 @@ function connect() {
   socket.onclose = () => showError("the connection to the playground server closed; reload the page");
 }
 
+// ------------------------------------------------------------------ presets from the address
+// /?dataset=xor&hidden=4,2&activation=relu&features=x1,x2 opens the page on those settings
+// (glassnet.playground.preset_url writes such addresses, e.g. for the lessons).
+function applyPreset() {
+  const q = new URLSearchParams(location.search);
+  const set = (id, value) => { if (value !== null) $(id).value = value; };
+  set("problem", q.get("problem"));
+  fillDatasets();
+  set("dataset", q.get("dataset"));
+  for (const id of ["activation", "learning_rate", "optimizer", "regularization", "reg_rate",
+    "dropout", "seed"]) set(id, q.get(id));
+  if (q.get("batch_norm") !== null) $("batch_norm").checked = q.get("batch_norm") === "true";
+  const slider = (id, value, scale) => {
+    if (value === null) return;
+    $(id).value = Math.round(Number(value) * scale);
+    $(`${id}-value`).textContent = $(id).value;
+  };
+  slider("train_ratio", q.get("train_ratio"), 100);
+  slider("noise", q.get("noise"), 100);
+  slider("batch_size", q.get("batch_size"), 1);
+  if (q.get("hidden") !== null) {
+    state.hidden = q.get("hidden") === "" ? [] : q.get("hidden").split(",").map(Number);
+  }
+  if (q.get("features") !== null) {
+    const wanted = q.get("features").split(",");
+    state.features = FEATURES.filter((f) => wanted.includes(f));
+  }
+}
+
 // ------------------------------------------------------------------ wiring
 function init() {
   fillDatasets();
+  applyPreset();
   drawLayerButtons();
   drawFeatureControls();
   for (const id of ["dataset", "activation", "learning_rate", "optimizer", "regularization",
