@@ -26,6 +26,12 @@ def test_the_checklist_is_the_whole_concepts_file():
     assert len(CHECKLIST) == len(set(CHECKLIST)) > 50
 
 
+def test_every_concept_has_a_lesson():
+    taught = {c for lesson in ALL for c in lesson.concepts}
+    missing = [f"{s} | {c}" for s, c in CHECKLIST if c not in taught]
+    assert not missing, f"concepts without a lesson: {missing}"
+
+
 def test_every_listed_concept_is_a_real_one():
     # A typo in a lesson's concepts comment would otherwise cover nothing silently.
     known = {c for _, c in CHECKLIST}
