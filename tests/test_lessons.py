@@ -121,6 +121,32 @@ def test_run_reports_a_failing_example(tmp_path):
     assert "Expected:" in result.report and "3" in result.report
 
 
-def test_learn_open_says_the_playground_is_missing(capsys):
-    assert main(["learn", "xor", "--open"]) == 2
-    assert "playground" in capsys.readouterr().out.lower()
+def test_every_playground_preset_is_a_lesson_and_valid_playground_settings():
+    pytest.importorskip("fastapi")
+    from glassnet.lessons.playground_presets import PRESETS
+    from glassnet.playground.settings import validate
+
+    names = {lesson.name for lesson in lessons.catalog()}
+    assert set(PRESETS) <= names
+    for name, settings in PRESETS.items():
+        validate(dict(settings))  # raises SettingsError naming a bad setting
+
+
+def test_learn_open_starts_the_playground_on_the_preset(monkeypatch, capsys):
+    pytest.importorskip("fastapi")
+    import glassnet.commands.playground as command
+    import glassnet.playground
+
+    served, opened = [], []
+    monkeypatch.setattr(glassnet.playground, "serve", lambda **kw: served.append(kw))
+    monkeypatch.setattr(command, "_open_later", lambda url: opened.append(url))
+    assert main(["learn", "xor", "--open"]) == 0
+    assert served == [{"port": 8765}]
+    assert opened[0].startswith("http://127.0.0.1:8765/?dataset=xor")
+    assert opened[0] in capsys.readouterr().out
+
+
+def test_learn_open_without_a_preset_names_the_lessons_that_have_one(capsys):
+    assert main(["learn", "bleu-rouge", "--open"]) == 2
+    err = capsys.readouterr().err
+    assert "no playground set-up" in err and "xor" in err

@@ -5,17 +5,40 @@
     glassnet learn                 every lesson, in order, with a one-line summary
     glassnet learn xor             print the lesson (rich's Markdown rendering when installed)
     glassnet learn xor --run       run its code blocks and say whether they pass
-    glassnet learn xor --open      the playground (not built yet: says so)
+    glassnet learn xor --open      start the playground on the lesson's set-up (where it has one)
 """
 
 # No `from __future__ import annotations`: typer reads the annotations at run time.
 import importlib.util
 from typing import Annotated
 
-PLAYGROUND_MISSING = (
-    "The playground (glassnet playground) is not part of this glassnet yet, so --open cannot "
-    "show this lesson there. Read the lesson here, or run its code with --run."
-)
+
+def open_in_playground(lesson, echo, port: int = 8765) -> int:
+    """Start the playground (glassnet.playground) on ``lesson``'s preset and open a browser tab
+    there; a lesson without a preset gets a message naming the ones that have one (exit 2)."""
+    import sys
+
+    from glassnet.lessons.playground_presets import PRESETS, playground_url
+
+    if lesson.name not in PRESETS:
+        print(
+            f"glassnet: error: the lesson {lesson.name!r} has no playground set-up; these do: "
+            f"{', '.join(sorted(PRESETS))}. Read it here, or run its code with --run.",
+            file=sys.stderr,
+        )
+        return 2
+    from glassnet._optional import require
+
+    require("fastapi", "playground")
+    require("uvicorn", "playground")
+    import glassnet.playground
+    from glassnet.commands.playground import _open_later
+
+    url = playground_url(lesson.name, port=port)
+    echo(f"{lesson.name} in the playground: {url} (Ctrl+C stops it)")
+    _open_later(url)
+    glassnet.playground.serve(port=port)
+    return 0
 
 
 def listing(lessons) -> str:
@@ -67,7 +90,7 @@ def register(app):
         name: Annotated[str | None, typer.Argument(help="a lesson name; none lists them")] = None,
         run: Annotated[bool, typer.Option("--run", help="run the lesson's code")] = False,
         open_: Annotated[
-            bool, typer.Option("--open", help="open it in the playground (not built yet)")
+            bool, typer.Option("--open", help="open its set-up in the playground")
         ] = False,
         plain: Annotated[bool, typer.Option("--plain", help="plain text, no rich")] = False,
     ):
@@ -80,8 +103,8 @@ def register(app):
 
 
 def _learn(name, run, open_, plain, echo) -> int:
-    """The command's work; returns the exit code (2: no such lesson or no playground; 1: the
-    lesson's code failed)."""
+    """The command's work; returns the exit code (2: no such lesson, or no playground set-up
+    for it; 1: the lesson's code failed)."""
     import sys
 
     from glassnet import lessons
@@ -96,8 +119,7 @@ def _learn(name, run, open_, plain, echo) -> int:
         print(f"glassnet: error: {exc}", file=sys.stderr)
         return 2
     if open_:
-        echo(PLAYGROUND_MISSING)
-        return 2
+        return open_in_playground(lesson, echo)
     if not run:
         show(lesson, plain)
         echo(f"\nRun its code: glassnet learn {lesson.name} --run")
