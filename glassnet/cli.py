@@ -251,7 +251,11 @@ def train_command(
 
         argv = _state["argv"]
         if "--out" not in argv and not any(a.startswith("--out=") for a in argv):
-            argv = [*argv, "--out", out or _default_out(recipe or "run")]  # one folder for all
+            # every rank must write into one folder, so the default one is chosen here
+            from glassnet.recipes import DEFAULT
+
+            name = "data" if data else os.path.splitext(os.path.basename(recipe or DEFAULT))[0]
+            argv = [*argv, "--out", _default_out(name)]
         relaunch_cli(argv, nproc)
         return
     with _errors():
@@ -327,6 +331,8 @@ def _nproc_rank(nproc):
 
     if not dist.is_initialized():
         dist.init_process_group("mpi")
+        if dist.get_rank() != 0:  # progress and results are printed by rank 0 alone
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (open for the whole process)
     if dist.get_world_size() != nproc:
         raise RuntimeError(
             f"glassnet train --nproc {nproc}: this job has {dist.get_world_size()} processes"
