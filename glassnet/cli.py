@@ -228,8 +228,36 @@ def train_command(
     no_doctor: Annotated[
         bool, typer.Option("--no-doctor", help="do not watch the run with the training doctor")
     ] = False,
+    nproc: Annotated[
+        int,
+        typer.Option(
+            metavar="N",
+            help="data-parallel training on N local processes (MPI); batch_size is per process",
+        ),
+    ] = 1,
 ):
     """Train a recipe and write a run directory with the model, metrics, curves and a report."""
+    if nproc > 1 and _nproc_rank(nproc) is None:
+        from glassnet.commands.run import relaunch_cli
+        from glassnet.recipes.programs import PROGRAMS
+
+        if recipe in PROGRAMS and data is None:
+            print(
+                f"glassnet: error: --nproc trains one-Trainer recipes; {recipe} is a program "
+                "recipe of its own (train it without --nproc)",
+                file=sys.stderr,
+            )
+            raise _ReportedError(2)
+
+        argv = _state["argv"]
+        if "--out" not in argv and not any(a.startswith("--out=") for a in argv):
+            # every rank must write into one folder, so the default one is chosen here
+            from glassnet.recipes import DEFAULT
+
+            name = "data" if data else os.path.splitext(os.path.basename(recipe or DEFAULT))[0]
+            argv = [*argv, "--out", _default_out(name)]
+        relaunch_cli(argv, nproc)
+        return
     with _errors():
         from glassnet.recipes.programs import PROGRAMS
         from glassnet.recipes.runner import recipe_to_train, train
@@ -257,6 +285,7 @@ def train_command(
         if lr == "auto":
             r = r.replace(lr=_auto_lr(r))
         out = out or _default_out(r.name)
+        lead = _nproc_rank(nproc) in (None, 0)
 
         def announce(action):
             if action == "finished":
@@ -281,12 +310,34 @@ def train_command(
                 on_start=announce,
                 doctor=not no_doctor,
             )
+        if not lead:
+            return
         _echo()
         took = "" if run.state == "already finished" else f" (trained in {run.wall_time:.1f} s)"
         _print_metrics(run.metrics, f"Test results{took}:")
         for note in run.notes:
             _echo(f"note: {note}")
         _echo(f"Report: {os.path.join(out, 'report.md')}")
+
+
+def _nproc_rank(nproc):
+    """Inside a rank of ``glassnet train --nproc N``: join the process group and return this
+    rank; None in a plain process."""
+    from glassnet.commands.run import RANK_ENV
+
+    if nproc <= 1 or os.environ.get(RANK_ENV) != str(nproc):
+        return None
+    from glassnet import distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("mpi")
+        if dist.get_rank() != 0:  # progress and results are printed by rank 0 alone
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (open for the whole process)
+    if dist.get_world_size() != nproc:
+        raise RuntimeError(
+            f"glassnet train --nproc {nproc}: this job has {dist.get_world_size()} processes"
+        )
+    return dist.get_rank()
 
 
 def _recipe_for_data(recipe, data, target, task, model):
@@ -545,6 +596,7 @@ def main(argv=None) -> int:
         return as_torch_main(args[1:])
     _state["debug"] = "--debug" in args
     args = [a for a in args if a != "--debug"]
+    _state["argv"] = args + (["--debug"] if _state["debug"] else [])  # `train --nproc` reruns it
     try:
         app = _app()
     except ImportError as exc:

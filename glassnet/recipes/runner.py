@@ -47,6 +47,7 @@ class Run:
     wall_time: float
     notes: list = field(default_factory=list)
     state: str = "trained"  # 'trained', 'resumed' or 'already finished'
+    rank: int = 0  # under ``--nproc N``: this process's rank (only rank 0 writes the folder)
 
 
 @dataclass
@@ -133,18 +134,32 @@ def train(
     start = time.perf_counter()
     run_dir = os.fspath(run_dir)
     source = source or f"recipe {recipe.name!r}"
-    action = report.claim(run_dir, overwrite=overwrite, resume=resume)
-    if action != "new":
-        check_same_recipe(run_dir, recipe)
-    if on_start is not None:
-        on_start(action)
+    world, rank = _world()
+    if world > 1 and resume:
+        raise report.RunFolderError(
+            "--resume is not available with --nproc: the checkpoint holds one process's state; "
+            "resume without --nproc, or train again with --overwrite"
+        )
+    action = "new"
+    if rank == 0:
+        action = report.claim(run_dir, overwrite=overwrite, resume=resume)
+        if action != "new":
+            check_same_recipe(run_dir, recipe)
+        if on_start is not None:
+            on_start(action)
+    if world > 1:  # every rank learns rank 0's decision (a refusal on rank 0 ends the job)
+        action = _agree(action)
     if action == "finished":
-        metrics = report.read_json_file(os.path.join(run_dir, report.METRICS))
-        return Run(run_dir, recipe, metrics, None, 0.0, state="already finished")
+        metrics = {}
+        if rank == 0:
+            metrics = report.read_json_file(os.path.join(run_dir, report.METRICS))
+        return Run(run_dir, recipe, metrics, None, 0.0, state="already finished", rank=rank)
     glassnet.manual_seed(recipe.seed)
     data = prepare(recipe, source=source)
     pre = data.preprocessing
     model = build(recipe, pre, data.num_outputs)
+    if world > 1:
+        return _train_ranks(recipe, run_dir, model, data, device, progress, doctor, start)
     trainer = _trainer(recipe, model, data, device, progress, doctor)
     config = _config(recipe, data)
     os.makedirs(run_dir, exist_ok=True)
@@ -233,7 +248,7 @@ def _write_doctor(trainer, run_dir):
             cb.write(run_dir)
 
 
-def _trainer(recipe, model, data, device, progress, doctor=False):
+def _trainer(recipe, model, data, device, progress, doctor=False, first_callbacks=()):
     from glassnet.train import EarlyStopping, LRSchedulerCallback, Trainer
 
     optimizer = build_optimizer(
@@ -243,7 +258,9 @@ def _trainer(recipe, model, data, device, progress, doctor=False):
     per_epoch = scheduler if recipe.scheduler == "plateau" else None  # steps on val_loss
     if per_epoch is not None:
         scheduler = None
-    callbacks = [LRSchedulerCallback(scheduler, interval="step")] if scheduler else []
+    callbacks = list(first_callbacks)
+    if scheduler:
+        callbacks.append(LRSchedulerCallback(scheduler, interval="step"))
     if recipe.early_stopping and data.val is not None:
         # Validation decides when to stop; the test split is touched once, after training.
         callbacks.append(
@@ -264,6 +281,152 @@ def _trainer(recipe, model, data, device, progress, doctor=False):
         progress=progress,
         scheduler=per_epoch,
     )
+
+
+# ---- data-parallel training (``glassnet train RECIPE --nproc N``) -----------------------------
+def _world():
+    """``(world_size, rank)`` of the default process group, ``(1, 0)`` without one."""
+    from glassnet import distributed as dist
+
+    if not dist.is_initialized():
+        return 1, 0
+    return dist.get_world_size(), dist.get_rank()
+
+
+_ACTIONS = ("new", "resume", "finished")
+
+
+def _agree(action):
+    """Rank 0's folder decision, broadcast to every rank."""
+    from glassnet import distributed as dist
+
+    code = glassnet.tensor([_ACTIONS.index(action)], dtype=glassnet.int64)
+    dist.broadcast(code, src=0)
+    return _ACTIONS[int(code.item())]
+
+
+def _shard(loader, seed, world, rank):
+    """``(loader, sampler)``: the training loader over this rank's DistributedSampler share,
+    at the recipe's batch size per rank (PyTorch's convention: the global batch is N times
+    the recipe's batch_size)."""
+    from glassnet.data import DataLoader, DistributedSampler
+
+    inner = getattr(loader, "loader", loader)  # an AugmentedLoader wraps a DataLoader
+    if not isinstance(inner, DataLoader):
+        raise TypeError(
+            f"glassnet train --nproc: the training data is a {type(inner).__name__}, not a "
+            "DataLoader over a dataset, so it cannot be split between processes"
+        )
+    sampler = DistributedSampler(inner.dataset, world, rank, shuffle=True, seed=seed)
+    sharded = DataLoader(inner.dataset, batch_size=inner.batch_size, sampler=sampler)
+    if inner is loader:
+        return sharded, sampler
+    loader.loader = sharded
+    return loader, sampler
+
+
+def _rank_callbacks(sampler):
+    """The callbacks every rank runs first: reshuffle the shards each epoch, and average the
+    training loss and metrics over the ranks (every shard has the same size, so the mean of
+    the ranks' means is the mean over the whole epoch)."""
+    from glassnet import distributed as dist
+    from glassnet.train import Callback
+
+    class _Shards(Callback):
+        def on_epoch_begin(self, trainer, epoch, logs):
+            sampler.set_epoch(epoch)
+
+        def on_epoch_end(self, trainer, epoch, logs):
+            keys = sorted(k for k, v in logs.items() if not k.startswith("val_") and k != "lr")
+            keys = [k for k in keys if isinstance(logs[k], (int, float))]
+            if keys:
+                values = glassnet.tensor([float(logs[k]) for k in keys], dtype=glassnet.float64)
+                dist.all_reduce(values, op=dist.ReduceOp.SUM)
+                for k, v in zip(keys, values.tolist()):
+                    logs[k] = v / dist.get_world_size()
+
+    return [_Shards()]
+
+
+def _train_ranks(recipe, run_dir, model, data, device, progress, doctor, start):
+    """One rank's share of a data-parallel run: the model in DistributedDataParallel, this
+    rank's shard of the training split; validation runs on every rank (the weights agree, so
+    the numbers do); rank 0 alone writes the folder, the checkpoints and the test metrics,
+    with the plain model's weights (no ``module.`` prefix)."""
+    from glassnet import report
+    from glassnet.nn.parallel import DistributedDataParallel
+
+    world, rank = _world()
+    if device is not None:
+        model.to(device)
+    ddp = DistributedDataParallel(model)
+    data.train, sampler = _shard(data.train, recipe.seed, world, rank)
+    lead = rank == 0
+    trainer = _trainer(
+        recipe,
+        ddp,
+        data,
+        device,
+        progress and lead,
+        doctor and lead,
+        first_callbacks=_rank_callbacks(sampler),
+    )
+    config = _config(recipe, data)
+    config["nproc"] = world
+    if lead:
+        os.makedirs(run_dir, exist_ok=True)
+        report.write_config(run_dir, config)
+        report.write_status(run_dir, "running")
+        if data.write_extras is not None:
+            try:
+                data.description = data.write_extras(run_dir) or data.description
+            except ImportError:
+                pass
+            report.write_json(os.path.join(run_dir, RECIPE_FILE), recipe.to_dict())
+    try:
+        history = trainer.fit(
+            data.train,
+            val=data.val,
+            epochs=recipe.epochs,
+            checkpoint_dir=os.path.join(run_dir, report.CHECKPOINT_DIR) if lead else None,
+            extras={"config": config},
+        )
+    except Exception as exc:
+        if not (lead and is_divergence(exc)):
+            raise
+        info = {
+            "epoch": None if exc.epoch is None else exc.epoch + 1,
+            "batch": None if exc.batch is None else exc.batch + 1,
+            "reason": exc.reason,
+        }
+        mark_failed(run_dir, config, trainer.history, str(exc), checkpoint_kept=True, **info)
+        _write_doctor(trainer, run_dir)
+        raise RunFailedError(str(exc), run_dir=run_dir, checkpoint_kept=True, **info) from exc
+    trainer.model = model  # the test split is scored once, on rank 0, without collectives
+    if not lead:
+        return Run(run_dir, recipe, {}, history, time.perf_counter() - start, rank=rank)
+    problem = non_finite_training(recipe, model, history)
+    if problem is not None:
+        message, info = problem
+        mark_failed(run_dir, config, history, message, **info)
+        raise RunFailedError(message, run_dir=run_dir, **info)
+    wall_time = time.perf_counter() - start
+    metrics, confusion = test_metrics(recipe, data.preprocessing, model, trainer, data)
+    notes = report.write_run(
+        run_dir,
+        config=config,
+        model=model,
+        history=history,
+        metrics=metrics,
+        confusion=confusion,
+        class_names=data.preprocessing.class_names,
+        sizes=data.sizes,
+        data_text=data.description,
+        model_text=_summary_text(model, data.preprocessing),
+        wall_time=wall_time,
+    )
+    _write_doctor(trainer, run_dir)
+    return Run(run_dir, recipe, metrics, history, wall_time, notes, rank=rank)
 
 
 def test_metrics(recipe, pre, model, trainer, data):
