@@ -94,18 +94,16 @@ def _input_grad_contraction(grad, w, x_shape, padding):
     degrees: the window-view contraction instead of kh*kw multiply and scatter-add passes."""
     xp = get_array_module(grad)
     kh, kw = w.shape[2:]
-    n, c, ho, wo = grad.shape
-    gp = pad_input(grad, (kh - 1, kh - 1, kw - 1, kw - 1))
-    hb, wb = ho + kh - 1, wo + kw - 1  # the rows and columns of the padded input windows reach
-    windows = _window_view(gp, (kh, kw), (hb, wb), (1, 1))
-    dxb = xp.einsum("nchwij,cij->nchw", windows, w[:, 0, ::-1, ::-1], optimize=True)
     pt, _, pl, _ = padding
-    h, wd = x_shape[2:]
-    if pt + h > hb or pl + wd > wb:  # input rows or columns past the last window: zero there
-        full = xp.zeros((n, c, max(hb, pt + h), max(wb, pl + wd)), dtype=grad.dtype)
-        full[:, :, :hb, :wb] = dxb
-        dxb = full
-    return xp.ascontiguousarray(dxb[:, :, pt : pt + h, pl : pl + wd])
+    n, c, h, wd = x_shape
+    gp = pad_input(grad, (kh - 1, kh - 1, kw - 1, kw - 1))
+    # Only the windows over the unpadded input: they start pt rows and pl columns in.
+    sn, sc, sy, sx = gp.strides
+    windows = xp.lib.stride_tricks.as_strided(
+        gp[:, :, pt:, pl:], (n, c, h, wd, kh, kw), (sn, sc, sy, sx, sy, sx)
+    )
+    dx = xp.einsum("nchwij,cij->nchw", windows, w[:, 0, ::-1, ::-1], optimize=True)
+    return xp.ascontiguousarray(dx)
 
 
 def depthwise_forward(xb, w, bias, stride, dilation):
