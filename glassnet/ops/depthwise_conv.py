@@ -10,7 +10,10 @@ input) times one number per channel, ``w[c, 0, i, j]``:
 im2col would copy the input kh*kw times and then run C tiny (1 x kh*kw) matrix products; here
 every step is one elementwise pass over the output. The backward is the same sums read the
 other way: dx adds ``grad * w[:, 0, i, j]`` into each offset's slice of the padded input, and
-``dw[c, 0, i, j]`` is the sum of ``grad * slice`` over the batch and the positions.
+``dw[c, 0, i, j]`` is the sum of ``grad * slice`` over the batch and the positions. For NumPy
+batches with many positions the forward, and at stride 1 the input gradient (a depthwise
+convolution of the padded gradient with the kernel rotated by 180 degrees), are one einsum
+over a window view (no copy) instead.
 
 >>> import glassnet
 >>> x = glassnet.ones(1, 2, 3, 3, requires_grad=True)
