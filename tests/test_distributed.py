@@ -230,7 +230,10 @@ def test_glassnet_run_command_passes_arguments_and_reports_failure(tmp_path):
         "dist.init_process_group('mpi')\n"
         "t = glassnet.tensor([float(dist.get_rank())])\n"
         "dist.all_reduce(t)\n"
-        "print('rank', dist.get_rank(), 'sum', t.item(), 'args', sys.argv[1:], flush=True)\n"
+        # One file per rank: mpiexec forwards both ranks' stdout into one pipe, where two
+        # lines written at the same moment can interleave.
+        "line = f'rank {dist.get_rank()} sum {t.item()} args {sys.argv[1:]}'\n"
+        f"open(r'{tmp_path}' + f'/rank{{dist.get_rank()}}.txt', 'w').write(line)\n"
         "if '--fail' in sys.argv and dist.get_rank() == 0:\n"
         "    raise SystemError('rank zero stops the job')\n"
         "dist.barrier()\n"
@@ -241,7 +244,7 @@ def test_glassnet_run_command_passes_arguments_and_reports_failure(tmp_path):
         [*cmd, "--lr", "0.5", "-n", "9"], env=env, capture_output=True, text=True, timeout=90
     )
     assert ok.returncode == 0, ok.stderr
-    lines = sorted(line for line in ok.stdout.splitlines() if line.startswith("rank"))
+    lines = [(tmp_path / f"rank{r}.txt").read_text() for r in (0, 1)]
     # 0 + 1 summed over the ranks; the script's own -n 9 is not the launcher's
     assert lines == [f"rank {r} sum 1.0 args ['--lr', '0.5', '-n', '9']" for r in (0, 1)]
     bad = subprocess.run([*cmd, "--fail"], env=env, capture_output=True, text=True, timeout=90)
