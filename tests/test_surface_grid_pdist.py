@@ -130,3 +130,23 @@ def test_grid_sample_bicubic_5d_is_refused_as_in_torch():
             mode="bicubic",
             align_corners=False,
         )
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align", [False, True])
+@pytest.mark.parametrize(
+    "mode, shape, grid_shape",
+    [
+        ("bicubic", (1, 2, 1, 2), (1, 5, 6, 2)),  # a 1-pixel-high image: every tap reflects
+        ("bilinear", (1, 2, 1, 2, 3), (1, 2, 3, 4, 3)),
+        ("nearest", (1, 1, 2, 1, 3), (1, 2, 3, 4, 3)),
+    ],
+)
+def test_grid_sample_tiny_inputs_far_outside_match_torch(
+    padding_mode, align, mode, shape, grid_shape
+):
+    # |g| up to 3 on sides of 1 or 2 pixels: reflection folds each coordinate several times
+    r = np.random.default_rng(5)
+    image = r.normal(size=shape)
+    grid = r.uniform(-3.0, 3.0, size=grid_shape)
+    _grid_parity(image, grid, mode=mode, padding_mode=padding_mode, align_corners=align)

@@ -1,7 +1,8 @@
 """Spatial transformers: ``affine_grid`` makes the sampling grid of an affine map, and
-``grid_sample`` reads an image at any (x, y) positions in [-1, 1] with bilinear or nearest
-interpolation and zeros/border/reflection padding. Composed of gathers and pointwise ops, so
-gradients reach both the image and the grid (bilinear; nearest gives the grid none, as PyTorch).
+``grid_sample`` reads an image at any (x, y) positions in [-1, 1] (or a volume at (x, y, z))
+with bilinear/trilinear, nearest or (2-D) bicubic interpolation and zeros/border/reflection
+padding. Composed of gathers and pointwise ops, so gradients reach both the image and the grid
+(nearest gives the grid a zero gradient, as PyTorch).
 
 >>> import glassnet
 >>> import glassnet.nn.functional as F
