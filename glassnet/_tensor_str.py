@@ -1,7 +1,8 @@
 """How a tensor prints: the same layout as PyTorch, so printed output reads the same in both.
 
 Floats print with 4 decimals (``1.5000``), or as ``1.`` when every value is whole, or in
-scientific notation when the magnitudes span more than 1000x; long tensors are summarised with
+scientific notation when the magnitudes span more than 1000x (or always/never, after
+``glassnet.set_printoptions(sci_mode=True/False)``); long tensors are summarised with
 ``...``; the dtype is shown unless it is a default one.
 
 >>> import glassnet
@@ -26,6 +27,7 @@ PRECISION = 4
 THRESHOLD = 1000
 EDGEITEMS = 3
 LINEWIDTH = 80
+SCI_MODE = None  # None: chosen from the values; True/False: forced (set_printoptions)
 
 
 class _Formatter:
@@ -48,15 +50,14 @@ class _Formatter:
         absolute = np.abs(finite)
         lo, hi = float(absolute.min()), float(absolute.max())
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
-        if self.int_mode:
-            if hi / lo > 1000.0 or hi > 1.0e8:
-                self.sci_mode = True
-                strings = [f"{v:.{PRECISION}e}" for v in finite.tolist()]
-            else:
-                strings = [f"{v:.0f}." for v in finite.tolist()]
-        elif hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4:
-            self.sci_mode = True
+        if SCI_MODE is None:
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        else:
+            self.sci_mode = bool(SCI_MODE)
+        if self.sci_mode:
             strings = [f"{v:.{PRECISION}e}" for v in finite.tolist()]
+        elif self.int_mode:
+            strings = [f"{v:.0f}." for v in finite.tolist()]
         else:
             strings = [f"{v:.{PRECISION}f}" for v in finite.tolist()]
         self.max_width = max(len(s) for s in strings)

@@ -198,13 +198,9 @@ def set_printoptions(
 ):
     """How tensors print, as ``torch.set_printoptions``: ``profile`` 'default' (4 digits,
     summarise past 1000 elements), 'short' (2 digits) or 'full' (never summarise), then the
-    single options on top. ``sci_mode`` is not supported (glassnet picks the notation as
-    PyTorch's default does)."""
-    if sci_mode is not None:
-        raise NotImplementedError(
-            "set_printoptions: sci_mode is not supported; glassnet chooses fixed or scientific "
-            "notation from the values, as PyTorch does by default"
-        )
+    single options on top. ``sci_mode`` True or False forces scientific or fixed notation;
+    None (the default, and what any call without it sets, as in PyTorch) picks it from the
+    values."""
     profiles = {
         "default": (4, 1000, 3, 80),
         "short": (2, 1000, 2, 80),
@@ -227,6 +223,7 @@ def set_printoptions(
         _tensor_str.EDGEITEMS = int(edgeitems)
     if linewidth is not None:
         _tensor_str.LINEWIDTH = int(linewidth)
+    _tensor_str.SCI_MODE = None if sci_mode is None else bool(sci_mode)
 
 
 def register_post_accumulate_grad_hook(self, hook):

@@ -1,7 +1,8 @@
 """Spatial transformers: ``affine_grid`` makes the sampling grid of an affine map, and
-``grid_sample`` reads an image at any (x, y) positions in [-1, 1] with bilinear or nearest
-interpolation and zeros/border/reflection padding. Composed of gathers and pointwise ops, so
-gradients reach both the image and the grid (bilinear; nearest gives the grid none, as PyTorch).
+``grid_sample`` reads an image at any (x, y) positions in [-1, 1] (or a volume at (x, y, z))
+with bilinear/trilinear, nearest or (2-D) bicubic interpolation and zeros/border/reflection
+padding. Composed of gathers and pointwise ops, so gradients reach both the image and the grid
+(nearest gives the grid a zero gradient, as PyTorch).
 
 >>> import glassnet
 >>> import glassnet.nn.functional as F
@@ -77,7 +78,49 @@ def _reflect(coord, twice_low, twice_high):
 
 
 def _source(coord, size, padding_mode, align_corners):
-    x = _unnormalize(coord, size, align_corners)
+    return _source_pixels(
+        _unnormalize(coord, size, align_corners), size, padding_mode, align_corners
+    )
+
+
+def _gather(flat, idx, sizes):
+    """input values at integer positions ``idx`` (x, y[, z]; each (N, P)) with zeros outside:
+    (N, C, P), and the inside mask (N, 1, P)."""
+    inside = None
+    index = 0
+    for i, size in zip(reversed(idx), reversed(sizes)):  # z (slowest), y, then x
+        ok = (i >= 0) & (i < size)
+        inside = ok if inside is None else inside & ok
+        index = index * size + i.clamp(0, size - 1)
+    index = index.long()
+    n, c = flat.shape[0], flat.shape[1]
+    picked = flat.gather(2, index.unsqueeze(1).expand(n, c, index.shape[1]))
+    return picked, inside.unsqueeze(1).to(flat.dtype)
+
+
+def _cubic_weights(t):
+    """The four cubic-convolution weights (A = -0.75, as PyTorch) of the taps at floor - 1,
+    floor, floor + 1 and floor + 2, for the fraction ``t`` in [0, 1)."""
+    a = -0.75
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+def _tap(index, size, padding_mode, align_corners):
+    """Where an integer bicubic tap reads once the padding maps it back inside (PyTorch
+    clamps or reflects each tap, not the sampling point); zeros padding leaves it alone."""
+    if padding_mode == "zeros":
+        return index
+    return _source_pixels(index, size, padding_mode, align_corners).round()
+
+
+def _source_pixels(x, size, padding_mode, align_corners):
     if padding_mode == "border":
         x = x.clamp(0, size - 1)
     elif padding_mode == "reflection":
@@ -86,59 +129,84 @@ def _source(coord, size, padding_mode, align_corners):
     return x
 
 
-def _gather(flat, ix, iy, w, h):
-    """input values at integer (ix, iy) (N, P) with zeros outside: (N, C, P), and the mask."""
-    inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
-    index = (iy.clamp(0, h - 1) * w + ix.clamp(0, w - 1)).long()
-    n, c = flat.shape[0], flat.shape[1]
-    picked = flat.gather(2, index.unsqueeze(1).expand(n, c, index.shape[1]))
-    return picked, inside.unsqueeze(1).to(flat.dtype)
-
-
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """Sample ``input`` (N, C, H, W) at ``grid`` (N, Ho, Wo, 2) positions (x then y, in
-    [-1, 1]): the output is (N, C, Ho, Wo)."""
+    [-1, 1]): the output is (N, C, Ho, Wo). 5-D input (N, C, D, H, W) takes a grid
+    (N, Do, Ho, Wo, 3) (x, y, z) and gives (N, C, Do, Ho, Wo); there 'bilinear' is trilinear.
+    ``mode`` 'bicubic' (4-D only) uses cubic convolution over 4 x 4 pixels, as PyTorch."""
     align_corners = bool(align_corners)
-    if mode not in ("bilinear", "nearest"):
-        raise NotImplementedError(
-            f"grid_sample: mode {mode!r} is not supported; use 'bilinear' or 'nearest'"
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(
+            f"grid_sample: mode must be 'bilinear', 'nearest' or 'bicubic', got {mode!r}"
         )
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(
             f"grid_sample: padding_mode must be 'zeros', 'border' or 'reflection', got "
             f"{padding_mode!r}"
         )
-    if input.ndim != 4:
-        raise NotImplementedError(
-            f"grid_sample: only 4-D (N, C, H, W) input is supported, got shape {tuple(input.shape)}"
-        )
-    n, c, h, w = input.shape
-    if grid.ndim != 4 or grid.shape[0] != n or grid.shape[-1] != 2:
+    if input.ndim not in (4, 5):
         raise ShapeError(
-            f"grid_sample: expected a grid of shape ({n}, H_out, W_out, 2) for the input of "
+            f"grid_sample: expected 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, got shape "
+            f"{tuple(input.shape)}"
+        )
+    k = input.ndim - 2
+    if mode == "bicubic" and k != 2:
+        raise NotImplementedError(
+            "grid_sample: mode 'bicubic' only supports 4-D input (as in PyTorch); use "
+            "'bilinear' (trilinear) or 'nearest' for 5-D input"
+        )
+    n, c = input.shape[0], input.shape[1]
+    spatial = tuple(input.shape[2:])  # (H, W) or (D, H, W)
+    if grid.ndim != k + 2 or grid.shape[0] != n or grid.shape[-1] != k:
+        want = ", ".join(["H_out", "W_out"] if k == 2 else ["D_out", "H_out", "W_out"])
+        raise ShapeError(
+            f"grid_sample: expected a grid of shape ({n}, {want}, {k}) for the input of "
             f"shape {tuple(input.shape)}, got {tuple(grid.shape)}."
         )
-    ho, wo = grid.shape[1], grid.shape[2]
-    g = grid.reshape(n, ho * wo, 2).to(input.dtype)
-    x = _source(g[..., 0], w, padding_mode, align_corners)
-    y = _source(g[..., 1], h, padding_mode, align_corners)
-    flat = input.reshape(n, c, h * w)
+    out_spatial = tuple(grid.shape[1:-1])
+    p = 1
+    for s in out_spatial:
+        p *= s
+    g = grid.reshape(n, p, k).to(input.dtype)
+    sizes = spatial[::-1]  # W, H[, D]: the order of the grid's last axis
+    flat = input.reshape(n, c, -1)
+    if mode == "bicubic":
+        out = _bicubic(flat, g, sizes, padding_mode, align_corners)
+        return out.reshape((n, c) + out_spatial)
+    coords = [_source(g[..., i], sizes[i], padding_mode, align_corners) for i in range(k)]
     if mode == "nearest":
-        ix, iy = x.detach().round(), y.detach().round()  # half to even, as PyTorch's nearbyint
-        picked, inside = _gather(flat, ix, iy, w, h)
+        idx = [x.detach().round() for x in coords]  # half to even, as PyTorch's nearbyint
+        picked, inside = _gather(flat, idx, sizes)
         # the grid gets a zero gradient (not none), as in PyTorch
         out = picked * inside + (g * 0).sum(dim=-1).unsqueeze(1)
-        return out.reshape(n, c, ho, wo)
-    x0, y0 = x.detach().floor(), y.detach().floor()
-    wx1, wy1 = x - x0, y - y0
-    wx0, wy0 = 1 - wx1, 1 - wy1
+        return out.reshape((n, c) + out_spatial)
+    lows = [x.detach().floor() for x in coords]
+    fracs = [x - x0 for x, x0 in zip(coords, lows)]
     out = 0
-    for ix, iy, weight in (
-        (x0, y0, wx0 * wy0),
-        (x0 + 1, y0, wx1 * wy0),
-        (x0, y0 + 1, wx0 * wy1),
-        (x0 + 1, y0 + 1, wx1 * wy1),
-    ):
-        picked, inside = _gather(flat, ix, iy, w, h)
+    for corner in range(2**k):
+        idx, weight = [], None
+        for i in range(k):
+            up = (corner >> i) & 1
+            idx.append(lows[i] + up)
+            wi = fracs[i] if up else 1 - fracs[i]
+            weight = wi if weight is None else weight * wi
+        picked, inside = _gather(flat, idx, sizes)
         out = out + picked * inside * weight.unsqueeze(1)
-    return out.reshape(n, c, ho, wo)
+    return out.reshape((n, c) + out_spatial)
+
+
+def _bicubic(flat, g, sizes, padding_mode, align_corners):
+    w, h = sizes
+    # the sampling point itself is not padded: only each tap is (PyTorch's grid_sampler)
+    x = _unnormalize(g[..., 0], w, align_corners)
+    y = _unnormalize(g[..., 1], h, align_corners)
+    x0, y0 = x.detach().floor(), y.detach().floor()
+    wx, wy = _cubic_weights(x - x0), _cubic_weights(y - y0)
+    out = 0
+    for j in range(4):
+        iy = _tap(y0 + (j - 1), h, padding_mode, align_corners)
+        for i in range(4):
+            ix = _tap(x0 + (i - 1), w, padding_mode, align_corners)
+            picked, inside = _gather(flat, [ix, iy], sizes)
+            out = out + picked * inside * (wx[i] * wy[j]).unsqueeze(1)
+    return out
