@@ -173,7 +173,8 @@ def lobpcg(
 ):
     """The k largest (``largest=True``, the default) or smallest eigenpairs ``(E, X)`` of the
     symmetric (m, m) ``A`` (or of ``A x = lambda B x``), by LOBPCG with the optional
-    preconditioner ``iK``. ``n`` (>= k) is the block size, ``X`` an initial (m, n) guess."""
+    preconditioner ``iK``. ``n`` (>= k) is the block size, ``X`` an initial (m, n) guess. Both
+    E and X carry a gradient in A (X only for B=None, as in PyTorch); see the module docstring."""
     from glassnet import backend
     from glassnet.creation import tensor
 
