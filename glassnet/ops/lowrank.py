@@ -6,8 +6,14 @@ random (n, q) matrix, orthonormalise, refine by ``niter`` power iterations (each
 A^T and A, re-orthonormalised), then take the exact SVD of the small projected matrix. It is
 composed of matmul, qr and svd, so it is differentiable. ``pca_lowrank`` centres the columns
 first. ``lobpcg`` is Knyazev's locally optimal block preconditioned conjugate gradient for the
-k largest (or smallest) eigenpairs of a symmetric A (optionally A x = lambda B x); its
-eigenvalues carry the first-order gradient ``x^T dA x`` (the eigenvectors none).
+k largest (or smallest) eigenpairs of a symmetric A (optionally A x = lambda B x). Both
+outputs are differentiable in A (for B=None, as in PyTorch): with the k eigenpairs
+A U = U diag(D), gA = U (diag(gD) + (U^T gU) * F) U^T - sum_j Z_j u_j^T, where
+F_ij = 1 / (d_j - d_i) off the diagonal (0 on it) is the part inside span(U) (PyTorch's eigh
+rule), and Z_j solves (P (A - d_j I) P + U U^T) Z_j = P gU_j with P = I - U U^T: the
+Sylvester-type equation for the eigenvectors' part outside span(U), solved one column at a
+time (each eigenvalue d_j must be apart from the rest of A's spectrum). The gradient returned
+is its symmetric part, as PyTorch's (whose lobpcg differentiates (A + A^T) / 2).
 
 >>> import glassnet
 >>> _ = glassnet.manual_seed(0)
@@ -23,7 +29,10 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet import grad_mode
-from glassnet.errors import ShapeError
+from glassnet.backend import get_array_module
+from glassnet.errors import AutogradError, ShapeError
+from glassnet.ops._linalg_util import mT
+from glassnet.ops.linalg_spectral import _gaps, _Part
 
 __all__ = ["svd_lowrank", "pca_lowrank", "lobpcg"]
 
@@ -93,10 +102,17 @@ def pca_lowrank(A, q=None, center=True, niter=2):  # noqa: N803
 
 def _b_orthonormal_np(S, B):  # noqa: N803
     """A B-orthonormal basis of span(S), dropping directions S barely spans."""
-    G = S.T @ (S if B is None else B @ S)  # noqa: N806
-    w, V = np.linalg.eigh((G + G.T) / 2)  # noqa: N806
-    keep = w > w.max() * 1e-14
-    return S @ (V[:, keep] / np.sqrt(w[keep]))
+    if B is None:  # the SVD's left vectors: orthonormal to rounding, whatever S's conditioning
+        S = S / np.maximum(np.linalg.norm(S, axis=0), np.finfo(S.dtype).tiny)  # noqa: N806
+        U, sv, _ = np.linalg.svd(S, full_matrices=False)  # noqa: N806
+        return U[:, sv > sv.max() * 1e-10]
+    # the Gram matrix squares S's condition number, so orthonormalise a second time
+    for _ in range(2):
+        G = S.T @ (B @ S)  # noqa: N806
+        w, V = np.linalg.eigh((G + G.T) / 2)  # noqa: N806
+        keep = w > w.max() * 1e-14
+        S = S @ (V[:, keep] / np.sqrt(w[keep]))  # noqa: N806
+    return S
 
 
 def _ritz_np(S, A, B, n, largest):  # noqa: N803
@@ -105,6 +121,38 @@ def _ritz_np(S, A, B, n, largest):  # noqa: N803
     w, C = np.linalg.eigh((H + H.T) / 2)  # noqa: N806
     order = np.argsort(-w if largest else w)[:n]
     return w[order], S @ C[:, order], S, C[:, order]
+
+
+class LobpcgPart(_Part):
+    """Eigenvalues (part 0) or eigenvectors (part 1) of lobpcg; ``parts`` is
+    ``(values, vectors, A, generalized)`` with the k computed eigenpairs."""
+
+    def backward(self, grad):
+        xp = get_array_module(grad)
+        values, u, a, generalized = self.parts
+        if self.part == 0:  # d(d_j) = u_j^T dA u_j
+            return (u * grad[None, :]) @ mT(xp, u), None, None
+        if generalized:
+            raise AutogradError(
+                "lobpcg: the eigenvectors have a gradient only for the standard problem "
+                "(B=None), as in PyTorch; detach them (X.detach()) or solve with B=None"
+            )
+        m, k = u.shape
+        gaps, eye = _gaps(xp, values)
+        inner = xp.where(eye, xp.zeros((), dtype=grad.dtype), (mT(xp, u) @ grad) / gaps)
+        inside = u @ inner @ mT(xp, u)
+        # outside span(U): du_j = -(A - d_j I)^+ P dA u_j on the complement; the matrix below
+        # is (A - d_j I) there and the identity on span(U), so it is invertible when d_j is
+        # apart from the rest of A's spectrum, and its solve gives the pseudo-inverse's action
+        uu = u @ mT(xp, u)
+        p = xp.eye(m, dtype=grad.dtype) - uu
+        shifted = a[None, :, :] - values[:, None, None] * xp.eye(m, dtype=grad.dtype)
+        lhs = p[None] @ shifted @ p[None] + uu[None]
+        rhs = mT(xp, p @ grad)[:, :, None]  # (k, m, 1): P gU_j
+        z = xp.linalg.solve(lhs, rhs)[:, :, 0]  # (k, m)
+        g = inside - mT(xp, z) @ mT(xp, u)
+        # symmetric, as PyTorch's (its lobpcg differentiates (A + A^T) / 2)
+        return (g + mT(xp, g)) / 2, None, None
 
 
 def lobpcg(
@@ -125,7 +173,8 @@ def lobpcg(
 ):
     """The k largest (``largest=True``, the default) or smallest eigenpairs ``(E, X)`` of the
     symmetric (m, m) ``A`` (or of ``A x = lambda B x``), by LOBPCG with the optional
-    preconditioner ``iK``. ``n`` (>= k) is the block size, ``X`` an initial (m, n) guess."""
+    preconditioner ``iK``. ``n`` (>= k) is the block size, ``X`` an initial (m, n) guess. Both
+    E and X carry a gradient in A (X only for B=None, as in PyTorch); see the module docstring."""
     from glassnet import backend
     from glassnet.creation import tensor
 
@@ -167,8 +216,8 @@ def lobpcg(
         x = x_new
     dev = str(A.device)
     vectors = tensor(x[:, :k].astype(A._data.dtype), device=dev)
-    # the eigenvalues as x^T A x: their gradient is the first-order x x^T (x B-normalised)
-    values = (vectors * (A @ vectors)).sum(dim=0)
+    values = tensor(theta[:k].astype(A._data.dtype), device=dev)
     if not (grad_mode.is_grad_enabled() and A.requires_grad):
-        values = tensor(theta[:k].astype(A._data.dtype), device=dev)
-    return values, vectors
+        return values, vectors
+    parts = (values._data, vectors._data, A.detach()._data, B is not None)
+    return LobpcgPart.apply(A, parts, 0), LobpcgPart.apply(A, parts, 1)
