@@ -11,16 +11,15 @@ glassnet.Size([2, 3, 4, 4])
 
 from __future__ import annotations
 
-import glassnet
 from glassnet.errors import ShapeError
 from glassnet.nn import _arguments as arg
 from glassnet.nn.functional.instance_normalization import instance_norm
-from glassnet.nn.normalization import _AffineNorm, _dtype
+from glassnet.nn.normalization import _TrackedNorm
 
 __all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
 
-class _InstanceNorm(_AffineNorm):
+class _InstanceNorm(_TrackedNorm):
     _spatial = 1
 
     def __init__(
@@ -41,24 +40,7 @@ class _InstanceNorm(_AffineNorm):
         self.affine = affine
         self.track_running_stats = track_running_stats
         self._affine_parameters(self.num_features, affine, True, device, dtype)
-        kw = dict(dtype=_dtype(dtype), device=device)
-        if track_running_stats:
-            self.register_buffer("running_mean", glassnet.zeros(self.num_features, **kw))
-            self.register_buffer("running_var", glassnet.ones(self.num_features, **kw))
-            self.register_buffer(
-                "num_batches_tracked", glassnet.tensor(0, dtype=glassnet.int64, device=device)
-            )
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
-
-    def reset_running_stats(self):
-        """Forget the running statistics (mean 0, variance 1)."""
-        if self.track_running_stats:
-            self.running_mean._data[...] = 0
-            self.running_var._data[...] = 1
-            self.num_batches_tracked._data[...] = 0
+        self._running_stats_buffers(track_running_stats, device, dtype)
 
     def forward(self, input):
         batched = self._spatial + 2

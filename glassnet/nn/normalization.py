@@ -62,7 +62,35 @@ class _AffineNorm(Module):
             bias._data[...] = 0
 
 
-class _BatchNorm(_AffineNorm):
+class _TrackedNorm(_AffineNorm):
+    """An affine norm that can keep running statistics of its inputs: the batch and instance
+    norms."""
+
+    def _running_stats_buffers(self, track_running_stats, device, dtype):
+        """Register ``running_mean`` (zeros), ``running_var`` (ones) and
+        ``num_batches_tracked``, or all three as None when no statistics are tracked, as the
+        batch and instance norms of PyTorch do."""
+        kw = dict(dtype=_dtype(dtype), device=device)
+        if track_running_stats:
+            self.register_buffer("running_mean", glassnet.zeros(self.num_features, **kw))
+            self.register_buffer("running_var", glassnet.ones(self.num_features, **kw))
+            self.register_buffer(
+                "num_batches_tracked", glassnet.tensor(0, dtype=glassnet.int64, device=device)
+            )
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self):
+        """Forget the running statistics (mean 0, variance 1, no batches seen)."""
+        if self.track_running_stats:
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
+
+
+class _BatchNorm(_TrackedNorm):
     """What BatchNorm1d/2d/3d share; they differ only in the input dims they accept."""
 
     _dims: tuple = ()
@@ -90,24 +118,7 @@ class _BatchNorm(_AffineNorm):
         self.affine = affine
         self.track_running_stats = track_running_stats
         self._affine_parameters(self.num_features, affine, bias, device, dtype)
-        kw = dict(dtype=_dtype(dtype), device=device)
-        if track_running_stats:
-            self.register_buffer("running_mean", glassnet.zeros(self.num_features, **kw))
-            self.register_buffer("running_var", glassnet.ones(self.num_features, **kw))
-            self.register_buffer(
-                "num_batches_tracked", glassnet.tensor(0, dtype=glassnet.int64, device=device)
-            )
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
-
-    def reset_running_stats(self):
-        """Forget the running statistics (mean 0, variance 1, no batches seen)."""
-        if self.track_running_stats:
-            self.running_mean._data[...] = 0
-            self.running_var._data[...] = 1
-            self.num_batches_tracked._data[...] = 0
+        self._running_stats_buffers(track_running_stats, device, dtype)
 
     def reset_parameters(self):
         """Forget the running statistics; the weight back to ones, the bias to zeros."""
