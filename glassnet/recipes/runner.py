@@ -183,22 +183,41 @@ def train(
     except Exception as exc:
         if not is_divergence(exc):
             raise
-        # The Trainer counts epochs and batches from 0, as callbacks do; the run folder from 1,
-        # as its message does.
-        info = {
-            "epoch": None if exc.epoch is None else exc.epoch + 1,
-            "batch": None if exc.batch is None else exc.batch + 1,
-            "reason": exc.reason,
-        }
-        mark_failed(run_dir, config, trainer.history, str(exc), checkpoint_kept=True, **info)
-        _write_doctor(trainer, run_dir)
-        raise RunFailedError(str(exc), run_dir=run_dir, checkpoint_kept=True, **info) from exc
+        raise _diverged(exc, run_dir, config, trainer) from exc
+    metrics, notes, wall_time = _finish(
+        recipe, run_dir, config, model, trainer, history, data, start
+    )
+    state = "resumed" if trainer.resumed else "trained"
+    return Run(run_dir, recipe, metrics, history, wall_time, notes, state=state)
+
+
+def _diverged(exc, run_dir, config, trainer):
+    """The RunFailedError for a fit that diverged, once the folder is marked failed (its
+    checkpoint kept) and the doctor's findings are written."""
+    # The Trainer counts epochs and batches from 0, as callbacks do; the run folder from 1, as
+    # its message does.
+    info = {
+        "epoch": None if exc.epoch is None else exc.epoch + 1,
+        "batch": None if exc.batch is None else exc.batch + 1,
+        "reason": exc.reason,
+    }
+    mark_failed(run_dir, config, trainer.history, str(exc), checkpoint_kept=True, **info)
+    _write_doctor(trainer, run_dir)
+    return RunFailedError(str(exc), run_dir=run_dir, checkpoint_kept=True, **info)
+
+
+def _finish(recipe, run_dir, config, model, trainer, history, data, start):
+    """After a fit: refuse non-finite weights (the folder marked failed), score the test split
+    once, write the run folder and the doctor's findings; ``(metrics, notes, wall_time)``."""
+    from glassnet import report
+
     problem = non_finite_training(recipe, model, history)
     if problem is not None:
         message, info = problem
         mark_failed(run_dir, config, history, message, **info)
         raise RunFailedError(message, run_dir=run_dir, **info)
     wall_time = time.perf_counter() - start
+    pre = data.preprocessing
     metrics, confusion = test_metrics(recipe, pre, model, trainer, data)
     notes = report.write_run(
         run_dir,
@@ -214,8 +233,7 @@ def train(
         wall_time=wall_time,
     )
     _write_doctor(trainer, run_dir)
-    state = "resumed" if trainer.resumed else "trained"
-    return Run(run_dir, recipe, metrics, history, wall_time, notes, state=state)
+    return metrics, notes, wall_time
 
 
 def recipe_to_train(name, out, resume: bool):
@@ -394,38 +412,13 @@ def _train_ranks(recipe, run_dir, model, data, device, progress, doctor, start):
     except Exception as exc:
         if not (lead and is_divergence(exc)):
             raise
-        info = {
-            "epoch": None if exc.epoch is None else exc.epoch + 1,
-            "batch": None if exc.batch is None else exc.batch + 1,
-            "reason": exc.reason,
-        }
-        mark_failed(run_dir, config, trainer.history, str(exc), checkpoint_kept=True, **info)
-        _write_doctor(trainer, run_dir)
-        raise RunFailedError(str(exc), run_dir=run_dir, checkpoint_kept=True, **info) from exc
+        raise _diverged(exc, run_dir, config, trainer) from exc
     trainer.model = model  # the test split is scored once, on rank 0, without collectives
     if not lead:
         return Run(run_dir, recipe, {}, history, time.perf_counter() - start, rank=rank)
-    problem = non_finite_training(recipe, model, history)
-    if problem is not None:
-        message, info = problem
-        mark_failed(run_dir, config, history, message, **info)
-        raise RunFailedError(message, run_dir=run_dir, **info)
-    wall_time = time.perf_counter() - start
-    metrics, confusion = test_metrics(recipe, data.preprocessing, model, trainer, data)
-    notes = report.write_run(
-        run_dir,
-        config=config,
-        model=model,
-        history=history,
-        metrics=metrics,
-        confusion=confusion,
-        class_names=data.preprocessing.class_names,
-        sizes=data.sizes,
-        data_text=data.description,
-        model_text=_summary_text(model, data.preprocessing),
-        wall_time=wall_time,
+    metrics, notes, wall_time = _finish(
+        recipe, run_dir, config, model, trainer, history, data, start
     )
-    _write_doctor(trainer, run_dir)
     return Run(run_dir, recipe, metrics, history, wall_time, notes, rank=rank)
 
 
