@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import ml_dtypes  # noqa: E402, F401
 import numpy as np
 import pytest
 import torch
@@ -14,8 +15,6 @@ import glassnet
 import glassnet.nn.functional as F
 from glassnet import nn
 from glassnet.amp import GradScaler, autocast
-
-pytest.importorskip("ml_dtypes", reason="bfloat16 on the CPU needs ml_dtypes (the [amp] extra)")
 
 BF16_EPS = 2.0**-7  # spacing of bfloat16 at 1 (8 significant bits); rounding error <= EPS / 2
 

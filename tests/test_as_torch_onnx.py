@@ -7,10 +7,8 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
-
-ort = pytest.importorskip("onnxruntime")
-pytest.importorskip("onnx")
+import onnx  # noqa: E402, F401
+import onnxruntime as ort  # noqa: E402
 
 SCRIPT = """
 import sys

@@ -5,6 +5,8 @@ output; unsupported ops raise an error naming the op and the layer path."""
 import os
 
 import numpy as np
+import onnx  # noqa: E402
+import onnxruntime as ort  # noqa: E402
 import pytest
 
 import glassnet
@@ -20,9 +22,6 @@ from glassnet.models import (
     vision,
 )
 from glassnet.onnx import ExportError, export
-
-ort = pytest.importorskip("onnxruntime")
-onnx = pytest.importorskip("onnx")
 
 DYNAMIC = {"input": {0: "batch"}, "output": {0: "batch"}}
 
@@ -277,7 +276,8 @@ def test_layer_in_onnx_runtime(tmp_path, name):
 def test_matches_torch_onnx_export_of_the_twin(tmp_path):
     # The same weights in PyTorch's LeNet-shaped twin, exported by torch.onnx: both files give
     # the same answers in ONNX Runtime.
-    torch = pytest.importorskip("torch")
+    import torch
+
     glassnet.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.Flatten(), nn.Linear(3 * 4 * 4, 2))
     model.eval()

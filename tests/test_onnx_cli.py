@@ -5,15 +5,14 @@ import json
 import os
 
 import numpy as np
+import onnx  # noqa: E402
+import onnxruntime as ort  # noqa: E402
 import pytest
 
 from glassnet import cli
 from glassnet.recipes import get
 from glassnet.recipes.prepare import Preprocessing, prepare
 from glassnet.recipes.runner import forward, load_run, train
-
-ort = pytest.importorskip("onnxruntime")
-onnx = pytest.importorskip("onnx")
 
 
 @pytest.mark.parametrize("name", ["iris-mlp", "sine-lstm"])

@@ -8,6 +8,8 @@ import json
 import os
 
 import numpy as np
+import onnx  # noqa: E402
+import onnxruntime as ort  # noqa: E402
 import pytest
 
 import glassnet
@@ -16,9 +18,6 @@ from glassnet.grad_mode import no_grad
 from glassnet.recipes.owndata import inputs_from_records, read_input_file
 from glassnet.recipes.prepare import Preprocessing
 from glassnet.recipes.runner import load_run
-
-ort = pytest.importorskip("onnxruntime")
-onnx = pytest.importorskip("onnx")
 
 
 def assert_close(got, ref):

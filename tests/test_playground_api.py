@@ -5,10 +5,9 @@ import os
 import subprocess
 import sys
 
+import fastapi  # noqa: E402, F401
 import numpy as np
 import pytest
-
-pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from glassnet.playground import create_app  # noqa: E402

@@ -6,11 +6,10 @@ import socket
 import threading
 import time
 
+import fastapi  # noqa: E402, F401
+import playwright.sync_api as sync_api  # noqa: E402
 import pytest
-
-pytest.importorskip("fastapi")
-uvicorn = pytest.importorskip("uvicorn")
-sync_api = pytest.importorskip("playwright.sync_api")
+import uvicorn  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(

@@ -11,11 +11,10 @@ import struct
 
 import numpy as np
 import pytest
+import torch  # noqa: E402
 
 import glassnet
 from glassnet.serialization import read_safetensors, write_safetensors
-
-torch = pytest.importorskip("torch")
 
 
 def _special_bf16():
@@ -42,7 +41,8 @@ def _hand_written(path, tensors):
 
 
 def test_reads_bf16_written_by_safetensors_torch(tmp_path):
-    st_torch = pytest.importorskip("safetensors.torch")
+    import safetensors.torch as st_torch
+
     g = torch.Generator().manual_seed(0)
     weights = {
         "w": torch.randn(7, 5, generator=g).to(torch.bfloat16),
@@ -78,7 +78,8 @@ def test_reads_bf16_written_by_hand_from_the_spec(tmp_path):
 
 @pytest.mark.parametrize("how", ["option", "ml_dtypes"])
 def test_writes_bf16_that_torch_reads(tmp_path, how):
-    st_torch = pytest.importorskip("safetensors.torch")
+    import safetensors.torch as st_torch
+
     rng = np.random.default_rng(2)
     # random floats over many binades, ties (x.5 ulp exactly) and specials: rounding checked
     x = (rng.standard_normal(500) * 10.0 ** rng.integers(-30, 30, 500)).astype(np.float32)
@@ -90,7 +91,8 @@ def test_writes_bf16_that_torch_reads(tmp_path, how):
     if how == "option":
         write_safetensors(path, {"x": x, "ids": ids}, dtype="bfloat16")
     else:
-        ml_dtypes = pytest.importorskip("ml_dtypes")
+        import ml_dtypes
+
         write_safetensors(path, {"x": x.astype(ml_dtypes.bfloat16), "ids": ids})
     theirs = st_torch.load_file(path)
     assert theirs["x"].dtype == torch.bfloat16 and theirs["ids"].dtype == torch.int64
@@ -104,7 +106,8 @@ def test_writes_bf16_that_torch_reads(tmp_path, how):
 
 
 def test_bf16_checkpoint_loads_into_a_model(tmp_path):
-    transformers = pytest.importorskip("transformers")
+    import transformers
+
     torch.manual_seed(0)
     cfg = transformers.BertConfig(
         vocab_size=40,

@@ -189,7 +189,7 @@ def test_every_kind_of_value_round_trips_with_its_type(tmp_path):
 def test_types_match_what_torch_save_and_torch_load_give():
     """The oracle is PyTorch itself: the same structure saved by torch comes back with the same
     container and leaf types (torch.Tensor where glassnet gives glassnet.Tensor)."""
-    torch = pytest.importorskip("torch")
+    import torch
 
     def build(tensor):
         return {
@@ -342,7 +342,7 @@ def test_safe_globals_are_accepted_and_change_nothing():
 def test_other_readers_open_every_file_glassnet_writes(tmp_path):
     """safetensors' own readers (NumPy and PyTorch flavours) read nested files too: the
     checksums and the structure are string metadata."""
-    torch_safetensors = pytest.importorskip("safetensors.torch")
+    import safetensors.torch as torch_safetensors
     from safetensors import safe_open
 
     path = tmp_path / "all.safetensors"
@@ -359,7 +359,7 @@ def test_other_readers_open_every_file_glassnet_writes(tmp_path):
 
 
 def test_reads_torch_safetensors_and_names_dtypes_numpy_lacks(tmp_path):
-    torch = pytest.importorskip("torch")
+    import torch
     from safetensors.torch import save_file as torch_save_file
 
     path = str(tmp_path / "t.safetensors")

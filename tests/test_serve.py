@@ -9,11 +9,10 @@ import io
 import json
 import os
 
+import fastapi  # noqa: E402, F401
+import httpx  # noqa: E402, F401
 import numpy as np
 import pytest
-
-pytest.importorskip("fastapi")
-pytest.importorskip("httpx")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from glassnet.recipes import get  # noqa: E402

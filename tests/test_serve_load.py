@@ -9,11 +9,10 @@ import subprocess
 import sys
 import time
 
+import httpx  # noqa: E402
 import numpy as np
 import pytest
-
-httpx = pytest.importorskip("httpx")
-pytest.importorskip("uvicorn")
+import uvicorn  # noqa: E402, F401
 
 from glassnet.recipes import get  # noqa: E402
 from glassnet.recipes.runner import forward, load_run, train  # noqa: E402

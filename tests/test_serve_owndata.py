@@ -7,12 +7,11 @@ import base64
 import io
 import re
 
+import fastapi  # noqa: E402, F401
+import httpx  # noqa: E402, F401
 import numpy as np
+import PIL.Image as PIL_Image  # noqa: E402
 import pytest
-
-pytest.importorskip("fastapi")
-pytest.importorskip("httpx")
-PIL_Image = pytest.importorskip("PIL.Image")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from glassnet.cli import main  # noqa: E402

@@ -3,6 +3,7 @@ comes with torch, through sympy) and against torch.special itself, whose ports a
 accurate in places, so the check there is that glassnet is never further from the exact value
 than torch is (beyond float64 rounding). Derivatives (PyTorch has none) by finite differences."""
 
+import mpmath  # noqa: E402
 import numpy as np
 import pytest
 import torch
@@ -10,7 +11,6 @@ import torch
 import glassnet
 from tests.helpers import check_finite_differences
 
-mpmath = pytest.importorskip("mpmath")
 mpmath.mp.dps = 20  # 20 digits: four beyond float64, and quicker than more
 
 EPS = np.finfo(np.float64).eps

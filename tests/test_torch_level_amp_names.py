@@ -2,13 +2,12 @@
 (torch.GradScaler, torch.get_autocast_dtype, Tensor.bfloat16, torch.is_distributed,
 nn.DataParallel) behave as PyTorch's."""
 
+import ml_dtypes  # noqa: E402, F401
 import numpy as np
 import pytest
 import torch
 
 import glassnet
-
-pytest.importorskip("ml_dtypes")
 
 
 @pytest.mark.parametrize("device", ["cpu", "cuda"])

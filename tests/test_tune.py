@@ -13,8 +13,6 @@ from glassnet.cli import main
 from glassnet.commands.tune import apply_params, tune_recipe, validation_loss
 from glassnet.tune import parse_space
 
-optuna = pytest.importorskip("optuna")  # the [tune] extra
-
 
 def test_parse_space():
     s = parse_space(
