@@ -30,11 +30,20 @@ def batches(n, batch_size, rng):
     return [order[i : i + batch_size] for i in range(0, n - batch_size + 1, batch_size)]
 
 
-class Progress:
-    """Prints a line now and then when ``progress`` is on; measures the wall time."""
+class Run:
+    """One recipe run: its folder, a progress printer (call it with a line), the wall clock,
+    and the pictures and notes the report will list.
 
-    def __init__(self, name, progress):
-        self.name, self.progress, self.start = name, progress, time.time()
+    >>> import tempfile
+    >>> run = Run(tempfile.mkdtemp(), "demo", progress=False)
+    >>> run.picture("missing.png", lambda path: (_ for _ in ()).throw(ImportError("no matplotlib")))
+    >>> run.pictures, run.notes
+    ([], ['missing.png was not drawn: no matplotlib'])
+    """
+
+    def __init__(self, run_dir, name, progress):
+        self.run_dir, self.name, self.progress, self.start = run_dir, name, progress, time.time()
+        self.pictures, self.notes = [], []
 
     def __call__(self, text):
         if self.progress:
@@ -44,27 +53,30 @@ class Progress:
     def seconds(self):
         return time.time() - self.start
 
+    def picture(self, name, draw):
+        """Draw one PNG into the run folder, noting (not failing) when matplotlib is missing."""
+        try:
+            draw(os.path.join(self.run_dir, name))
+            self.pictures.append(name)
+        except ImportError as exc:
+            self.notes.append(f"{name} was not drawn: {exc}")
 
-def start(run_dir, name, progress):
+    def finish(self, models: dict, *, title, description, settings, metrics, explain) -> dict:
+        """Save each model's state_dict as ``<name>.safetensors``, write report.md, return the
+        metrics."""
+        for name, model in models.items():
+            glassnet.save(model.state_dict(), os.path.join(self.run_dir, f"{name}.safetensors"))
+        write_report(self.run_dir, title=title, description=description, settings=settings,
+                     metrics=metrics, explain=explain, pictures=self.pictures, notes=self.notes,
+                     seconds=self.seconds)  # fmt: skip
+        return metrics
+
+
+def start(run_dir, name, progress) -> Run:
     """Make the run folder (when called directly, not through ``glassnet train``) and start
     the clock."""
     os.makedirs(run_dir, exist_ok=True)
-    return Progress(name, progress)
-
-
-def picture(run_dir, name, draw, pictures, notes):
-    """Draw one PNG into the run folder, noting (not failing) when matplotlib is missing."""
-    try:
-        draw(os.path.join(run_dir, name))
-        pictures.append(name)
-    except ImportError as exc:
-        notes.append(f"{name} was not drawn: {exc}")
-
-
-def save_weights(run_dir, models: dict):
-    """Each model's state_dict as ``<name>.safetensors``."""
-    for name, model in models.items():
-        glassnet.save(model.state_dict(), os.path.join(run_dir, f"{name}.safetensors"))
+    return Run(run_dir, name, progress)
 
 
 def _fmt(v):

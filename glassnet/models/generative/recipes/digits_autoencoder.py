@@ -51,10 +51,12 @@ def run(run_dir, *, epochs=None, seed=0, progress=True) -> dict:
     epochs = epochs or s["epochs"]
     xtr, _, xte, _ = C.digits(8)
     glassnet.manual_seed(seed)
-    mlp, mlp_curve = _train(Autoencoder(64, s["hidden"], s["latent_dim"]), xtr.reshape(-1, 64),
-                            epochs, seed, log, "mlp")  # fmt: skip
-    conv, conv_curve = _train(ConvAutoencoder(1, 8, s["width"], s["latent_dim"]), xtr, epochs,
-                              seed, log, "conv")  # fmt: skip
+    mlp, mlp_curve = _train(
+        Autoencoder(64, s["hidden"], s["latent_dim"]), xtr.reshape(-1, 64), epochs, seed, log, "mlp"
+    )
+    conv, conv_curve = _train(
+        ConvAutoencoder(1, 8, s["width"], s["latent_dim"]), xtr, epochs, seed, log, "conv"
+    )
     with glassnet.no_grad():
         codes = conv.encode(glassnet.tensor(xtr)).numpy().astype(np.float64)
         mu, cov = codes.mean(0), np.cov(codes, rowvar=False)
@@ -77,35 +79,40 @@ def run(run_dir, *, epochs=None, seed=0, progress=True) -> dict:
         **scorer.score(samples),
         "classifier_accuracy": scorer.test_accuracy,
     }
-    pictures, notes = [], []
     both = np.concatenate([xte[:10], recon_mlp.reshape(10, 1, 8, 8), recon])
-    C.picture(run_dir, "reconstructions.png", lambda p: save_image_grid(
-        both, p, title="test digits; MLP reconstructions; conv reconstructions"),
-        pictures, notes)  # fmt: skip
-    C.picture(run_dir, "samples.png", lambda p: save_image_grid(
-        samples[:100], p, title="conv AE: codes drawn from a Gaussian fitted to real codes"),
-        pictures, notes)  # fmt: skip
-    C.picture(run_dir, "curves.png", lambda p: save_loss_curves(
-        {"MLP AE mse": mlp_curve, "conv AE mse": conv_curve}, p, xlabel="epoch"),
-        pictures, notes)  # fmt: skip
-    C.save_weights(run_dir, {"mlp_autoencoder": mlp, "conv_autoencoder": conv})
+    log.picture(
+        "reconstructions.png",
+        lambda p: save_image_grid(
+            both, p, title="test digits; MLP reconstructions; conv reconstructions"
+        ),
+    )
+    log.picture(
+        "samples.png",
+        lambda p: save_image_grid(
+            samples[:100], p, title="conv AE: codes drawn from a Gaussian fitted to real codes"
+        ),
+    )
+    log.picture(
+        "curves.png",
+        lambda p: save_loss_curves(
+            {"MLP AE mse": mlp_curve, "conv AE mse": conv_curve}, p, xlabel="epoch"
+        ),
+    )
     explain = dict(C.DIGIT_EXPLAIN)
-    explain.update({
-        "mlp_test_mse": "MLP autoencoder: mean squared error per pixel on the test digits",
-        "conv_test_mse": "convolutional autoencoder: the same",
-        "mean_image_mse": "the same error for always answering the mean digit (the baseline)",
-        "conv_recon_accuracy": "the classifier's accuracy on the conv reconstructions",
-    })  # fmt: skip
-    C.write_report(
-        run_dir,
+    explain.update(
+        {
+            "mlp_test_mse": "MLP autoencoder: mean squared error per pixel on the test digits",
+            "conv_test_mse": "convolutional autoencoder: the same",
+            "mean_image_mse": "the same error for always answering the mean digit (the baseline)",
+            "conv_recon_accuracy": "the classifier's accuracy on the conv reconstructions",
+        }
+    )
+    return log.finish(
+        {"mlp_autoencoder": mlp, "conv_autoencoder": conv},
         title="digits-autoencoder",
         description="MLP and convolutional autoencoders (16-number codes) on the 8x8 digits; "
         "sample figures are for decoded Gaussian codes.",
         settings={**s, "epochs": epochs, "seed": seed},
         metrics=metrics,
         explain=explain,
-        pictures=pictures,
-        notes=notes,
-        seconds=log.seconds,
     )
-    return metrics

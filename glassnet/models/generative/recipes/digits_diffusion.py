@@ -44,8 +44,9 @@ def run(run_dir, *, epochs=None, seed=0, progress=True) -> dict:
         curve.append(float(np.mean(losses)))
         if epoch % 5 == 4 or epoch == epochs - 1:
             log(f"epoch {epoch + 1}/{epochs} loss {curve[-1]:.4f}")
-    sampler = DDPM(ema.copy_to(UNetSmall(1, s["base"], s["time_dim"])).eval(), s["timesteps"],
-                   s["schedule"])  # fmt: skip
+    sampler = DDPM(
+        ema.copy_to(UNetSmall(1, s["base"], s["time_dim"])).eval(), s["timesteps"], s["schedule"]
+    )
     gen = glassnet.Generator(seed + 1)
     chunks, chain = [], []
     for i in range(0, s["samples"], 250):
@@ -64,37 +65,40 @@ def run(run_dir, *, epochs=None, seed=0, progress=True) -> dict:
     q, qa = scorer.score(samples), scorer.score(anc)
     metrics = {**q, **C.prefixed("ancestral_", qa), "final_loss": curve[-1],
                "classifier_accuracy": scorer.test_accuracy}  # fmt: skip
-    pictures, notes = [], []
-    C.picture(run_dir, "samples.png", lambda p: save_image_grid(samples[:100], p,
-              title=f"DDIM samples ({s['ddim_steps']} steps, eta=0)"), pictures, notes)  # fmt: skip
-    C.picture(run_dir, "ancestral_samples.png", lambda p: save_image_grid(anc[:100], p,
-              title=f"ancestral samples ({s['timesteps']} steps)"), pictures, notes)  # fmt: skip
+    log.picture(
+        "samples.png",
+        lambda p: save_image_grid(
+            samples[:100], p, title=f"DDIM samples ({s['ddim_steps']} steps, eta=0)"
+        ),
+    )
+    log.picture(
+        "ancestral_samples.png",
+        lambda p: save_image_grid(
+            anc[:100], p, title=f"ancestral samples ({s['timesteps']} steps)"
+        ),
+    )
     grid = np.clip((np.stack([x.numpy()] + chain, 1).reshape(-1, 1, 8, 8) + 1) / 2, 0, 1)
     steps_text = ", ".join(map(str, ks))
-    C.picture(run_dir, "denoising.png", lambda p: save_image_grid(grid, p, nrow=len(ks) + 1,
-              title=f"row: one noise, then DDIM with {steps_text} steps"),
-              pictures, notes)  # fmt: skip
-    C.picture(
-        run_dir,
-        "curves.png",
-        lambda p: save_loss_curves({"epsilon MSE": curve}, p, xlabel="epoch"),
-        pictures,
-        notes,
+    log.picture(
+        "denoising.png",
+        lambda p: save_image_grid(
+            grid, p, nrow=len(ks) + 1, title=f"row: one noise, then DDIM with {steps_text} steps"
+        ),
     )
-    C.save_weights(run_dir, {"unet": net, "unet_ema": sampler.model})
+    log.picture("curves.png", lambda p: save_loss_curves({"epsilon MSE": curve}, p, xlabel="epoch"))
     explain = dict(C.DIGIT_EXPLAIN)
-    explain.update({"ancestral_" + k: v + " (ancestral sampler, fewer samples)"
-                    for k, v in C.DIGIT_EXPLAIN.items()})  # fmt: skip
+    explain.update(
+        {
+            "ancestral_" + k: v + " (ancestral sampler, fewer samples)"
+            for k, v in C.DIGIT_EXPLAIN.items()
+        }
+    )
     explain["final_loss"] = "last epoch's mean epsilon-prediction MSE"
-    C.write_report(
-        run_dir,
+    return log.finish(
+        {"unet": net, "unet_ema": sampler.model},
         title="digits-diffusion",
         description="DDPM (epsilon prediction) with a small U-Net on scikit-learn's 8x8 digits.",
         settings={**s, "epochs": epochs, "seed": seed},
         metrics=metrics,
         explain=explain,
-        pictures=pictures,
-        notes=notes,
-        seconds=log.seconds,
     )
-    return metrics

@@ -38,13 +38,16 @@ def train_gan(x, y, *, num_classes, epochs, seed, log, settings=SETTINGS):
         for idx in C.batches(len(x), s["batch_size"], rng):
             yb = glassnet.tensor(y[idx]) if num_classes else None
             z = glassnet.randn(len(idx), s["nz"])
-            ld, lg = gan.gan_train_step(G, D, opt_g, opt_d, glassnet.tensor(x[idx]), z, yb,
-                                        real_label=s["real_label"])  # fmt: skip
+            ld, lg = gan.gan_train_step(
+                G, D, opt_g, opt_d, glassnet.tensor(x[idx]), z, yb, real_label=s["real_label"]
+            )
             losses_d.append(ld)
             losses_g.append(lg)
         if epoch % 5 == 4 or epoch == epochs - 1:
-            log(f"{'c' if num_classes else ''}GAN epoch {epoch + 1}/{epochs} "
-                f"D {np.mean(losses_d[-20:]):.3f} G {np.mean(losses_g[-20:]):.3f}")  # fmt: skip
+            log(
+                f"{'c' if num_classes else ''}GAN epoch {epoch + 1}/{epochs} "
+                f"D {np.mean(losses_d[-20:]):.3f} G {np.mean(losses_g[-20:]):.3f}"
+            )
     return G.eval(), D.eval(), losses_d, losses_g
 
 
@@ -73,9 +76,9 @@ def run(run_dir, *, epochs=None, seed=0, progress=True) -> dict:
     samples = generate(G, n, seed=seed + 1)
     metrics = {**scorer.score(samples)}
     curves = {"D (GAN)": _smooth(ld), "G (GAN)": _smooth(lg)}
-    pictures, notes = [], []
-    C.picture(run_dir, "samples.png", lambda p: save_image_grid(samples[:100], p,
-              title="DCGAN samples (16x16)"), pictures, notes)  # fmt: skip
+    log.picture(
+        "samples.png", lambda p: save_image_grid(samples[:100], p, title="DCGAN samples (16x16)")
+    )
     models = {"generator": G, "discriminator": D}
     if s["conditional"]:
         cG, cD, cld, clg = train_gan(xtr, ytr, num_classes=10, epochs=epochs, seed=seed, log=log)
@@ -84,33 +87,28 @@ def run(run_dir, *, epochs=None, seed=0, progress=True) -> dict:
         metrics.update(C.prefixed("cgan_", scorer.score(csamples, asked)))
         curves.update({"D (conditional)": _smooth(cld), "G (conditional)": _smooth(clg)})
         order = np.argsort(asked[:100], kind="stable")
-        C.picture(run_dir, "conditional_samples.png", lambda p: save_image_grid(
-            csamples[:100][order], p, title="conditional DCGAN: row k asked for digit k"),
-            pictures, notes)  # fmt: skip
+        log.picture(
+            "conditional_samples.png",
+            lambda p: save_image_grid(
+                csamples[:100][order], p, title="conditional DCGAN: row k asked for digit k"
+            ),
+        )
         models.update({"cond_generator": cG, "cond_discriminator": cD})
     metrics["classifier_accuracy"] = scorer.test_accuracy
-    C.picture(
-        run_dir,
+    log.picture(
         "losses.png",
         lambda p: save_loss_curves(
             curves, p, title="both players' losses (moving average of 20 steps)"
         ),
-        pictures,
-        notes,
     )
-    C.save_weights(run_dir, models)
     explain = dict(C.DIGIT_EXPLAIN)
     explain.update({"cgan_" + k: "conditional GAN: " + v for k, v in C.DIGIT_EXPLAIN.items()})
-    C.write_report(
-        run_dir,
+    return log.finish(
+        models,
         title="digits-gan",
         description="DCGAN (BatchNorm, LeakyReLU, one-sided label smoothing) on the digits "
         "upsampled to 16x16, and its class-conditional version.",
         settings={**s, "epochs": epochs, "seed": seed},
         metrics=metrics,
         explain=explain,
-        pictures=pictures,
-        notes=notes,
-        seconds=log.seconds,
     )
-    return metrics

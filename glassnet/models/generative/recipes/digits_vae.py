@@ -64,7 +64,6 @@ def run(run_dir, *, epochs=None, seed=0, progress=True) -> dict:
         **C.prefixed("cvae_", cq),
         "classifier_accuracy": scorer.test_accuracy,
     }
-    pictures, notes = [], []
     with glassnet.no_grad():
         mu, _ = vae.encode(glassnet.tensor(fte[:10]))
         recon = vae.decode(mu).sigmoid().numpy()
@@ -72,45 +71,47 @@ def run(run_dir, *, epochs=None, seed=0, progress=True) -> dict:
         w = np.linspace(0, 1, 10)[None, :, None]
         line = (a[:, None] * (1 - w) + b[:, None] * w).reshape(50, -1)
         interp = vae.decode(glassnet.tensor(line.astype(np.float32))).sigmoid().numpy()
-    C.picture(run_dir, "samples.png", lambda p: save_image_grid(samples[:100], p,
-              title="VAE samples"), pictures, notes)  # fmt: skip
+    log.picture("samples.png", lambda p: save_image_grid(samples[:100], p, title="VAE samples"))
     order = np.argsort(asked[:100], kind="stable")
-    C.picture(run_dir, "conditional_samples.png", lambda p: save_image_grid(
-        csamples[:100][order], p, title="conditional VAE: row k asked for digit k"),
-        pictures, notes)  # fmt: skip
-    C.picture(run_dir, "reconstructions.png", lambda p: save_image_grid(
-        np.concatenate([fte[:10], recon]), p, title="test digits (top), reconstructions"),
-        pictures, notes)  # fmt: skip
-    C.picture(
-        run_dir,
+    log.picture(
+        "conditional_samples.png",
+        lambda p: save_image_grid(
+            csamples[:100][order], p, title="conditional VAE: row k asked for digit k"
+        ),
+    )
+    log.picture(
+        "reconstructions.png",
+        lambda p: save_image_grid(
+            np.concatenate([fte[:10], recon]), p, title="test digits (top), reconstructions"
+        ),
+    )
+    log.picture(
         "interpolation.png",
         lambda p: save_image_grid(
             interp, p, title="latent interpolation between pairs of test digits"
         ),
-        pictures,
-        notes,
     )
-    C.picture(run_dir, "curves.png", lambda p: save_loss_curves(
-        {"VAE -ELBO": curve, "conditional VAE -ELBO": ccurve}, p, xlabel="epoch"),
-        pictures, notes)  # fmt: skip
-    C.save_weights(run_dir, {"vae": vae, "cvae": cvae})
+    log.picture(
+        "curves.png",
+        lambda p: save_loss_curves(
+            {"VAE -ELBO": curve, "conditional VAE -ELBO": ccurve}, p, xlabel="epoch"
+        ),
+    )
     explain = dict(C.DIGIT_EXPLAIN)
-    explain.update({
-        "test_elbo": "evidence lower bound on log p(x), nats per test digit (higher is better)",
-        "train_elbo": "the same on the training digits",
-        "cvae_test_elbo": "conditional VAE's ELBO of log p(x | y), nats per test digit",
-    })  # fmt: skip
+    explain.update(
+        {
+            "test_elbo": "evidence lower bound on log p(x), nats per test digit (higher is better)",
+            "train_elbo": "the same on the training digits",
+            "cvae_test_elbo": "conditional VAE's ELBO of log p(x | y), nats per test digit",
+        }
+    )
     explain.update({"cvae_" + k: v for k, v in C.DIGIT_EXPLAIN.items()})
-    C.write_report(
-        run_dir,
+    return log.finish(
+        {"vae": vae, "cvae": cvae},
         title="digits-vae",
         description="A VAE (and a class-conditional VAE) on scikit-learn's 8x8 digits; "
         "Bernoulli decoder on grey values, so the ELBO is in nats of that likelihood.",
         settings={**s, "epochs": epochs, "seed": seed},
         metrics=metrics,
         explain=explain,
-        pictures=pictures,
-        notes=notes,
-        seconds=log.seconds,
     )
-    return metrics

@@ -25,8 +25,7 @@ SETTINGS = {"epochs": 40, "steps_per_epoch": 100, "batch_size": 256, "lr": 2e-3,
 def _train(data, labels, num_classes, epochs, seed, log):
     s = SETTINGS
     glassnet.manual_seed(seed)
-    ddpm = DDPM(MLPDenoiser(2, s["hidden"], num_classes=num_classes), s["timesteps"],
-                s["schedule"])  # fmt: skip
+    ddpm = DDPM(MLPDenoiser(2, s["hidden"], num_classes=num_classes), s["timesteps"], s["schedule"])
     opt = glassnet.optim.Adam(ddpm.model.parameters(), lr=s["lr"])
     rng, curve = np.random.default_rng(seed), []
     for epoch in range(epochs):
@@ -37,8 +36,10 @@ def _train(data, labels, num_classes, epochs, seed, log):
             losses.append(diffusion_train_step(ddpm, opt, glassnet.tensor(data[idx]), y))
         curve.append(float(np.mean(losses)))
         if epoch % 10 == 9 or epoch == epochs - 1:
-            log(f"{'conditional ' if num_classes else ''}epoch {epoch + 1}/{epochs} "
-                f"loss {curve[-1]:.4f}")  # fmt: skip
+            log(
+                f"{'conditional ' if num_classes else ''}epoch {epoch + 1}/{epochs} "
+                f"loss {curve[-1]:.4f}"
+            )
     ddpm.model.eval()
     return ddpm, curve
 
@@ -71,36 +72,35 @@ def run(run_dir, *, epochs=None, seed=0, progress=True) -> dict:
         **C.prefixed("conditional_", score_moons(cpoints, xte, xtr, NOISE, asked)),
     }
     metrics = {k: v for k, v in metrics.items() if not k.endswith("_frechet_real")}
-    pictures, notes = [], []
-    C.picture(run_dir, "points.png", lambda p: save_points(xte, points, p), pictures, notes)
-    C.picture(
-        run_dir,
+    log.picture("points.png", lambda p: save_points(xte, points, p))
+    log.picture(
         "chain.png",
         lambda p: save_point_panels(chain, p, title="ancestral sampling: noise to moons"),
-        pictures,
-        notes,
     )
-    C.picture(run_dir, "conditional.png", lambda p: save_point_panels(
-        [("asked for moon 0", cpoints[asked == 0]), ("asked for moon 1", cpoints[asked == 1])],
-        p), pictures, notes)  # fmt: skip
-    C.picture(run_dir, "curves.png", lambda p: save_loss_curves(
-        {"epsilon MSE": curve, "conditional epsilon MSE": ccurve}, p, xlabel="epoch"),
-        pictures, notes)  # fmt: skip
-    C.save_weights(run_dir, {"denoiser": ddpm.model, "cond_denoiser": cddpm.model})
+    log.picture(
+        "conditional.png",
+        lambda p: save_point_panels(
+            [("asked for moon 0", cpoints[asked == 0]), ("asked for moon 1", cpoints[asked == 1])],
+            p,
+        ),
+    )
+    log.picture(
+        "curves.png",
+        lambda p: save_loss_curves(
+            {"epsilon MSE": curve, "conditional epsilon MSE": ccurve}, p, xlabel="epoch"
+        ),
+    )
     explain = dict(MOONS_EXPLAIN)
-    explain.update({"ddim_" + k: f"DDIM ({s['ddim_steps']} steps): " + v
-                    for k, v in MOONS_EXPLAIN.items()})  # fmt: skip
+    explain.update(
+        {"ddim_" + k: f"DDIM ({s['ddim_steps']} steps): " + v for k, v in MOONS_EXPLAIN.items()}
+    )
     explain.update({"conditional_" + k: "conditional: " + v for k, v in MOONS_EXPLAIN.items()})
-    C.write_report(
-        run_dir,
+    return log.finish(
+        {"denoiser": ddpm.model, "cond_denoiser": cddpm.model},
         title="moons-diffusion",
         description=f"DDPM with an MLP denoiser on the 2-D moons (noise {NOISE}); scored on "
         "ancestral samples, DDIM samples and a class-conditional model's samples.",
         settings={**s, "epochs": epochs, "seed": seed},
         metrics=metrics,
         explain=explain,
-        pictures=pictures,
-        notes=notes,
-        seconds=log.seconds,
     )
-    return metrics

@@ -39,8 +39,15 @@ def run(run_dir, *, epochs=None, seed=0, progress=True) -> dict:
     for epoch in range(epochs):
         for _ in range(s["steps_per_epoch"]):
             real = glassnet.tensor(data[rng.integers(0, len(data), s["batch_size"])])
-            d, g = gan.gan_train_step(G, D, opt_g, opt_d, real, glassnet.randn(
-                s["batch_size"], s["nz"]), real_label=s["real_label"])  # fmt: skip
+            d, g = gan.gan_train_step(
+                G,
+                D,
+                opt_g,
+                opt_d,
+                real,
+                glassnet.randn(s["batch_size"], s["nz"]),
+                real_label=s["real_label"],
+            )
             ld.append(d)
             lg.append(g)
         if epoch in (0, epochs // 4, epochs // 2):
@@ -50,34 +57,32 @@ def run(run_dir, *, epochs=None, seed=0, progress=True) -> dict:
     points = generate()
     snapshots.append((f"epoch {epochs}", points))
     metrics = score_moons(points, xte, xtr, NOISE)
-    pictures, notes = [], []
-    C.picture(run_dir, "points.png", lambda p: save_points(xte, points, p), pictures, notes)
-    C.picture(
-        run_dir,
+    log.picture("points.png", lambda p: save_points(xte, points, p))
+    log.picture(
         "steps.png",
         lambda p: save_point_panels(snapshots, p, title="the generator's points while it learns"),
-        pictures,
-        notes,
     )
     k = 25
-    C.picture(run_dir, "losses.png", lambda p: save_loss_curves({
-        "discriminator": np.convolve(ld, np.ones(k) / k, "valid"),
-        "generator": np.convolve(lg, np.ones(k) / k, "valid"),
-    }, p, title="both players' losses (moving average of 25 steps)"), pictures, notes)  # fmt: skip
-    C.save_weights(run_dir, {"generator": G, "discriminator": D})
-    C.write_report(
-        run_dir,
+    log.picture(
+        "losses.png",
+        lambda p: save_loss_curves(
+            {
+                "discriminator": np.convolve(ld, np.ones(k) / k, "valid"),
+                "generator": np.convolve(lg, np.ones(k) / k, "valid"),
+            },
+            p,
+            title="both players' losses (moving average of 25 steps)",
+        ),
+    )
+    return log.finish(
+        {"generator": G, "discriminator": D},
         title="moons-gan",
         description="An MLP generator against an MLP discriminator on the 2-D moons "
         f"(noise {NOISE}).",
         settings={**s, "epochs": epochs, "seed": seed},
         metrics=metrics,
         explain=MOONS_EXPLAIN,
-        pictures=pictures,
-        notes=notes,
-        seconds=log.seconds,
     )
-    return metrics
 
 
 MOONS_EXPLAIN = {
