@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 
 import numpy as np
 
@@ -123,57 +124,44 @@ def run(run_dir, *, epochs=None, seed=0, progress=True, **options) -> dict:
     """Train the detector into ``run_dir`` and return its test metrics. ``options`` override
     ``DEFAULTS`` (``n_train``, ``n_test``, ``batch_size``, ``lr``, ``size``)."""
     import glassnet
-    from glassnet import optim
     from glassnet.models.vision.detector import CenterNet, detection_loss, make_targets
-    from glassnet.report.files import write_text
-    from glassnet.train import History
+    from glassnet.models.vision.shapes_training import (
+        save_run,
+        settings_from,
+        train_on_fresh_data,
+    )
 
-    unknown = set(options) - set(DEFAULTS)
-    if unknown:
-        raise TypeError(
-            f"shapes-detector: unknown options {sorted(unknown)}; known: {list(DEFAULTS)}"
-        )
-    settings = {**DEFAULTS, **options, "epochs": epochs or DEFAULTS["epochs"]}
+    settings = settings_from("shapes-detector", DEFAULTS, epochs, options)
     glassnet.manual_seed(seed)
     model = CenterNet(num_classes=len(SHAPES), width=32)
-    opt = optim.Adam(model.parameters(), lr=settings["lr"])
-    sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=settings["epochs"])
-    size, bs = settings["size"], settings["batch_size"]
+    size, started = settings["size"], time.time()
     grid = (size // model.stride, size // model.stride)
     test_x, test_b, test_l = shapes_boxes(settings["n_test"], size=size, seed=seed + 10_000)
-    history, start = History(), time.time()
-    for epoch in range(settings["epochs"]):
-        x, b, la = shapes_boxes(settings["n_train"], size=size, seed=seed * 1000 + epoch)
-        order = np.random.default_rng([seed, epoch]).permutation(len(x))
-        model.train()
-        losses = []
-        for i in range(0, len(x), bs):
-            idx = order[i : i + bs]
-            targets = make_targets([b[j] for j in idx], [la[j] for j in idx], len(SHAPES), grid)
-            loss, _ = detection_loss(model(glassnet.tensor(x[idx])), targets)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
-        sched.step()
-        scores, _ = evaluate(model, test_x[:64], test_b[:64], test_l[:64])
-        history.append(epoch, {"loss": float(np.mean(losses)), "val_map50": scores["map50"]})
-        if progress:
-            print(
-                f"epoch {epoch + 1}/{settings['epochs']}: loss {np.mean(losses):.4f}, "
-                f"mAP@0.5 (64 test pictures) {scores['map50']:.3f}",
-                flush=True,
-            )
+
+    def batch_loss(idx, x, b, la):
+        targets = make_targets([b[j] for j in idx], [la[j] for j in idx], len(SHAPES), grid)
+        return detection_loss(model(glassnet.tensor(x[idx])), targets)[0]
+
+    history = train_on_fresh_data(
+        model,
+        settings,
+        seed,
+        epoch_data=lambda epoch: shapes_boxes(
+            settings["n_train"], size=size, seed=seed * 1000 + epoch
+        ),
+        batch_loss=batch_loss,
+        validate=lambda: evaluate(model, test_x[:64], test_b[:64], test_l[:64])[0]["map50"],
+        val_key="val_map50",
+        val_label="mAP@0.5 (64 test pictures)",
+        progress=progress,
+    )
     metrics, preds = evaluate(model, test_x, test_b, test_l)
-    os.makedirs(run_dir, exist_ok=True)
-    pictures = []
-    try:
-        draw_detections(test_x, preds, test_b, test_l, os.path.join(run_dir, "detections.png"))
-        history.plot(os.path.join(run_dir, "curves.png"))
-        pictures = ["detections.png", "curves.png"]
-    except ImportError as exc:  # matplotlib missing: the numbers still count
-        print(f"pictures not drawn: {exc}")
-    glassnet.save(model.state_dict(), os.path.join(run_dir, "model.safetensors"))
-    text = _report(metrics, settings, history.history, time.time() - start, pictures)
-    write_text(os.path.join(run_dir, "report.md"), text)
+
+    def draw(folder):
+        draw_detections(test_x, preds, test_b, test_l, os.path.join(folder, "detections.png"))
+        return ["detections.png"]
+
+    save_run(
+        run_dir, model, history, started, draw=draw, report=partial(_report, metrics, settings)
+    )
     return metrics

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 
 import numpy as np
 
@@ -103,54 +104,41 @@ def run(run_dir, *, epochs=None, seed=0, progress=True, **options) -> dict:
     ``DEFAULTS`` (``n_train``, ``n_test``, ``batch_size``, ``lr``, ``size``)."""
     import glassnet
     import glassnet.nn.functional as F
-    from glassnet import optim
+    from glassnet.models.vision.shapes_training import (
+        save_run,
+        settings_from,
+        train_on_fresh_data,
+    )
     from glassnet.models.vision.unet import UNet
-    from glassnet.report.files import write_text
-    from glassnet.train import History
 
-    unknown = set(options) - set(DEFAULTS)
-    if unknown:
-        raise TypeError(f"shapes-unet: unknown options {sorted(unknown)}; known: {list(DEFAULTS)}")
-    settings = {**DEFAULTS, **options, "epochs": epochs or DEFAULTS["epochs"]}
+    settings = settings_from("shapes-unet", DEFAULTS, epochs, options)
     glassnet.manual_seed(seed)
     model = UNet(in_channels=3, num_classes=len(CLASS_NAMES), base_channels=16, depth=2)
-    opt = optim.Adam(model.parameters(), lr=settings["lr"])
-    sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=settings["epochs"])
-    test_x, test_y = shapes_masks(settings["n_test"], size=settings["size"], seed=seed + 10_000)
-    history, start, bs = History(), time.time(), settings["batch_size"]
-    for epoch in range(settings["epochs"]):
-        x, y = shapes_masks(settings["n_train"], size=settings["size"], seed=seed * 1000 + epoch)
-        order = np.random.default_rng([seed, epoch]).permutation(len(x))
-        model.train()
-        losses = []
-        for i in range(0, len(x), bs):
-            idx = order[i : i + bs]
-            loss = F.cross_entropy(model(glassnet.tensor(x[idx])), glassnet.tensor(y[idx]))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
-        sched.step()
-        scores = evaluate(model, test_x[:64], test_y[:64])
-        history.append(epoch, {"loss": float(np.mean(losses)), "val_mean_iou": scores["mean_iou"]})
-        if progress:
-            print(
-                f"epoch {epoch + 1}/{settings['epochs']}: loss {np.mean(losses):.4f}, "
-                f"mean IoU (64 test pictures) {scores['mean_iou']:.3f}",
-                flush=True,
-            )
+    size, started = settings["size"], time.time()
+    test_x, test_y = shapes_masks(settings["n_test"], size=size, seed=seed + 10_000)
+    history = train_on_fresh_data(
+        model,
+        settings,
+        seed,
+        epoch_data=lambda epoch: shapes_masks(
+            settings["n_train"], size=size, seed=seed * 1000 + epoch
+        ),
+        batch_loss=lambda idx, x, y: F.cross_entropy(
+            model(glassnet.tensor(x[idx])), glassnet.tensor(y[idx])
+        ),
+        validate=lambda: evaluate(model, test_x[:64], test_y[:64])["mean_iou"],
+        val_key="val_mean_iou",
+        val_label="mean IoU (64 test pictures)",
+        progress=progress,
+    )
     metrics = evaluate(model, test_x, test_y)
-    os.makedirs(run_dir, exist_ok=True)
-    pictures = []
-    try:
-        draw_samples(
-            test_x, test_y, _predict(model, test_x[:8]), os.path.join(run_dir, "samples.png")
-        )
-        history.plot(os.path.join(run_dir, "curves.png"))
-        pictures = ["samples.png", "curves.png"]
-    except ImportError as exc:  # matplotlib missing: the numbers still count
-        print(f"pictures not drawn: {exc}")
-    glassnet.save(model.state_dict(), os.path.join(run_dir, "model.safetensors"))
-    text = _report(metrics, settings, history.history, time.time() - start, pictures)
-    write_text(os.path.join(run_dir, "report.md"), text)
+
+    def draw(folder):
+        preds = _predict(model, test_x[:8])
+        draw_samples(test_x, test_y, preds, os.path.join(folder, "samples.png"))
+        return ["samples.png"]
+
+    save_run(
+        run_dir, model, history, started, draw=draw, report=partial(_report, metrics, settings)
+    )
     return metrics
