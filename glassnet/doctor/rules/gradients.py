@@ -93,18 +93,29 @@ def _previous_layer(rec, path):
     return None
 
 
-def _dead(rec, model, found):
+def _worst_layer(rec, fractions, threshold, skip=None):
+    """The layer whose median fraction is highest and at least ``threshold``, that median, and
+    Python for the layer before it (the one to re-initialise); None when no layer reaches it."""
     worst = None
-    for path, fracs in rec.dead.items():
-        tail = fracs[len(fracs) // 2 :]
-        m = _median(tail)
-        if m >= DEAD_FRACTION and (worst is None or m > worst[1]):
+    for path, fracs in fractions.items():
+        if path == skip:
+            continue
+        m = _median(fracs)
+        if m >= threshold and (worst is None or m > worst[1]):
             worst = (path, m)
     if worst is None:
         return None
-    path, m = worst
-    prev = _previous_layer(rec, path)
-    target = ref(prev) if prev else "the layer before it"
+    prev = _previous_layer(rec, worst[0])
+    return (*worst, ref(prev) if prev else "the layer before it")
+
+
+def _dead(rec, model, found):
+    # the second half of the sampled steps: the state the run settled in, not its start
+    second_half = {path: fracs[len(fracs) // 2 :] for path, fracs in rec.dead.items()}
+    worst = _worst_layer(rec, second_half, DEAD_FRACTION)
+    if worst is None:
+        return None
+    path, m, target = worst
     return Finding(
         "dead_relu",
         f"{_pct(m)} of the units of ReLU {path!r} output 0 for every sample of a batch "
@@ -117,19 +128,11 @@ def _dead(rec, model, found):
 
 
 def _saturated(rec, model, found):
-    last, _ = _last_leaf(rec)
-    worst = None
-    for path, fracs in rec.saturated.items():
-        if path == last:  # an output sigmoid may rightly be sure of itself
-            continue
-        m = _median(fracs)
-        if m >= SATURATED_FRACTION and (worst is None or m > worst[1]):
-            worst = (path, m)
+    last, _ = _last_leaf(rec)  # skipped: an output sigmoid may rightly be sure of itself
+    worst = _worst_layer(rec, rec.saturated, SATURATED_FRACTION, skip=last)
     if worst is None:
         return None
-    path, m = worst
-    prev = _previous_layer(rec, path)
-    target = ref(prev) if prev else "the layer before it"
+    path, m, target = worst
     return Finding(
         "saturated_activation",
         f"{_pct(m)} of the outputs of {rec.kinds[path]} {path!r} are within 0.01 of its limits",
