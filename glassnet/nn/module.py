@@ -19,7 +19,9 @@ PyTorch's (``features.0.weight``, ``bn.running_mean``), so weights move both way
 from __future__ import annotations
 
 import copy
+import os
 from collections import OrderedDict
+from collections.abc import Mapping
 
 from glassnet import backend, dtypes, grad_mode
 from glassnet.errors import GlassnetError, ShapeError
@@ -179,21 +181,48 @@ class Module(Registration):
             yield b
 
     def get_submodule(self, target):
-        """The submodule at a dotted path such as ``"encoder.layers.0"``."""
+        """The submodule at a dotted path, PyTorch's semantics and messages: ``""`` is the
+        module itself, ``"encoder.layers.0"`` walks attribute by attribute.
+
+        >>> from glassnet import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        >>> net.get_submodule("0")
+        Linear(in_features=2, out_features=3, bias=True)
+        """
+        if target == "":
+            return self
         module = self
-        for part in target.split(".") if target else []:
-            if part not in module._modules:
-                raise AttributeError(f"{type(module).__name__} has no submodule '{part}'")
-            module = module._modules[part]
+        for item in target.split("."):
+            if not hasattr(module, item):
+                raise AttributeError(f"{type(module).__name__} has no attribute `{item}`")
+            module = getattr(module, item)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module")
         return module
 
     def get_parameter(self, target):
-        """The parameter at a dotted path such as ``"encoder.fc.weight"``."""
+        """The parameter at a dotted path such as ``"encoder.fc.weight"`` (PyTorch's errors:
+        a missing name, or a name that is not a Parameter, raise AttributeError)."""
         path, _, name = target.rpartition(".")
         module = self.get_submodule(path)
-        if name not in module._parameters:
-            raise AttributeError(f"{type(module).__name__} has no parameter '{name}'")
-        return module._parameters[name]
+        if not hasattr(module, name):
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        param = getattr(module, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return param
+
+    def get_buffer(self, target):
+        """The buffer at a dotted path such as ``"bn1.running_mean"`` (non-persistent buffers
+        too; a missing name or a name that is not a buffer raises AttributeError, as PyTorch)."""
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        buffer = getattr(module, name)
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return buffer
 
     def apply(self, fn):
         """Call ``fn`` on every submodule (children first) and on self; e.g. custom init."""
@@ -306,10 +335,31 @@ class Module(Registration):
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy tensors (or NumPy arrays) into the parameters and buffers with the same names.
 
-        With ``strict`` (the default) every missing key, unexpected key and shape mismatch is
-        listed in one error, so a wrong architecture is easy to spot.
+        ``state_dict`` is a dict, or the path (str or os.PathLike) of a file ``glassnet.load``
+        reads: a safetensors file (from any tool) or one ``glassnet.save`` wrote. With
+        ``strict`` (the default) every missing key, unexpected key and shape mismatch is
+        listed in one error, so a wrong architecture is easy to spot; for a file the error
+        also names the file. ``model.load_state_dict("resnet18.safetensors")``
         """
+        if isinstance(state_dict, (str, os.PathLike)):
+            return self._load_state_dict_file(os.fspath(state_dict), strict, assign)
         return _load_state_dict(self, state_dict, strict, assign)
+
+    def _load_state_dict_file(self, path, strict, assign):
+        from glassnet.serialization import load  # late: serialization imports nn
+
+        state = load(path)
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                f"{type(self).__name__}.load_state_dict: {path!r} holds a "
+                f"{type(state).__name__}, not a state_dict (name -> tensor); if it is a "
+                "training checkpoint, pass the entry that holds the model's weights"
+            )
+        try:
+            return _load_state_dict(self, state, strict, assign)
+        except RuntimeError as e:
+            # Same error type and wording as for a dict, plus which file did not fit.
+            raise type(e)(f"{e}\n\t(the state_dict was read from {path!r})") from None
 
     # ---- hooks ----------------------------------------------------------------------------------
     def register_forward_hook(self, hook):
