@@ -155,7 +155,11 @@ def mlp_row():
         h = np.maximum(h @ wt[2] + wt[3], 0)
         return h @ wt[4] + wt[5]
 
-    impls = [*_glassnet_infer(model, x), _torch_infer(twin, x), Infer("NumPy by hand", numpy_mlp, x)]
+    impls = [
+        *_glassnet_infer(model, x),
+        _torch_infer(twin, x),
+        Infer("NumPy by hand", numpy_mlp, x),
+    ]
     if _NO_JAX is None:
         impls.append(jax_peers.mlp(w, x))
     return impls
