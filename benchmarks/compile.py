@@ -1,9 +1,11 @@
 """glassnet.compile against eager glassnet, PyTorch eager and hand-written NumPy, in one run.
 
 Three rows: the XOR 2-8-1 tanh training step (forward, backward, SGD), MLP 784-256-128-10
-batch-1 inference and LeNet-5 batch-1 inference. For each row the four implementations start
-from the same weights, are checked to agree, then timed interleaved (A B C D A B C D ...) with
-1 BLAS thread after a warm-up; the medians over the rounds are printed with the ratios.
+batch-1 inference and LeNet-5 batch-1 inference. For each row the implementations (glassnet
+eager and compiled, PyTorch eager, NumPy by hand, and ``jax.jit`` on the CPU where jax is
+installed: see ``benchmarks/jax_peers.py``) start from the same weights, are checked to agree,
+then timed interleaved (A B C D E A B C D E ...) with 1 BLAS thread after a warm-up, on the
+process CPU clock; the medians over the rounds are printed with the ratios.
 
 Run: ``python -m benchmarks.compile`` (``--rounds 7 --calls 300`` by default).
 """
@@ -11,13 +13,17 @@ Run: ``python -m benchmarks.compile`` (``--rounds 7 --calls 300`` by default).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
 import numpy as np
 
 import glassnet
+from benchmarks import jax_peers
 from benchmarks.overhead import LR, NumpyMLP, TorchMLP, X, Y, initial_weights
+
+_NO_JAX = jax_peers.available()  # None, or why the jax.jit rows are left out
 
 
 # ---- row 1: the XOR training step -----------------------------------------------------------
@@ -70,12 +76,15 @@ class XorNumpy(NumpyMLP):
 
 def xor_row():
     weights = initial_weights()
-    return [
+    impls = [
         XorGlassnet(weights, False),
         XorGlassnet(weights, True),
         XorTorch(weights),
         XorNumpy(weights),
     ]
+    if _NO_JAX is None:
+        impls.append(jax_peers.JaxXor(weights, X, Y, np.float32(LR)))
+    return impls
 
 
 # ---- rows 2 and 3: batch-1 inference --------------------------------------------------------
@@ -146,7 +155,14 @@ def mlp_row():
         h = np.maximum(h @ wt[2] + wt[3], 0)
         return h @ wt[4] + wt[5]
 
-    return [*_glassnet_infer(model, x), _torch_infer(twin, x), Infer("NumPy by hand", numpy_mlp, x)]
+    impls = [
+        *_glassnet_infer(model, x),
+        _torch_infer(twin, x),
+        Infer("NumPy by hand", numpy_mlp, x),
+    ]
+    if _NO_JAX is None:
+        impls.append(jax_peers.mlp(w, x))
+    return impls
 
 
 def _numpy_conv(x, w, b, pad):
@@ -205,20 +221,25 @@ def lenet_row():
         h = np.maximum(h @ fc[1][0] + fc[1][1], 0)
         return h @ fc[2][0] + fc[2][1]
 
-    return [
+    impls = [
         *_glassnet_infer(model, x),
         _torch_infer(twin, x),
         Infer("NumPy by hand", numpy_lenet, x),
     ]
+    if _NO_JAX is None:
+        impls.append(jax_peers.lenet(p, x))
+    return impls
 
 
 # ---- timing ---------------------------------------------------------------------------------
 def _time(impl, calls):
+    """Process CPU time per call: on a shared machine, other processes' load stays out of it
+    (JAX's compute runs on this process's threads, so it is counted too)."""
     call = impl.call
-    start = time.perf_counter()
+    start = time.process_time()
     for _ in range(calls):
         call()
-    return (time.perf_counter() - start) / calls * 1e6
+    return (time.process_time() - start) / calls * 1e6
 
 
 def check(impls, rtol):
@@ -239,12 +260,17 @@ def measure(title, impls, rounds, calls, warmup):
             times[impl.name].append(_time(impl, calls))
     median = {name: statistics.median(ts) for name, ts in times.items()}
     torch_us, numpy_us = median["PyTorch eager"], median["NumPy by hand"]
-    print(f"\n{title}: median µs per call over {rounds} rounds x {calls} calls\n")
-    print("| implementation | µs / call | spread (min-max) | / PyTorch | / NumPy |")
-    print("|---|---:|---:|---:|---:|")
+    jax_us = median.get("jax.jit")
+    print(f"\n{title}: median µs (process CPU) per call over {rounds} rounds x {calls} calls\n")
+    print("| implementation | µs / call | spread (min-max) | / PyTorch | / NumPy | / JAX |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, us in median.items():
         spread = f"{min(times[name]):.1f}-{max(times[name]):.1f}"
-        print(f"| {name} | {us:.1f} | {spread} | {us / torch_us:.2f} | {us / numpy_us:.2f} |")
+        vs_jax = f"{us / jax_us:.2f}" if jax_us else "-"
+        print(
+            f"| {name} | {us:.1f} | {spread} | {us / torch_us:.2f} | {us / numpy_us:.2f} "
+            f"| {vs_jax} |"
+        )
     return median
 
 
@@ -252,6 +278,10 @@ def run(rounds=7, calls=300, warmup=200):
     from benchmarks.mlp import set_threads
 
     print(set_threads(1))
+    if _NO_JAX is not None:
+        print(f"jax.jit rows skipped: {_NO_JAX}")
+    else:
+        print(f"jax.jit on the CPU with XLA_FLAGS={os.environ.get('XLA_FLAGS')!r}")
     results = {}
     rows = (
         ("XOR 2-8-1 training step", xor_row, 2e-3),

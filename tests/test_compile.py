@@ -257,3 +257,58 @@ def test_inplace_ops_are_replayed():
         x = glassnet.tensor([1.0, float(k)])
         assert np.array_equal(compiled(x)._data, np.array([4.0, 4.0 * k], dtype=np.float32))
     assert compiled.replays == 2
+
+
+def _sgd_run(compiled, zero_first, changes):
+    """Plain SGD steps on a small MLP, with ``changes[k](opt, params)`` applied before call k
+    (a hyperparameter changed, a .grad set by hand): the plan's lowered SGD update must follow
+    each change exactly as eager does, or fall back to the recorded calls."""
+    glassnet.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+    params = list(model.parameters())
+    opt = glassnet.optim.SGD(params, lr=0.1)
+
+    def step(x, y):
+        if zero_first:
+            opt.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        if not zero_first:
+            opt.zero_grad()
+        return loss
+
+    run = glassnet.compile(step) if compiled else step
+    losses = []
+    for k, (x, y) in enumerate(_batches(12, (5, 3))):
+        if k in changes:
+            changes[k](opt, params)
+        losses.append(run(x, y)._data.copy())
+    grads = [None if p.grad is None else p.grad._data.copy() for p in params]
+    return losses, [p._data.copy() for p in params], grads, run
+
+
+@pytest.mark.parametrize("zero_first", [False, True])
+def test_plain_sgd_lowered_update_bit_identical(zero_first):
+    def set_lr(opt, params):
+        opt.param_groups[0]["lr"] = 0.03  # as a scheduler does: read on every replay
+
+    def set_momentum(opt, params):
+        opt.param_groups[0]["momentum"] = 0.9  # the lowered formula no longer applies
+
+    def set_grad(opt, params):
+        params[0].grad = glassnet.ones(*params[0].shape)  # step() would add to it
+
+    changes = {4: set_lr, 7: set_grad, 9: set_momentum}
+    eager = _sgd_run(False, zero_first, changes)
+    comp = _sgd_run(True, zero_first, changes)
+    for a, b in zip(eager[0], comp[0]):
+        assert np.array_equal(a, b)
+    for a, b in zip(eager[1], comp[1]):
+        assert np.array_equal(a, b)
+    for a, b in zip(eager[2], comp[2]):
+        assert (a is None and b is None) or np.array_equal(a, b)
+    assert comp[3].replays == 11
+    # the plan does hold the lowered update (one step in place of step()'s Python walk)
+    assert "SGD update in place" in comp[3].explain(print_=False)
+    assert not np.array_equal(eager[1][0], _sgd_run(False, zero_first, {})[1][0])

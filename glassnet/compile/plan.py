@@ -21,12 +21,13 @@ _new = object.__new__
 class Step:
     """One array call of a plan: ``run(env, inputs)`` and the line ``explain()`` prints."""
 
-    __slots__ = ("run", "kind", "text")
+    __slots__ = ("run", "kind", "text", "info")
 
-    def __init__(self, run, kind, text):
+    def __init__(self, run, kind, text, info=None):
         self.run = run
         self.kind = kind
         self.text = text
+        self.info = info  # what a lowering pass (lowering.py) needs to know about the step
 
 
 class Plan:
@@ -162,8 +163,20 @@ def backward_step(fn, g, outs):
     return run
 
 
-def fit_step(src, dst, shape, dtype):
+def fit_step(src, dst, shape, dtype, like=None):
+    """``env[dst] = engine._fit(env[src], shape, dtype)``; ``like`` is the recorded gradient:
+    when it is a bias's (summed over the batch only, dtype kept), the one reduction _fit would
+    pick is called directly."""
     from glassnet.engine import _fit
+
+    if like is not None and like.__class__ is _ndarray and like.dtype == dtype:
+        if like.shape[1:] == tuple(shape):
+            reduce = np.add.reduce  # what sum_to_shape runs for this case
+
+            def run(env, inputs):
+                env[dst] = reduce(env[src], 0)
+
+            return run
 
     def run(env, inputs):
         env[dst] = _fit(env[src], shape, dtype)

@@ -15,6 +15,7 @@ import heapq
 import numpy as np
 
 from glassnet import backend, grad_mode
+from glassnet.compile import lowering
 from glassnet.compile import plan as P
 from glassnet.compile.errors import CompileError
 from glassnet.engine import _fit, _raise_freed, _raise_modified, _root_gradients
@@ -197,6 +198,7 @@ class Recorder:
     # ---- effects ----------------------------------------------------------------------------
     def on_call(self, method, args, kwargs, label):
         self.add(P.call_step(method, args, kwargs, self.externals), "call", label)
+        self.steps[-1].info = (method, args, kwargs)
 
     def on_mask(self, make, args, kwargs, like, mask):
         dst = self.new_slot(mask)
@@ -334,7 +336,7 @@ class Recorder:
                         fitted = _fit(ig, shape, dtype)
                         new = self.new_slot(fitted)
                         text = f"sum_to_shape(%{slot}{_fmt(ig)}) -> %{new}{_fmt(fitted)}"
-                        self.add(P.fit_step(slot, new, shape, dtype), "fit", text)
+                        self.add(P.fit_step(slot, new, shape, dtype, ig), "fit", text)
                         slot = new
                     if parent._is_node:
                         if parent in grads:
@@ -367,6 +369,7 @@ class Recorder:
             run(values, self.current_inputs)  # the accumulation itself, as replay will do it
             name = f"input {where[1]}" if where[0] == "input" else f"%{self.tensor_slot(leaf)}"
             self.add(run, "grad", f"{name}.grad += %{slot}{_fmt(g)}")
+            self.steps[-1].info = (slot, where)
 
     def _sum_into(self, table, key, slot):
         prev = table.get(key)
@@ -407,7 +410,7 @@ class Recorder:
             len(self.values),
             self.input_slots,
             list(self.externals),
-            self.steps,
+            lowering.lower(self.steps, self.values),
             tree,
             guards,
             self.name,
