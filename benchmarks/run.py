@@ -11,8 +11,10 @@ Threads: BLAS (OpenBLAS/MKL via threadpoolctl, and the *_NUM_THREADS variables s
 is imported) and PyTorch (``torch.set_num_threads``) both use ``--threads`` (2 by default).
 
 Run: ``python -m benchmarks.run`` (everything), ``--quick`` (short), ``--only lenet,mlp``,
-``--no-scaling``, ``--no-memory``. Results go to ``benchmarks/results/<machine>.json`` (the
-thread count and clock join the name when not the defaults).
+``--no-scaling``, ``--no-memory``, ``--repeat 3`` (three whole runs, interleaved across the
+workloads: each row gets the median and min-max spread of the runs). Results go to
+``benchmarks/results/<machine>.json`` (the thread count and clock join the name when not the
+defaults), with the BLAS kernel that ran.
 """
 
 from __future__ import annotations
