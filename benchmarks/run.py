@@ -11,8 +11,10 @@ Threads: BLAS (OpenBLAS/MKL via threadpoolctl, and the *_NUM_THREADS variables s
 is imported) and PyTorch (``torch.set_num_threads``) both use ``--threads`` (2 by default).
 
 Run: ``python -m benchmarks.run`` (everything), ``--quick`` (short), ``--only lenet,mlp``,
-``--no-scaling``, ``--no-memory``. Results go to ``benchmarks/results/<machine>.json`` (the
-thread count and clock join the name when not the defaults).
+``--no-scaling``, ``--no-memory``, ``--repeat 3`` (three whole runs, interleaved across the
+workloads: each row gets the median and min-max spread of the runs). Results go to
+``benchmarks/results/<machine>.json`` (the thread count and clock join the name when not the
+defaults), with the BLAS kernel that ran.
 """
 
 from __future__ import annotations
@@ -91,17 +93,6 @@ def machine():
                     break
     except OSError:
         pass
-    blas = []
-    try:
-        from threadpoolctl import threadpool_info
-
-        blas = [
-            {k: d.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
-            for d in threadpool_info()
-            if d.get("user_api") == "blas"
-        ]
-    except ImportError:
-        pass
     import torch
 
     import glassnet
@@ -114,9 +105,38 @@ def machine():
         "numpy": np.__version__,
         "torch": torch.__version__,
         "glassnet": getattr(glassnet, "__version__", "dev"),
-        "blas": blas,
+        "blas": blas_kernels(),
+        "torch_blas": torch_blas(torch),
+        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
         "threads": int(_THREADS),
     }
+
+
+def blas_kernels():
+    """The BLAS libraries loaded in this process and the kernel each picked, from threadpoolctl:
+    ``architecture`` is OpenBLAS's core name (the kernel set it chose for this CPU, or the one
+    ``OPENBLAS_CORETYPE`` forced), which moves the matrix-product rows by several percent."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    keys = ("internal_api", "version", "num_threads", "architecture", "threading_layer")
+    out = []
+    for d in threadpool_info():
+        if d.get("user_api") == "blas":
+            row = {k: d.get(k) for k in keys}
+            row["library"] = os.path.basename(d.get("filepath") or "")
+            out.append(row)
+    return out
+
+
+def torch_blas(torch):
+    """PyTorch's own BLAS (linked into libtorch, so threadpoolctl does not list it)."""
+    config = torch.__config__.show()
+    for part in config.replace(",", "\n").splitlines():
+        if part.strip().startswith("BLAS_INFO="):
+            return part.strip().split("=", 1)[1]
+    return "mkl" if torch.backends.mkl.is_available() else None
 
 
 def machine_slug(info, clock="wall"):
@@ -169,6 +189,37 @@ def measure(peers, rounds, round_s, warmup_s):
         for p in peers:
             times[p.name].append(time_steps(p.step, counts[p.name]))
     return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def summarize(runs):
+    """Median and min-max spread over runs (each a dict peer -> median seconds of one run):
+    the seconds per peer, and glassnet's ratio to PyTorch and NumPy, taken run by run (the two
+    sides of a ratio always come from the same run, so shared slowdowns cancel)."""
+    peers = list(runs[0])
+    out = {
+        "median_s": {p: statistics.median(r[p] for r in runs) for p in peers},
+        "spread_s": {p: [min(r[p] for r in runs), max(r[p] for r in runs)] for p in peers},
+        "runs_s": runs,
+        "repeat": len(runs),
+    }
+    for peer in ("PyTorch", "NumPy"):
+        if "glassnet" in peers and peer in peers:
+            ratios = [r["glassnet"] / r[peer] for r in runs]
+            out[f"ratio_{peer}"] = {
+                "median": statistics.median(ratios),
+                "min": min(ratios),
+                "max": max(ratios),
+            }
+    return out
+
+
+def fmt_spread(ratio):
+    """``0.93 (0.90-0.97)``, or ``-`` where there is no ratio."""
+    if ratio is None:
+        return "-"
+    if ratio["min"] == ratio["max"]:
+        return f"{ratio['median']:.2f}"
+    return f"{ratio['median']:.2f} ({ratio['min']:.2f}-{ratio['max']:.2f})"
 
 
 def _rss_kb(field):
@@ -234,10 +285,31 @@ def main_table(results):
         target = TARGETS.get(name)
         verdict = "" if ratio is None else (" ok" if ratio <= target else " MISSED")
         mem = " / ".join("-" if m.get(k) is None else f"{m[k]:.0f}" for k in PEERS)
+        if "ratio_PyTorch" in r:  # several runs: the median of the runs' ratios, and spread
+            ratio = r["ratio_PyTorch"]["median"]
+            verdict = " ok" if ratio <= target else " MISSED"
         lines.append(
             f"| {r['title']} | {fmt_ms(g)} | {fmt_ms(pt)} | {fmt_ms(npy)} | {fmt_ms(tg)} | "
-            f"{fmt_ratio(g, pt)} | <= {target}{verdict} | {fmt_ratio(g, npy)} | {mem} |"
+            f"{fmt_spread(r.get('ratio_PyTorch')) if 'ratio_PyTorch' in r else fmt_ratio(g, pt)}"
+            f" | <= {target}{verdict} | "
+            f"{fmt_spread(r.get('ratio_NumPy')) if 'ratio_NumPy' in r else fmt_ratio(g, npy)}"
+            f" | {mem} |"
         )
+    return "\n".join(lines)
+
+
+def readme_table(results):
+    """The README's table: glassnet's ratios to PyTorch and NumPy (median of the runs, min-max
+    spread) and the peak memory growth of glassnet and PyTorch."""
+    lines = [
+        "| workload | glassnet / PyTorch | glassnet / NumPy | peak MiB, glassnet / PyTorch |",
+        "|---|---:|---:|---:|",
+    ]
+    for r in results.values():
+        m = r.get("peak_growth_mib", {})
+        mem = " / ".join("-" if m.get(k) is None else f"{m[k]:.0f}" for k in PEERS[:2])
+        numpy = fmt_spread(r["ratio_NumPy"]) if "ratio_NumPy" in r else ""
+        lines.append(f"| {r['title']} | {fmt_spread(r.get('ratio_PyTorch'))} | {numpy} | {mem} |")
     return "\n".join(lines)
 
 
@@ -294,6 +366,13 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the interleaved rounds of every workload K times (K runs, interleaved across "
+        "workloads) and report the median and the min-max spread of the K runs",
+    )
+    parser.add_argument(
         "--clock",
         choices=("wall", "cpu"),
         default="wall",
@@ -332,27 +411,41 @@ def main(argv=None):
     info = machine()
     print(
         f"machine: {info['cpu']}, {info['cores']} cores, {args.threads} threads, "
-        f"BLAS {[b.get('internal_api') for b in info['blas']]}",
+        f"BLAS {[(b.get('internal_api'), b.get('architecture')) for b in info['blas']]} "
+        f"(OPENBLAS_CORETYPE={info['openblas_coretype']}), PyTorch BLAS {info['torch_blas']}",
         flush=True,
     )
+    allowed = tuple(p for p in PEERS if not (p == "tinygrad" and skip_tg))
+    runs = {name: [] for name in names}
+    # Repeats are interleaved across workloads (all rows once, then all rows again), with the
+    # peers rebuilt each time, so a burst of load on the machine hits one run of many rows
+    # rather than every run of one row.
+    for rep in range(args.repeat):
+        for name in names:
+            peers = load(name).build(peers=allowed)
+            med = measure(peers, rounds, round_s, warmup_s)
+            runs[name].append(med)
+            tag = f" (run {rep + 1}/{args.repeat})" if args.repeat > 1 else ""
+            print(
+                f"{name}{tag}: " + ", ".join(f"{k} {fmt_ms(v)} ms" for k, v in med.items()),
+                flush=True,
+            )
+            del peers
     results = {}
     for name in names:
         module = load(name)
-        allowed = tuple(p for p in PEERS if not (p == "tinygrad" and skip_tg))
-        peers = module.build(peers=allowed)
-        med = measure(peers, rounds, round_s, warmup_s)
-        r = {"title": module.TITLE, "median_s": med, "rounds": rounds}
+        r = {"title": module.TITLE, **summarize(runs[name]), "rounds": rounds}
         if not args.no_memory:
             steps = 2 if args.quick else 5
-            r["peak_growth_mib"] = {p.name: peak_memory(name, p.name, steps) for p in peers}
+            r["peak_growth_mib"] = {p: peak_memory(name, p, steps) for p in runs[name][0]}
         results[name] = r
-        print(f"{name}: " + ", ".join(f"{k} {fmt_ms(v)} ms" for k, v in med.items()), flush=True)
-        del peers
     scaling = {}
     if not args.no_scaling:
         scaling = run_scaling(names, max(3, rounds // 2), round_s / 2, warmup_s / 2)
     print("\nMedian time per training step (inference: per forward), same process, interleaved\n")
     print(main_table(results))
+    print("\nFor the README (ratio: median of the runs' ratios, min-max in brackets)\n")
+    print(readme_table(results))
     if scaling:
         print(
             "\nScaling: step time as batch size and depth double; exponent = fitted slope of "
