@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import glassnet
 import glassnet.nn.functional as F
-from glassnet import nn
+from glassnet import autograd, backend, grad_mode, nn
+from glassnet.amp import autocast_mode as _autocast
 from glassnet.models.text.generation import GenerationMixin
 from glassnet.models.text.layers import (
     activation,
@@ -27,6 +28,7 @@ from glassnet.models.text.layers import (
 )
 from glassnet.models.text.outputs import ModelOutput
 from glassnet.models.text.pretrained import PretrainedConfig, PreTrainedModel
+from glassnet.tensor import wrap
 
 __all__ = ["GPT2Config", "GPT2Model", "GPT2LMHeadModel", "Conv1D"]
 
@@ -77,7 +79,27 @@ class Conv1D(nn.Module):
         nn.init.normal_(self.weight, 0.0, 0.02)
 
     def forward(self, x):
-        return x @ self.weight + self.bias
+        params = self._parameters
+        weight, bias = params["weight"], params["bias"]
+        a, w = x._data, weight._data
+        if (
+            backend._cupy is None
+            and autograd._tracer is None  # ONNX export and compile see the ops below
+            and not _autocast._saved  # autocast patches the ops' forwards
+            and a.ndim
+            and a.shape[-1] == w.shape[0]
+            and a.dtype == w.dtype
+            and not (
+                grad_mode._enabled
+                and (x.requires_grad or weight.requires_grad or bias.requires_grad)
+            )
+        ):
+            # Nothing to record (a generation step): one GEMM and an in-place bias add on the
+            # arrays, the same arithmetic as the ops below without their two graph nodes.
+            out = a.reshape(-1, a.shape[-1]) @ w
+            out += bias._data
+            return wrap(out.reshape(a.shape[:-1] + (w.shape[1],)))
+        return x @ weight + bias  # (the ops also explain a wrong shape or dtype)
 
     def extra_repr(self):
         return f"nf={self.nf}, nx={self.weight.shape[0]}"
