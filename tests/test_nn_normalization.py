@@ -156,6 +156,32 @@ def test_layernorm_matches_torch(shape, normalized, kw, dtype, device):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("shape, normalized, kw", LAYERNORM_CASES)
+def test_layernorm_without_a_graph_matches_torch_and_the_recorded_path(
+    shape, normalized, kw, dtype
+):
+    """Under no_grad nn.LayerNorm computes on the arrays (no node): the same values as
+    PyTorch and as its own recorded path, and a result that records nothing."""
+    twin = _randomize(torch.nn.LayerNorm(normalized, **kw)).to(getattr(torch, dtype))
+    layer = nn.LayerNorm(normalized, **kw)
+    copy_torch_weights(twin, layer)
+    layer.to(getattr(glassnet, dtype))
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    with glassnet.no_grad():
+        fast = layer(glassnet.tensor(x))
+    recorded = layer(glassnet.tensor(x)).detach()
+    want = twin(torch.from_numpy(x)).detach().numpy()
+    assert not fast.requires_grad and fast.grad_fn is None
+    assert fast.dtype == recorded.dtype
+    # the same arithmetic in the same order as the recorded path: equal to the last bit
+    np.testing.assert_array_equal(fast.numpy(), recorded.numpy())
+    # against PyTorch: a mean, a variance and one scaling over <= 12 elements, a few rounding
+    # errors of the format on values of order 1 (float64 eps 2.2e-16, float32 1.2e-7)
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    np.testing.assert_allclose(fast.numpy(), want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize(
     "groups, channels, shape, kw",
     [

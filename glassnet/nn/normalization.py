@@ -15,11 +15,16 @@ glassnet.Size([4, 3])
 from __future__ import annotations
 
 import glassnet
+from glassnet import autograd, backend, grad_mode
+from glassnet.amp import autocast_mode as _autocast
 from glassnet.errors import ShapeError
 from glassnet.nn import _arguments as arg
 from glassnet.nn.functional import normalization as F
 from glassnet.nn.module import Module
 from glassnet.nn.parameter import Parameter
+from glassnet.ops.normalization import layer_norm_array
+from glassnet.tensor import Tensor
+from glassnet.tensor import wrap as _wrap
 
 __all__ = [
     "BatchNorm1d",
@@ -235,7 +240,36 @@ class LayerNorm(_AffineNorm):
         self._affine_parameters(self.normalized_shape, elementwise_affine, bias, device, dtype)
 
     def forward(self, input):
-        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+        params = self._parameters
+        weight, bias = params["weight"], params["bias"]
+        shape = self.normalized_shape
+        if (
+            input.__class__ is Tensor
+            and backend._cupy is None
+            and autograd._tracer is None  # ONNX export and compile see F.layer_norm's op
+            and not _autocast._saved  # autocast wraps F.layer_norm
+            and input._data.dtype.kind == "f"
+            and input._data.shape[input._data.ndim - len(shape) :] == shape
+            and not (
+                grad_mode._enabled
+                and (
+                    input.requires_grad
+                    or (weight is not None and weight.requires_grad)
+                    or (bias is not None and bias.requires_grad)
+                )
+            )
+        ):
+            # Nothing to record (inference): the arithmetic without the checks and the node.
+            return _wrap(
+                layer_norm_array(
+                    input._data,
+                    None if weight is None else weight._data,
+                    None if bias is None else bias._data,
+                    len(shape),
+                    self.eps,
+                )
+            )
+        return F.layer_norm(input, shape, weight, bias, self.eps)
 
     def extra_repr(self):
         return (

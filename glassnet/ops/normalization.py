@@ -178,6 +178,25 @@ def _row_input_grad(dxhat, xhat, invstd, own=False):
     return gx
 
 
+def layer_norm_array(x, weight, bias, k, eps):
+    """LayerNorm's forward on arrays, with no graph: nn.LayerNorm's path when nothing is
+    recorded (a generation step), the same arithmetic as ``LayerNorm.forward``. The affine
+    step works in place on the fresh ``xhat``, since no backward keeps it."""
+    shape = x.shape
+    xhat, _ = _row_normalize(x.reshape(-1, _prod(shape[x.ndim - k :])), eps)
+    if weight is not None:
+        if weight.dtype == xhat.dtype:
+            xhat *= weight.reshape(-1)
+        else:  # a wider weight: promote as the Function's ``xhat * weight`` does
+            xhat = xhat * weight.reshape(-1)
+    if bias is not None:
+        if bias.dtype == xhat.dtype:
+            xhat += bias.reshape(-1)
+        else:
+            xhat = xhat + bias.reshape(-1)
+    return xhat.reshape(shape)
+
+
 class LayerNorm(Function):
     """Layer norm of ``x`` over its last ``k`` axes; weight and bias have those axes' shape."""
 

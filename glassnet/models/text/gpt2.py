@@ -15,9 +15,12 @@ values so that generation feeds one new token per step.
 
 from __future__ import annotations
 
+import numpy as np
+
 import glassnet
 import glassnet.nn.functional as F
-from glassnet import nn
+from glassnet import autograd, backend, grad_mode, nn
+from glassnet.amp import autocast_mode as _autocast
 from glassnet.models.text.generation import GenerationMixin
 from glassnet.models.text.layers import (
     activation,
@@ -27,6 +30,9 @@ from glassnet.models.text.layers import (
 )
 from glassnet.models.text.outputs import ModelOutput
 from glassnet.models.text.pretrained import PretrainedConfig, PreTrainedModel
+from glassnet.nn.functional.multihead_attention import additive_mask
+from glassnet.ops.attention import _probabilities
+from glassnet.tensor import wrap
 
 __all__ = ["GPT2Config", "GPT2Model", "GPT2LMHeadModel", "Conv1D"]
 
@@ -66,6 +72,18 @@ def _drop(dropout, x):
     return dropout(x) if dropout.training and dropout.p > 0 else x
 
 
+def _records_nothing():
+    """Whether the layers below may compute on the arrays directly: grad mode is off (so no
+    op records a graph), no tracer watches the ops (ONNX export, compile), autocast has not
+    patched them, and the arrays are NumPy's."""
+    return (
+        not grad_mode._enabled
+        and backend._cupy is None
+        and autograd._tracer is None
+        and not _autocast._saved
+    )
+
+
 class Conv1D(nn.Module):
     """``x @ weight + bias`` with weight (in_features, out_features): GPT-2's linear layer."""
 
@@ -77,7 +95,27 @@ class Conv1D(nn.Module):
         nn.init.normal_(self.weight, 0.0, 0.02)
 
     def forward(self, x):
-        return x @ self.weight + self.bias
+        params = self._parameters
+        weight, bias = params["weight"], params["bias"]
+        a, w = x._data, weight._data
+        if (
+            backend._cupy is None
+            and autograd._tracer is None  # ONNX export and compile see the ops below
+            and not _autocast._saved  # autocast patches the ops' forwards
+            and a.ndim
+            and a.shape[-1] == w.shape[0]
+            and a.dtype == w.dtype
+            and not (
+                grad_mode._enabled
+                and (x.requires_grad or weight.requires_grad or bias.requires_grad)
+            )
+        ):
+            # Nothing to record (a generation step): one GEMM and an in-place bias add on the
+            # arrays, the same arithmetic as the ops below without their two graph nodes.
+            out = a.reshape(-1, a.shape[-1]) @ w
+            out += bias._data
+            return wrap(out.reshape(a.shape[:-1] + (w.shape[1],)))
+        return x @ weight + bias  # (the ops also explain a wrong shape or dtype)
 
     def extra_repr(self):
         return f"nf={self.nf}, nx={self.weight.shape[0]}"
@@ -99,6 +137,11 @@ class GPT2Attention(nn.Module):
         self.keep_attention, self.last_attention = False, None
 
     def forward(self, x, layer_past=None, pad=None):
+        if _records_nothing() and not self.keep_attention and not self.training:
+            try:
+                return self._forward_arrays(x, layer_past, pad)
+            except ValueError:  # a cache or mask that does not fit: the ops below explain it
+                pass
         b, n, e = x.shape
         # one view and one permute split the fused projection into q, k, v and the heads
         qkv = self.c_attn(x).view(b, n, 3, self.num_heads, e // self.num_heads)
@@ -122,6 +165,27 @@ class GPT2Attention(nn.Module):
             p = self.attn_dropout.p if self.training else 0.0
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p, scale=scale)
         return _drop(self.resid_dropout, self.c_proj(merge_heads(y))), (k, v)
+
+    def _forward_arrays(self, x, layer_past, pad):
+        """``forward`` when nothing is recorded (a generation step): the same arithmetic on
+        the arrays, with the fused attention's own softmax, and none of the dozen graph nodes
+        (split, concatenate, attention, merge) that a step would otherwise make and drop."""
+        b, n, e = x.shape
+        h = self.num_heads
+        qkv = self.c_attn(x)._data.reshape(b, n, 3, h, e // h)
+        q, k, v = qkv.transpose(2, 0, 3, 1, 4)  # (batch, heads, length, head dim) views
+        if layer_past is not None:
+            k = np.concatenate([layer_past[0]._data, k], axis=2)
+            v = np.concatenate([layer_past[1]._data, v], axis=2)
+        t = k.shape[2]
+        mask = None if n == 1 else causal_mask(n, t, x.device)
+        if pad is not None:
+            mask = pad if mask is None else mask & pad
+        scale = 1.0 / (q.shape[-1] ** 0.5) if self.scale_attn_weights else 1.0
+        bias = additive_mask("GPT2Attention: ", "attn_mask", mask, q.dtype, np, False)
+        p = _probabilities(q, k, None if bias is None else bias._data, False, scale, True, 1)
+        y = (p @ v).transpose(0, 2, 1, 3).reshape(b, n, e)
+        return self.c_proj(wrap(y)), (wrap(k), wrap(v))
 
 
 class GPT2MLP(nn.Module):
