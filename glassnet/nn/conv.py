@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 
 from glassnet import backend, creation, dtypes, grad_mode
+from glassnet.amp import autocast_mode as _autocast
 from glassnet.nn import init
 from glassnet.nn.functional.conv import (
     _conv,
@@ -163,6 +164,7 @@ class _Conv(_ConvNd):
         padding = self.padding
         if (
             backend._cupy is None
+            and not _autocast._saved  # autocast casts the op's inputs: take the op
             and not (
                 grad_mode._enabled
                 and (

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 from glassnet import backend, creation, dtypes, grad_mode
+from glassnet.amp import autocast_mode as _autocast
 from glassnet.errors import ShapeError
 from glassnet.nn import _arguments as arg
 from glassnet.nn import init
@@ -92,12 +93,16 @@ class Linear(Module):
             from glassnet.ops.linear import _check_dtypes
 
             _check_dtypes(self._error_label(), input, weight)
-        if backend._cupy is None and not (
-            grad_mode._enabled
-            and (
-                input.requires_grad
-                or weight.requires_grad
-                or (bias is not None and bias.requires_grad)
+        if (
+            backend._cupy is None
+            and not _autocast._saved
+            and not (
+                grad_mode._enabled
+                and (
+                    input.requires_grad
+                    or weight.requires_grad
+                    or (bias is not None and bias.requires_grad)
+                )
             )
         ):
             # Nothing to record (inference, on the CPU): the same arithmetic, without a node.
