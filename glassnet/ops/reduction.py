@@ -255,9 +255,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     """
     if dtype is not None:
         input = _cast(input, dtype)
-    elif is_bf16(input):  # multiplied in float32, rounded once (PyTorch's CPU)
-        return in_float32(prod, input, dim, keepdim)
-    elif input._data.dtype.kind != "f":
+    elif input._data.dtype.kind != "f" and not is_bf16(input):
+        # (bfloat16 stays: PyTorch's CPU rounds each product to bfloat16, as ml_dtypes does)
         input = _cast(input, dtypes.int64)
     if dim is None:
         return Prod.apply(input, None, False)
