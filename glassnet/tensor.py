@@ -95,7 +95,7 @@ class Tensor:
                 "wrap it first: t.data = glassnet.as_tensor(value)."
             )
         array = value._data
-        if self.requires_grad and array.dtype.kind != "f":
+        if self.requires_grad and not dtypes.is_floating(array.dtype):
             raise AutogradError(
                 "data set to a tensor that requires gradients must be floating point, got "
                 f"{array.dtype}; convert it with .float() first."
@@ -161,7 +161,7 @@ class Tensor:
     # ---- autograd ---------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
         """Mark a leaf tensor as a parameter to learn (gradients accumulate in ``.grad``)."""
-        if requires_grad and self._data.dtype.kind != "f":
+        if requires_grad and not dtypes.is_floating(self._data.dtype):
             raise AutogradError(
                 f"only tensors of floating point dtype can require gradients, got {self.dtype}; "
                 "convert with .float() first."

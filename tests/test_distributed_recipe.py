@@ -133,3 +133,126 @@ def test_two_ranks_equal_one_process_on_the_global_batch(tmp_path):
         np.testing.assert_allclose(trained[key].numpy(), ref.numpy(), rtol=1e-4, atol=1e-5)
     initial = {k: v.numpy() for k, v in model.state_dict().items()}
     assert any(np.abs(trained[k].numpy() - initial[k]).max() > 1e-3 for k in initial)
+
+
+# ---- --resume and program recipes with --nproc ------------------------------------------------
+# Everything a resume must restore: dropout (glassnet's random stream, equal on every rank), the
+# shards' shuffle (seed + epoch), a one-cycle schedule stepped per batch and Adam's moments.
+RESUMABLE = """base = "xor-mlp"
+epochs = 40
+scheduler = "onecycle"
+
+[model]
+name = "mlp"
+hidden = [32, 32]
+dropout = 0.1
+"""
+
+
+def _launch_job(recipe, out, log):
+    """``glassnet train RECIPE --nproc 2``, started in the background."""
+    env = dict(os.environ, PYTHONPATH=ROOT, OPENBLAS_NUM_THREADS="1")
+    argv = [sys.executable, "-m", "glassnet", "train", str(recipe), "--nproc", "2"]
+    return subprocess.Popen(
+        [*argv, "--out", str(out), "--no-doctor"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+
+
+def _descendants(pid):
+    """The processes started by ``pid``, at any depth (read from /proc): mpiexec's proxies
+    put the ranks in process groups of their own, so killing mpiexec's group misses them."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except OSError:  # ended meanwhile
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def _running(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie runs no more
+    except OSError:
+        return False
+
+
+def _weights(path):
+    return {k: v.numpy() for k, v in glassnet.load(path).items()}
+
+
+def test_a_killed_nproc_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_path):
+    import signal
+    import time
+
+    from glassnet.report import folder_state
+
+    recipe = tmp_path / "small.toml"
+    recipe.write_text(RESUMABLE)
+    full = tmp_path / "full"
+    done = glassnet_cli("train", str(recipe), "--nproc", "2", "--out", str(full), "--no-doctor")
+    assert done.returncode == 0, done.stderr
+
+    run, log_path = tmp_path / "killed", tmp_path / "killed.log"
+    with open(log_path, "w") as log:
+        job = _launch_job(recipe, run, log)
+        end = time.monotonic() + 120
+        while "Epoch 12/40 " not in log_path.read_text():
+            assert job.poll() is None, log_path.read_text()
+            assert time.monotonic() < end, "the job never reached epoch 12"
+            time.sleep(0.005)
+        # mpiexec and both ranks, mid-run (the ranks first, before mpiexec reaps them)
+        pids = [*_descendants(job.pid), job.pid]
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        job.wait(60)
+    # nothing of the killed job may still write into the folder
+    end = time.monotonic() + 30
+    while any(_running(pid) for pid in pids):
+        assert time.monotonic() < end, "a rank survived SIGKILL"
+        time.sleep(0.05)
+    assert folder_state(run) == "unfinished"
+    assert not (run / "model.safetensors").exists()
+
+    # The batch size is per process: resuming on another count would change the global batch.
+    other = glassnet_cli("train", "--resume", "--out", str(run))
+    assert other.returncode != 0
+    assert "trained on 2 process(es) and this run has 1" in other.stderr
+    assert "resume it with --nproc 2" in other.stderr
+
+    resumed = glassnet_cli("train", "--resume", "--out", str(run), "--nproc", "2", "--no-doctor")
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.count("Resuming") == 1  # rank 0 alone speaks
+    assert "Epoch 1/40 " not in resumed.stdout  # it continued, it did not start again
+    assert folder_state(run) == "finished"
+    want, got = _weights(full / "model.safetensors"), _weights(run / "model.safetensors")
+    assert sorted(want) == sorted(got)
+    for key in want:
+        # The same float operations in the same order on the same data (2-rank MPI sums
+        # are deterministic), so the same bits: any state the resume lost (a schedule step,
+        # Adam's moments, a dropout mask, a shard's shuffle) would show as a difference.
+        np.testing.assert_array_equal(got[key], want[key], err_msg=key)
+    history = open(run / "history.csv").read().splitlines()
+    assert len(history) == 1 + 40
+
+
+def test_program_recipes_say_they_cannot_run_on_nproc():
+    done = glassnet_cli("train", "shapes-unet", "--nproc", "2")
+    assert done.returncode == 2
+    assert "shapes-unet is a program recipe of its own" in done.stderr
+    assert "train it without --nproc" in done.stderr

@@ -110,10 +110,10 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
     _check_tensor("reduce_scatter", output)
     impl = current()
     _check_list("reduce_scatter", "input_list", input_list, output.shape, impl.size)
-    stacked = np.stack([gbackend.to_numpy(t._data) for t in input_list])
-    if impl.name == "nccl":
-        stacked = impl.device_buffer(stacked)
+    if impl.name == "nccl":  # stacked on the device: GPU tensors never visit the host
+        stacked = impl.cupy.stack([impl.device_buffer(t._data) for t in input_list])
     else:
+        stacked = np.stack([gbackend.to_numpy(t._data) for t in input_list])
         stacked, _ = impl.host_buffer(stacked)
     result = impl.reduce_scatter(stacked, as_reduce_op(op))
     write_back(output, result, False)

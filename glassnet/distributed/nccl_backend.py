@@ -1,11 +1,13 @@
 """The ``"nccl"`` backend: collectives on CuPy arrays through ``cupy.cuda.nccl``.
 
-NOT YET RUN ON A GPU: written from CuPy's documented NCCL API (``NcclCommunicator(ndev, uid,
-rank)``, ``allReduce/bcast/allGather/reduceScatter(sendptr, recvptr, count, dtype, [op,]
-stream)``) and kept import-safe: nothing here touches CuPy until ``init_process_group(
-backend="nccl")`` is called. MPI (the ``"mpi"`` backend) starts the processes and hands rank 0's
-NCCL unique id to the others; gradient buckets then stay on the device. Each rank uses GPU
-``rank % device_count``.
+NOT YET RUN ON A GPU: written from, and reviewed against, CuPy's NCCL API
+(``NcclCommunicator(ndev, uid, rank)``; ``allReduce``, ``bcast``, ``allGather`` and
+``reduceScatter`` take device pointers, an element count, an NCCL dtype code, [an op,] and a
+stream pointer); tests/test_distributed_nccl.py checks those calls against a stand-in with
+CuPy's signatures. Import-safe: nothing here touches CuPy until ``init_process_group(
+backend="nccl")`` is called. MPI (the ``"mpi"`` backend) starts the processes and hands rank
+0's NCCL unique id to the others; gradient buckets then stay on the device. Each rank uses the
+GPU of its index among the ranks on its machine.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class NCCLBackend:
         self.cupy, self.nccl = cupy, nccl
         self.mpi = MPIBackend()  # bootstrap: process launch, rank, world size, unique id
         self.rank, self.size = self.mpi.rank, self.mpi.size
-        cupy.cuda.Device(self.rank % cupy.cuda.runtime.getDeviceCount()).use()
+        cupy.cuda.Device(self._local_rank() % cupy.cuda.runtime.getDeviceCount()).use()
         uid = nccl.get_unique_id() if self.rank == 0 else None
         uid = self.mpi.comm.bcast(uid, root=0)
         self.comm = nccl.NcclCommunicator(self.size, uid, self.rank)
@@ -65,6 +67,26 @@ class NCCLBackend:
             "int8": nccl.NCCL_INT8,
         }
 
+    def _local_rank(self):
+        """This rank's index among the ranks on its machine: GPU i of each machine goes to
+        its i-th rank, however mpiexec spread the ranks over the machines (``rank % count``
+        would give two ranks one GPU when a machine holds fewer ranks than GPUs)."""
+        MPI = self.mpi.MPI
+        local = self.mpi.comm.Split_type(MPI.COMM_TYPE_SHARED, key=self.rank)
+        try:
+            return local.Get_rank()
+        finally:
+            local.Free()
+
+    def _check_avg(self, buf, op):
+        # NCCL_AVG needs NCCL >= 2.10, so AVG is a sum divided afterwards; CuPy cannot divide
+        # an integer buffer in place (PyTorch's gloo refuses AVG too)
+        if op is ReduceOp.AVG and buf.dtype.kind in "iu":
+            raise TypeError(
+                f"the nccl backend averages floating tensors only, got {buf.dtype}; use "
+                "ReduceOp.SUM and divide, or convert with .float()"
+            )
+
     def device_buffer(self, array):
         buf = self.cupy.ascontiguousarray(self.cupy.asarray(array))
         if buf.dtype.name not in self._types:
@@ -78,6 +100,7 @@ class NCCLBackend:
         return self.cupy.cuda.get_current_stream()
 
     def iallreduce(self, buf, op: ReduceOp, finish=None):
+        self._check_avg(buf, op)
         stream = self._stream()
         dtype = self._types[buf.dtype.name]
         self.comm.allReduce(buf.data.ptr, buf.data.ptr, buf.size, dtype, self._ops[op], stream.ptr)
@@ -105,6 +128,7 @@ class NCCLBackend:
 
     def reduce_scatter(self, stacked, op: ReduceOp):
         stacked = self.cupy.ascontiguousarray(stacked)
+        self._check_avg(stacked, op)
         out = self.cupy.empty(stacked.shape[1:], dtype=stacked.dtype)
         stream = self._stream()
         dtype = self._types[stacked.dtype.name]
@@ -121,5 +145,8 @@ class NCCLBackend:
         self.mpi.barrier()
 
     def close(self):
-        self.comm = None
+        if self.comm is not None:
+            self._stream().synchronize()  # no collective may still use the communicator
+            self.comm.destroy()
+            self.comm = None
         self.mpi.close()

@@ -93,6 +93,10 @@ class Linear(Module):
             from glassnet.ops.linear import _check_dtypes
 
             _check_dtypes(self._error_label(), input, weight)
+        if w.dtype.name == "bfloat16" or x.dtype.name == "bfloat16":
+            from glassnet.ops.linear import linear  # float32 accumulation, rounded once
+
+            return linear(input, weight, bias)
         if (
             backend._cupy is None
             and not _autocast._saved

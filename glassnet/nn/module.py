@@ -288,10 +288,10 @@ class Module(Registration):
             self._convert(lambda a: backend.to_device(a, device))
         if dtype is not None:
             dtype = dtypes.as_dtype(dtype)
-            if dtype.kind != "f":
+            if not dtypes.is_floating(dtype):
                 raise TypeError(f"Module.to only accepts floating dtypes, got {dtype}")
             self._convert(
-                lambda a: a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a
+                lambda a: a.astype(dtype) if dtypes.is_floating(a.dtype) and a.dtype != dtype else a
             )
         return self
 
@@ -314,6 +314,10 @@ class Module(Registration):
     def half(self):
         """Cast floating parameters and buffers to float16."""
         return self.to(dtypes.float16)
+
+    def bfloat16(self):
+        """Cast floating parameters and buffers to bfloat16 (needs ml_dtypes, the [amp] extra)."""
+        return self.to("bfloat16")
 
     # ---- state ----------------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):

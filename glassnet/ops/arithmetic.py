@@ -377,9 +377,9 @@ def div(input, other, rounding_mode=None):
     a, b = _fast_operands("div", input, other)
     dtype = (a if isinstance(a, Tensor) else b)._data.dtype
     if rounding_mode is None:
-        if dtype.kind not in "fc":  # true division of integers gives floats
-            from glassnet import dtypes
+        from glassnet import dtypes
 
+        if dtype.kind not in "fc" and not dtypes.is_floating(dtype):  # ints give floats
             dtype = dtypes.get_default_dtype()
             a = _cast(a, dtype) if isinstance(a, Tensor) else a
             b = _cast(b, dtype) if isinstance(b, Tensor) else b

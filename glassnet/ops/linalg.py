@@ -20,6 +20,7 @@ from glassnet.autograd import Function, apply_pair
 from glassnet.backend import get_array_module
 from glassnet.errors import DTypeError, ShapeError
 from glassnet.ops._util import outer_aware_matmul
+from glassnet.ops.low_precision import in_float32, is_bf16
 
 
 class MatMul2D(Function):
@@ -153,6 +154,8 @@ def matmul(input, other):
         and type(a) is type(b)
     ):
         return apply_pair(MatMul2D, input, other)
+    if is_bf16(input, other):  # float32 accumulation, one rounding (PyTorch's CPU bf16 gemm)
+        return in_float32(matmul, input, other)
     _check_matmul("matmul", input, other)
     if a.ndim == 1 and b.ndim == 1:
         return Dot.apply(input, other)

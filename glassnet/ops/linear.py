@@ -20,6 +20,7 @@ from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.errors import DTypeError, ShapeError
 from glassnet.ops._util import outer_aware_matmul
+from glassnet.ops.low_precision import in_float32, is_bf16
 
 
 def linear_array(x, weight, bias=None):
@@ -101,6 +102,8 @@ def linear(input, weight, bias=None):
     >>> linear(glassnet.ones(5, 3), glassnet.ones(2, 3)).shape
     glassnet.Size([5, 2])
     """
+    if is_bf16(input, weight, bias):  # float32 accumulation, one rounding
+        return in_float32(linear, input, weight, bias)
     x, w = input._data, weight._data
     if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
         raise ShapeError(

@@ -110,7 +110,8 @@ class _Windows:
 
 
 def _fill_low(dtype, xp):
-    return -xp.inf if dtype.kind == "f" else xp.iinfo(dtype).min
+    floating = dtype.kind == "f" or dtype.name == "bfloat16"  # ml_dtypes' kind is "V"
+    return -xp.inf if floating else xp.iinfo(dtype).min
 
 
 def _running_max(w, xb):

@@ -28,6 +28,7 @@ from glassnet.backend import get_array_module
 from glassnet.errors import DTypeError
 from glassnet.ops._util import normalize_dim, normalize_dims
 from glassnet.ops.arithmetic import _quiet
+from glassnet.ops.low_precision import in_float32, is_bf16
 from glassnet.tensor import Tensor
 
 _ndarray = _np.ndarray  # NumPy-only fast paths check for it; the math uses xp
@@ -214,6 +215,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
     kind = input._data.dtype.kind
     if dim is None and dtype is None and kind == "f":  # the hot path: loss.sum()
         return Sum.apply(input, None, keepdim)
+    if dtype is None and is_bf16(input):  # added up in float32, rounded once (PyTorch's CPU)
+        return in_float32(sum, input, dim, keepdim)
     if dtype is not None:
         input = _cast(input, dtype)
     elif kind not in "fc":
@@ -233,6 +236,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
         return Mean.apply(input, None, keepdim)
     if dtype is not None:
         input = _cast(input, dtype)
+    elif is_bf16(input):
+        return in_float32(mean, input, dim, keepdim)
     elif input._data.dtype.kind not in "fc":
         raise DTypeError(
             f"mean(): could not infer output dtype. Input dtype must be a floating point dtype, "
@@ -250,7 +255,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     """
     if dtype is not None:
         input = _cast(input, dtype)
-    elif input._data.dtype.kind != "f":
+    elif input._data.dtype.kind != "f" and not is_bf16(input):
+        # (bfloat16 stays: PyTorch's CPU rounds each product to bfloat16, as ml_dtypes does)
         input = _cast(input, dtypes.int64)
     if dim is None:
         return Prod.apply(input, None, False)

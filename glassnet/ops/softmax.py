@@ -17,6 +17,7 @@ from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.errors import DTypeError
 from glassnet.ops._util import normalize_dim
+from glassnet.ops.low_precision import in_float32, is_bf16
 
 
 class Softmax(Function):
@@ -82,6 +83,8 @@ def softmax(input, dim=None, dtype=None):
     tensor([[0.5000, 0.5000],
             [0.0000, 1.0000]])
     """
+    if dtype is None and is_bf16(input):  # float32 inside, bfloat16 out, as PyTorch's CPU
+        return in_float32(softmax, input, dim)
     input, axis = _prepare("softmax", input, dim, dtype)
     return Softmax.apply(input, axis)
 
@@ -93,6 +96,8 @@ def log_softmax(input, dim=None, dtype=None):
     >>> glassnet.log_softmax(glassnet.tensor([0.0, 0.0]), dim=0)
     tensor([-0.6931, -0.6931])
     """
+    if dtype is None and is_bf16(input):
+        return in_float32(log_softmax, input, dim)
     input, axis = _prepare("log_softmax", input, dim, dtype)
     return LogSoftmax.apply(input, axis)
 

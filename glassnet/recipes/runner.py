@@ -13,7 +13,10 @@ reading a run directory back to evaluate or predict.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -135,16 +138,12 @@ def train(
     run_dir = os.fspath(run_dir)
     source = source or f"recipe {recipe.name!r}"
     world, rank = _world()
-    if world > 1 and resume:
-        raise report.RunFolderError(
-            "--resume is not available with --nproc: the checkpoint holds one process's state; "
-            "resume without --nproc, or train again with --overwrite"
-        )
     action = "new"
     if rank == 0:
         action = report.claim(run_dir, overwrite=overwrite, resume=resume)
         if action != "new":
             check_same_recipe(run_dir, recipe)
+            _check_same_world(run_dir, world)
         if on_start is not None:
             on_start(action)
     if world > 1:  # every rank learns rank 0's decision (a refusal on rank 0 ends the job)
@@ -159,7 +158,9 @@ def train(
     pre = data.preprocessing
     model = build(recipe, pre, data.num_outputs)
     if world > 1:
-        return _train_ranks(recipe, run_dir, model, data, device, progress, doctor, start)
+        return _train_ranks(
+            recipe, run_dir, model, data, device, progress, doctor, start, action == "resume"
+        )
     trainer = _trainer(recipe, model, data, device, progress, doctor)
     config = _config(recipe, data)
     os.makedirs(run_dir, exist_ok=True)
@@ -366,11 +367,53 @@ def _rank_callbacks(sampler):
     return [_Shards()]
 
 
-def _train_ranks(recipe, run_dir, model, data, device, progress, doctor, start):
+def _check_same_world(run_dir, world):
+    """A run is resumed only on as many processes as it was started with: the batch size is
+    per process, so another count would continue it with another global batch."""
+    from glassnet import report
+
+    if not os.path.isfile(os.path.join(run_dir, report.CONFIG)):
+        return  # killed before its config was written: nothing was trained yet
+    saved = report.read_config(run_dir).get("nproc", 1)
+    if saved != world:
+
+        def flag(n):
+            return f"--nproc {n}" if n > 1 else "no --nproc"
+
+        raise report.RunFolderError(
+            f"{run_dir} was trained on {saved} process(es) and this run has {world}: the "
+            f"global batch would change; resume it with {flag(saved)}, or give --overwrite "
+            "to train it again"
+        )
+
+
+def _rank_checkpoint_dir(run_dir, resume, lead, stack):
+    """``(checkpoint_dir, resume)`` for this rank's Trainer.fit. Rank 0 reads and writes the
+    run's checkpoint. The other ranks read the same state to resume (model, optimizer,
+    callbacks, random state: equal on every rank, since the ranks train in lockstep) from a
+    private copy, so that what their Trainer writes each epoch never touches rank 0's file;
+    without resume they keep no checkpoint."""
+    from glassnet import report
+    from glassnet.train.trainer import CHECKPOINT_FILE
+
+    shared = os.path.join(run_dir, report.CHECKPOINT_DIR)
+    if lead:
+        return shared, resume
+    if not resume or not os.path.exists(os.path.join(shared, CHECKPOINT_FILE)):
+        return None, False
+    # Copied before this rank's first step; rank 0 cannot write a newer checkpoint before
+    # then, as finishing an epoch needs every rank's gradients.
+    private = stack.enter_context(tempfile.TemporaryDirectory(prefix="glassnet-rank-"))
+    shutil.copy2(os.path.join(shared, CHECKPOINT_FILE), os.path.join(private, CHECKPOINT_FILE))
+    return private, True
+
+
+def _train_ranks(recipe, run_dir, model, data, device, progress, doctor, start, resume=False):
     """One rank's share of a data-parallel run: the model in DistributedDataParallel, this
     rank's shard of the training split; validation runs on every rank (the weights agree, so
     the numbers do); rank 0 alone writes the folder, the checkpoints and the test metrics,
-    with the plain model's weights (no ``module.`` prefix)."""
+    with the plain model's weights (no ``module.`` prefix). ``resume``: every rank continues
+    from the checkpoint rank 0 wrote."""
     from glassnet import report
     from glassnet.nn.parallel import DistributedDataParallel
 
@@ -402,24 +445,29 @@ def _train_ranks(recipe, run_dir, model, data, device, progress, doctor, start):
                 pass
             report.write_json(os.path.join(run_dir, RECIPE_FILE), recipe.to_dict())
     try:
-        history = trainer.fit(
-            data.train,
-            val=data.val,
-            epochs=recipe.epochs,
-            checkpoint_dir=os.path.join(run_dir, report.CHECKPOINT_DIR) if lead else None,
-            extras={"config": config},
-        )
+        with contextlib.ExitStack() as stack:
+            checkpoint_dir, resume = _rank_checkpoint_dir(run_dir, resume, lead, stack)
+            history = trainer.fit(
+                data.train,
+                val=data.val,
+                epochs=recipe.epochs,
+                checkpoint_dir=checkpoint_dir,
+                resume=resume,
+                extras={"config": config},
+            )
     except Exception as exc:
         if not (lead and is_divergence(exc)):
             raise
         raise _diverged(exc, run_dir, config, trainer) from exc
     trainer.model = model  # the test split is scored once, on rank 0, without collectives
+    state = "resumed" if trainer.resumed else "trained"
     if not lead:
-        return Run(run_dir, recipe, {}, history, time.perf_counter() - start, rank=rank)
+        wall_time = time.perf_counter() - start
+        return Run(run_dir, recipe, {}, history, wall_time, state=state, rank=rank)
     metrics, notes, wall_time = _finish(
         recipe, run_dir, config, model, trainer, history, data, start
     )
-    return Run(run_dir, recipe, metrics, history, wall_time, notes, rank=rank)
+    return Run(run_dir, recipe, metrics, history, wall_time, notes, state=state, rank=rank)
 
 
 def test_metrics(recipe, pre, model, trainer, data):

@@ -18,6 +18,7 @@ from glassnet.errors import ShapeError
 from glassnet.nn.functional.dropout import keep_mask
 from glassnet.nn.functional.multihead_attention import _grad, additive_mask, mha_batch_first
 from glassnet.ops.attention import ScaledDotProductAttention
+from glassnet.ops.low_precision import in_float32, is_bf16
 from glassnet.tensor import Tensor
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
@@ -43,6 +44,14 @@ def scaled_dot_product_attention(
              [0.3333, 0.3333]]])
     """
     name = "scaled_dot_product_attention"
+    if is_bf16(query, key, value, attn_mask):  # float32 inside, one rounding (PyTorch's CPU)
+
+        def attend(q, k, v, mask):
+            return scaled_dot_product_attention(
+                q, k, v, mask, dropout_p, is_causal, scale, enable_gqa
+            )
+
+        return in_float32(attend, query, key, value, attn_mask)
     for what, t in (("query", query), ("key", key), ("value", value)):
         if not isinstance(t, Tensor) or t._data.ndim < 2 or t._data.dtype.kind != "f":
             raise ShapeError(

@@ -73,6 +73,16 @@ def conv_padding(padding, kernel, stride, dilation, op, allow_negative=False):
     return tuple((p, p) for p in pads)
 
 
+def _autocast_casts(x, weight):
+    """Inside autocast a bfloat16 activation meets float32 weights: the convolution casts
+    both itself (glassnet.amp), so the mismatch is no error there."""
+    from glassnet import dtypes
+    from glassnet.amp.autocast_mode import is_autocast_enabled
+
+    floating = dtypes.is_floating(x._data.dtype) and dtypes.is_floating(weight._data.dtype)
+    return floating and is_autocast_enabled()
+
+
 def check_conv_input(op, x, weight, nd, groups, transposed=False, bias=None):
     """Raise an actionable error for a wrong input or weight rank, channel count, bias shape or
     dtype. ``op`` names the caller (a function name or a layer's label)."""
@@ -116,7 +126,7 @@ def check_conv_input(op, x, weight, nd, groups, transposed=False, bias=None):
                 f"{where(op)}expected a bias of shape ({n_out},) (one per output channel), got "
                 f"{tuple(bias._data.shape)}"
             )
-    if x._data.dtype != weight._data.dtype:
+    if x._data.dtype != weight._data.dtype and not _autocast_casts(x, weight):
         raise DTypeError(
             f"{where(op)}input dtype {x._data.dtype} and weight dtype {weight._data.dtype} differ; "
             f"convert the input (x.to({str(weight._data.dtype)!r})) or the model "

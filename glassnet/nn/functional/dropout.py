@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import warnings
 
+from glassnet import dtypes
 from glassnet import random as grandom
 from glassnet.autograd import Function
 from glassnet.backend import device_of, get_array_module
@@ -52,7 +53,7 @@ def _check(name, input, p):
         raise TypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
-    if input._data.dtype.kind != "f":
+    if not dtypes.is_floating(input._data.dtype):
         raise DTypeError(
             f"{name}: expected a floating point input, got dtype {input._data.dtype}; "
             "convert it with .float() first."
