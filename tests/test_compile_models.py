@@ -80,7 +80,7 @@ CASES = {
     "LSTMLanguageModel": (
         lambda: LSTMLanguageModel(30, embed_size=8, hidden_size=12, num_layers=2, dropout=0.2),
         lambda r: (_ids(r, (3, 7), 30), _ids(r, (3, 7), 30)),
-        lambda m, x, y: (lambda out: (out, _lm_loss(out, y)))(m(x)[0] if isinstance(m(x), tuple) else m(x)),
+        _plain(_lm_loss),
     ),
     "LSTMForecaster": (
         lambda: LSTMForecaster(2, hidden_size=8, num_layers=2, output_size=1),
@@ -99,24 +99,47 @@ CASES = {
     ),
     "BertForSequenceClassification": (
         lambda: BertForSequenceClassification(
-            vocab_size=100, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
-            intermediate_size=32, max_position_embeddings=16, num_labels=3,
+            vocab_size=100,
+            hidden_size=16,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=32,
+            max_position_embeddings=16,
+            num_labels=3,
         ),  # fmt: skip
         lambda r: (_ids(r, (2, 6)), glassnet.tensor(r.integers(0, 3, 2))),
         lambda m, x, y: (lambda o: (o.logits, _xent(o.logits, y)))(m(x)),
     ),
     "T5ForConditionalGeneration": (
         lambda: T5ForConditionalGeneration(
-            vocab_size=100, d_model=16, d_kv=8, d_ff=32, num_layers=1, num_decoder_layers=1,
-            num_heads=2, relative_attention_num_buckets=8, relative_attention_max_distance=16,
-            decoder_start_token_id=0, pad_token_id=0, eos_token_id=1,
+            vocab_size=100,
+            d_model=16,
+            d_kv=8,
+            d_ff=32,
+            num_layers=1,
+            num_decoder_layers=1,
+            num_heads=2,
+            relative_attention_num_buckets=8,
+            relative_attention_max_distance=16,
+            decoder_start_token_id=0,
+            pad_token_id=0,
+            eos_token_id=1,
         ),  # fmt: skip
         lambda r: (_ids(r, (2, 5)), _ids(r, (2, 4))),
         lambda m, x, y: (lambda o: (o.logits, o.loss))(m(input_ids=x, labels=y)),
     ),
     "ViT": (
-        lambda: ViT(image_size=8, patch_size=4, num_layers=1, num_heads=2, hidden_dim=16,
-                    mlp_dim=32, num_classes=4, in_channels=1, dropout=0.1),  # fmt: skip
+        lambda: ViT(
+            image_size=8,
+            patch_size=4,
+            num_layers=1,
+            num_heads=2,
+            hidden_dim=16,
+            mlp_dim=32,
+            num_classes=4,
+            in_channels=1,
+            dropout=0.1,
+        ),  # fmt: skip
         lambda r: (_images(r, (2, 1, 8, 8)), glassnet.tensor(r.integers(0, 4, 2))),
         _plain(_xent),
     ),
@@ -168,14 +191,14 @@ CASES = {
     "DCGANDiscriminator": (
         lambda: generative.DCGANDiscriminator(width=4, channels=1, image_size=16),
         lambda r: (_images(r, (2, 1, 16, 16)), glassnet.ones(2)),
-        lambda m, x, y: (lambda o: (o, F.binary_cross_entropy_with_logits(o.reshape(-1), y)))(
-            m(x)
-        ),
+        lambda m, x, y: (lambda o: (o, F.binary_cross_entropy_with_logits(o.reshape(-1), y)))(m(x)),
     ),
     "MLPGenerator/Discriminator (conditional)": (
         lambda: nn.ModuleList(
-            [generative.MLPGenerator(nz=3, hidden=8, num_classes=2),
-             generative.MLPDiscriminator(hidden=8, num_classes=2)]
+            [
+                generative.MLPGenerator(nz=3, hidden=8, num_classes=2),
+                generative.MLPDiscriminator(hidden=8, num_classes=2),
+            ]
         ),  # fmt: skip
         lambda r: (_images(r, (4, 3)), glassnet.tensor(r.integers(0, 2, 4))),
         lambda m, z, y: (lambda o: (o, o.mean()))(m[1](m[0](z, y), y)),
