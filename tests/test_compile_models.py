@@ -12,6 +12,7 @@ import pytest
 
 import glassnet
 from glassnet import nn
+from glassnet.compile import CompileError
 from glassnet.models import (
     GPT,
     MLP,
@@ -151,7 +152,7 @@ CASES = {
     "CenterNet": (
         lambda: CenterNet(num_classes=2, in_channels=1, width=4),
         lambda r: (_images(r, (2, 1, 16, 16)), None),
-        lambda m, x, y: (lambda o: (o[0] if isinstance(o, tuple) else o, _sum_all(o)))(m(x)),
+        lambda m, x, y: (lambda o: (_first(o), _sum_all(o)))(m(x)),
     ),
     "resnet18": (
         lambda: vision.resnet18(num_classes=4),
@@ -160,11 +161,6 @@ CASES = {
     ),
     "mobilenet_v2": (
         lambda: vision.mobilenet_v2(num_classes=4),
-        lambda r: (_images(r, (2, 3, 32, 32)), glassnet.tensor(r.integers(0, 4, 2))),
-        _plain(_xent),
-    ),
-    "efficientnet_b0": (
-        lambda: vision.efficientnet_b0(num_classes=4),
         lambda r: (_images(r, (2, 3, 32, 32)), glassnet.tensor(r.integers(0, 4, 2))),
         _plain(_xent),
     ),
@@ -203,23 +199,32 @@ CASES = {
         lambda r: (_images(r, (4, 3)), glassnet.tensor(r.integers(0, 2, 4))),
         lambda m, z, y: (lambda o: (o, o.mean()))(m[1](m[0](z, y), y)),
     ),
-    "DDPM+UNetSmall (t and noise passed in)": (
-        lambda: generative.DDPM(generative.UNetSmall(in_channels=1, base=8, time_dim=16), 10),
+    # DDPM.loss itself reads t in NumPy (see KNOWN_LIMITS); its denoisers compile
+    "UNetSmall denoiser": (
+        lambda: generative.UNetSmall(in_channels=1, base=8, time_dim=16),
         lambda r: (
             _images(r, (2, 1, 8, 8)),
             (glassnet.tensor(r.integers(0, 10, 2)), _images(r, (2, 1, 8, 8))),
         ),
-        lambda m, x, tn: (None, m.loss(x, t=tn[0], noise=tn[1])),
+        lambda m, x, tn: (lambda o: (o, F.mse_loss(o, tn[1])))(m(x, tn[0])),
     ),
-    "DDPM+MLPDenoiser (conditional)": (
-        lambda: generative.DDPM(generative.MLPDenoiser(hidden=16, time_dim=8, num_classes=2), 10),
+    "MLPDenoiser (conditional)": (
+        lambda: generative.MLPDenoiser(hidden=16, time_dim=8, num_classes=2),
         lambda r: (
             _images(r, (4, 2)),
             (glassnet.tensor(r.integers(0, 10, 4)), _images(r, (4, 2))),
         ),
-        lambda m, x, tn: (None, m.loss(x, y=glassnet.tensor([0, 1, 0, 1]), t=tn[0], noise=tn[1])),
+        lambda m, x, tn: (lambda o: (o, F.mse_loss(o, tn[1])))(
+            m(x, tn[0], glassnet.tensor([0, 1, 0, 1]))
+        ),
     ),
 }
+
+
+def _first(o):
+    if isinstance(o, dict):
+        return next(iter(o.values()))
+    return o[0] if isinstance(o, (tuple, list)) else o
 
 
 def _sum_all(o):
@@ -279,3 +284,55 @@ def test_compiled_training_step_is_bit_identical_to_eager(name):
     glassnet.manual_seed(0)
     fresh = [p._data for p in _params(CASES[name][0]())]
     assert any(not np.array_equal(a, b) for a, b in zip(fresh, compiled[2]))
+
+
+# What cannot be compiled today, and the clear error it raises (the fix belongs to the model:
+# draw the random numbers through glassnet's dropout masks / gather with a tensor op).
+KNOWN_LIMITS = {
+    # StochasticDepth draws its per-row keep decisions with its own random call, not keep_mask
+    "efficientnet_b0 training": (
+        lambda: vision.efficientnet_b0(num_classes=4),
+        lambda r: (_images(r, (2, 3, 32, 32)), glassnet.tensor(r.integers(0, 4, 2))),
+        _plain(_xent),
+        "StochasticDepth",
+    ),
+    # DDPM._coef gathers the schedule at t with NumPy (t.numpy()): a value read in Python
+    "DDPM.loss": (
+        lambda: generative.DDPM(generative.MLPDenoiser(hidden=16, time_dim=8), 10),
+        lambda r: (_images(r, (4, 2)), (glassnet.tensor(r.integers(0, 10, 4)), _images(r, (4, 2)))),
+        lambda m, x, tn: (None, m.loss(x, t=tn[0], noise=tn[1])),
+        "tensor.numpy()",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(KNOWN_LIMITS))
+def test_models_that_cannot_compile_yet_raise_a_clear_error(name):
+    make, data, loss_of, needle = KNOWN_LIMITS[name]
+    glassnet.manual_seed(0)
+    model = make()
+    x, y = data(np.random.default_rng(0))
+
+    @glassnet.compile
+    def step(x, y):
+        _, loss = loss_of(model, x, y)
+        loss.backward()
+        return loss
+
+    with pytest.raises(CompileError) as info:
+        step(x, y)
+    message = str(info.value)
+    assert needle in message and "test_compile_models.py" in message  # names the line
+
+
+def test_efficientnet_b0_eval_inference_is_bit_identical():
+    # in eval mode StochasticDepth is the identity, so the zoo's EfficientNet compiles
+    glassnet.manual_seed(0)
+    model = vision.efficientnet_b0(num_classes=4).eval()
+    compiled = glassnet.compile(model)
+    rng = np.random.default_rng(0)
+    with glassnet.no_grad():
+        for _ in range(3):
+            x = _images(rng, (1, 3, 32, 32))
+            assert np.array_equal(compiled(x)._data, model(x)._data)
+    assert compiled.recordings == 1 and compiled.replays == 2
