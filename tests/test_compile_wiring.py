@@ -15,7 +15,7 @@ import pytest
 import glassnet
 from glassnet import nn
 from glassnet.cli import main
-from glassnet.recipes import get
+from glassnet.recipes import BUILTIN, get
 from glassnet.recipes.runner import load_run, train
 from glassnet.serve.compiled import CompiledInference
 from glassnet.serve.predictor import Predictor
@@ -38,6 +38,19 @@ def test_cli_train_compile_writes_the_same_weights_and_metrics(tmp_path, capsys)
     m1 = json.loads((tmp_path / "eager" / "metrics.json").read_text())
     m2 = json.loads((tmp_path / "compiled" / "metrics.json").read_text())
     assert m1 == m2
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN))
+def test_every_builtin_recipe_trains_the_same_compiled(name, tmp_path):
+    runs = [
+        train(get(name).replace(epochs=1), tmp_path / str(c), progress=False, doctor=False,
+              compile=c)
+        for c in (False, True)
+    ]  # fmt: skip
+    eager, compiled = _weights(runs[0].run_dir), _weights(runs[1].run_dir)
+    for k in eager:
+        assert np.array_equal(eager[k], compiled[k]), k
+    assert runs[0].metrics == runs[1].metrics
 
 
 def test_runner_passes_compile_to_the_trainer(monkeypatch, tmp_path):
