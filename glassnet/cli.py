@@ -235,6 +235,14 @@ def train_command(
             help="data-parallel training on N local processes (MPI); batch_size is per process",
         ),
     ] = 1,
+    compile_: Annotated[
+        bool,
+        typer.Option(
+            "--compile",
+            help="replay each training batch from a plan recorded once (glassnet.compile); "
+            "same weights as without it",
+        ),
+    ] = False,
 ):
     """Train a recipe and write a run directory with the model, metrics, curves and a report."""
     if nproc > 1 and _nproc_rank(nproc) is None:
@@ -263,6 +271,12 @@ def train_command(
         from glassnet.recipes.runner import recipe_to_train, train
 
         if recipe in PROGRAMS and data is None:
+            if compile_:
+                # a program runs its own loop (two optimizers, sampling...), not one Trainer
+                raise ValueError(
+                    f"--compile compiles one-Trainer recipes; {recipe} is a program recipe "
+                    "with a training loop of its own: train it without --compile"
+                )
             _train_program(recipe, out, epochs, seed, overwrite, resume, threads)
             return
         if data is not None:
@@ -309,6 +323,7 @@ def train_command(
                 source=source,
                 on_start=announce,
                 doctor=not no_doctor,
+                compile=compile_,
             )
         if not lead:
             return

@@ -146,6 +146,10 @@ class Recorder:
         return None
 
     def _derived(self, array):
+        if not hasattr(array, "strides"):
+            # not an array: a NumPy dtype has .shape and a .base that is itself (T5's
+            # mask.to(dtype) passed one here, and the walk below never ended)
+            return False
         base = getattr(array, "base", None)
         while base is not None:
             if id(base) in self.slot_of:

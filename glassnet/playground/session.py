@@ -42,6 +42,21 @@ def _round(a, digits=3):
     return np.round(np.asarray(a, dtype=np.float64), digits).tolist()
 
 
+class _LayerOutputs:
+    """``model``'s output and each hidden layer's activations (after its activation module)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, x):
+        hidden = []
+        for m in self.model:
+            x = m(x)
+            if isinstance(m, _ACTIVATION_TYPES):
+                hidden.append(x)
+        return x, tuple(hidden)
+
+
 class Session:
     """The state behind one WebSocket: settings, run, play flag, loss history, findings."""
 
@@ -54,6 +69,7 @@ class Session:
         self.history = []
         self._rng_state = None
         self._last_doctor = 0
+        self._infer = None  # (run, CompiledInference of its layers' outputs)
 
     @contextlib.contextmanager
     def _own_rng(self):
@@ -155,15 +171,15 @@ class Session:
     def _layer_outputs(self, pts):
         """The network's output and each hidden layer's activations at ``pts``."""
         r = self.run
-        x = glassnet.tensor(features(pts, r.settings["features"]))
-        hidden = []
+        if self._infer is None or self._infer[0] is not r:
+            # compiled inference: the heat-map grid and the neurons' grid are recorded once
+            # each and replayed on every redraw (eager, with the reason logged, if it can't be)
+            from glassnet.serve.compiled import CompiledInference
+
+            self._infer = (r, CompiledInference(_LayerOutputs(r.model), "playground network"))
         r.model.eval()
-        with glassnet.no_grad():
-            for m in r.model:
-                x = m(x)
-                if isinstance(m, _ACTIVATION_TYPES):
-                    hidden.append(x.numpy())
-        return x.numpy(), hidden
+        out, hidden = self._infer[1](glassnet.tensor(features(pts, r.settings["features"])))
+        return out.numpy(), [h.numpy() for h in hidden]
 
     def update(self) -> dict:
         """What the page redraws: losses, heat maps, neurons, weights, gradient norms."""

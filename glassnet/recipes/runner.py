@@ -121,6 +121,7 @@ def train(
     source=None,
     on_start=None,
     doctor=True,
+    compile=False,  # noqa: A002 - as Trainer(compile=...)
 ) -> Run:
     """Train ``recipe`` and write everything into ``run_dir`` (see glassnet.report).
 
@@ -131,6 +132,8 @@ def train(
     recipe came from in errors about it (a file, a built-in name). ``on_start(action)`` is
     called once the folder is accepted, with 'new', 'resume' or 'finished'. ``doctor``: watch
     the run with glassnet.doctor.Doctor (its findings go into report.md and doctor.json).
+    ``compile``: ``Trainer(compile=True)``, each batch replayed from a recorded plan (same
+    weights as eager on the CPU; docs/compile.md).
     """
     from glassnet import report
 
@@ -138,6 +141,12 @@ def train(
     run_dir = os.fspath(run_dir)
     source = source or f"recipe {recipe.name!r}"
     world, rank = _world()
+    if world > 1 and compile:
+        # DistributedDataParallel averages gradients in hooks a plan does not record
+        raise ValueError(
+            "--compile is not available with --nproc: DistributedDataParallel's gradient "
+            "hooks are not compiled; train with one of the two"
+        )
     action = "new"
     if rank == 0:
         action = report.claim(run_dir, overwrite=overwrite, resume=resume)
@@ -161,7 +170,7 @@ def train(
         return _train_ranks(
             recipe, run_dir, model, data, device, progress, doctor, start, action == "resume"
         )
-    trainer = _trainer(recipe, model, data, device, progress, doctor)
+    trainer = _trainer(recipe, model, data, device, progress, doctor, compile=compile)
     config = _config(recipe, data)
     os.makedirs(run_dir, exist_ok=True)
     report.write_config(run_dir, config)
@@ -267,7 +276,9 @@ def _write_doctor(trainer, run_dir):
             cb.write(run_dir)
 
 
-def _trainer(recipe, model, data, device, progress, doctor=False, first_callbacks=()):
+def _trainer(
+    recipe, model, data, device, progress, doctor=False, first_callbacks=(), compile=False
+):  # noqa: A002
     from glassnet.train import EarlyStopping, LRSchedulerCallback, Trainer
 
     optimizer = build_optimizer(
@@ -299,6 +310,7 @@ def _trainer(recipe, model, data, device, progress, doctor=False, first_callback
         grad_clip=recipe.grad_clip,
         progress=progress,
         scheduler=per_epoch,
+        compile=compile,
     )
 
 

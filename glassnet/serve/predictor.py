@@ -32,7 +32,6 @@ import os
 import numpy as np
 
 import glassnet
-from glassnet.grad_mode import no_grad
 
 MAX_IMAGE_PIXELS = 4096 * 4096  # a decoded image larger than this is refused (a PNG bomb)
 
@@ -70,6 +69,11 @@ class Predictor:
             self.owndata = OwnDataInputs(self.run)
         with open(os.path.join(run_dir, report.MODEL), "rb") as f:
             self.model_sha256 = hashlib.sha256(f.read()).hexdigest()
+        # compiled inference: one plan per batch shape, eager (with the reason logged) where
+        # the model cannot be recorded
+        from glassnet.serve.compiled import CompiledInference
+
+        self.infer = CompiledInference(self.model, name=f"{self.recipe.name} model")
         task = self.recipe.task
         self.classes = None
         if self.recipe.is_classifier:
@@ -179,8 +183,7 @@ class Predictor:
     # ---- answering ----
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Predictions in target units (class probabilities for classifiers) for model inputs."""
-        with no_grad():
-            out = self.model(glassnet.from_numpy(x))
+        out = self.infer(glassnet.from_numpy(x))
         return self.pre.outputs(out)
 
     def answer(self, preds: np.ndarray) -> dict:
