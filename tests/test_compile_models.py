@@ -12,7 +12,6 @@ import pytest
 
 import glassnet
 from glassnet import nn
-from glassnet.compile import CompileError
 from glassnet.models import (
     GPT,
     MLP,
@@ -221,6 +220,24 @@ CASES = {
 }
 
 
+# Models whose training step draws its own random numbers or gathers with an index tensor:
+# efficientnet_b0's StochasticDepth (per-example keep masks through dropout's keep_mask) and
+# the DDPM loss (the noise schedule gathered at the sampled steps t by a tensor op).
+CASES_WITH_OWN_DRAWS = {
+    "efficientnet_b0 training": (
+        lambda: vision.efficientnet_b0(num_classes=4),
+        lambda r: (_images(r, (2, 3, 32, 32)), glassnet.tensor(r.integers(0, 4, 2))),
+        _plain(_xent),
+    ),
+    "DDPM.loss": (
+        lambda: generative.DDPM(generative.MLPDenoiser(hidden=16, time_dim=8), 10),
+        lambda r: (_images(r, (4, 2)), (glassnet.tensor(r.integers(0, 10, 4)), _images(r, (4, 2)))),
+        lambda m, x, tn: (None, m.loss(x, t=tn[0], noise=tn[1])),
+    ),
+}
+CASES.update(CASES_WITH_OWN_DRAWS)
+
+
 def _first(o):
     if isinstance(o, dict):
         return next(iter(o.values()))
@@ -284,45 +301,6 @@ def test_compiled_training_step_is_bit_identical_to_eager(name):
     glassnet.manual_seed(0)
     fresh = [p._data for p in _params(CASES[name][0]())]
     assert any(not np.array_equal(a, b) for a, b in zip(fresh, compiled[2]))
-
-
-# What cannot be compiled today, and the clear error it raises (the fix belongs to the model:
-# draw the random numbers through glassnet's dropout masks / gather with a tensor op).
-KNOWN_LIMITS = {
-    # StochasticDepth draws its per-row keep decisions with its own random call, not keep_mask
-    "efficientnet_b0 training": (
-        lambda: vision.efficientnet_b0(num_classes=4),
-        lambda r: (_images(r, (2, 3, 32, 32)), glassnet.tensor(r.integers(0, 4, 2))),
-        _plain(_xent),
-        "StochasticDepth",
-    ),
-    # DDPM._coef gathers the schedule at t with NumPy (t.numpy()): a value read in Python
-    "DDPM.loss": (
-        lambda: generative.DDPM(generative.MLPDenoiser(hidden=16, time_dim=8), 10),
-        lambda r: (_images(r, (4, 2)), (glassnet.tensor(r.integers(0, 10, 4)), _images(r, (4, 2)))),
-        lambda m, x, tn: (None, m.loss(x, t=tn[0], noise=tn[1])),
-        "tensor.numpy()",
-    ),
-}
-
-
-@pytest.mark.parametrize("name", list(KNOWN_LIMITS))
-def test_models_that_cannot_compile_yet_raise_a_clear_error(name):
-    make, data, loss_of, needle = KNOWN_LIMITS[name]
-    glassnet.manual_seed(0)
-    model = make()
-    x, y = data(np.random.default_rng(0))
-
-    @glassnet.compile
-    def step(x, y):
-        _, loss = loss_of(model, x, y)
-        loss.backward()
-        return loss
-
-    with pytest.raises(CompileError) as info:
-        step(x, y)
-    message = str(info.value)
-    assert needle in message and "test_compile_models.py" in message  # names the line
 
 
 def test_efficientnet_b0_eval_inference_is_bit_identical():

@@ -75,8 +75,13 @@ class DDPM:
 
     def _coef(self, values, t, x):
         """Per-example ``values[t]`` shaped to broadcast over ``x``'s other dimensions."""
-        t = np.asarray(t.numpy() if isinstance(t, glassnet.Tensor) else t, dtype=np.int64)
-        v = np.broadcast_to(values[t], (x.shape[0],)).reshape((-1,) + (1,) * (x.dim() - 1))
+        shape = (-1,) + (1,) * (x.dim() - 1)
+        if isinstance(t, glassnet.Tensor):
+            # gathered by a tensor op, not in Python, so a compiled training step replays it
+            table = glassnet.tensor(values, device=x.device)
+            v = table[t.to(device=x.device, dtype=glassnet.int64)].to(x.dtype)
+            return v.expand(x.shape[0]).reshape(shape)
+        v = np.broadcast_to(values[np.asarray(t, dtype=np.int64)], (x.shape[0],)).reshape(shape)
         return glassnet.tensor(np.ascontiguousarray(v), dtype=x.dtype, device=x.device)
 
     def _steps(self, n, t, device):

@@ -13,8 +13,8 @@ glassnet.Size([1, 8, 4, 4])
 
 from __future__ import annotations
 
-import glassnet
 from glassnet import nn
+from glassnet.nn.functional.dropout import ApplyMask, keep_mask
 
 __all__ = ["Conv2dNormActivation", "SqueezeExcitation", "StochasticDepth", "stochastic_depth"]
 
@@ -106,12 +106,10 @@ def stochastic_depth(input, p, mode, training=True):
         raise ValueError(f"stochastic_depth: mode has to be either 'batch' or 'row', got {mode!r}")
     if not training or p == 0.0:
         return input
-    survival = 1.0 - p
-    size = [input.shape[0]] + [1] * (input.ndim - 1) if mode == "row" else [1] * input.ndim
-    keep = glassnet.bernoulli(glassnet.full(size, survival, dtype=input.dtype, device=input.device))
-    if survival > 0.0:
-        keep = keep / survival
-    return input * keep
+    # A dropout whose mask is one number per example (or one for the batch), broadcast over
+    # the rest: the same keep_mask every dropout draws from (so compile replays fresh draws).
+    size = (input.shape[0],) + (1,) * (input.ndim - 1) if mode == "row" else (1,) * input.ndim
+    return ApplyMask.apply(input, keep_mask(size, p, input._data))
 
 
 class StochasticDepth(nn.Module):
