@@ -103,7 +103,7 @@ def test_only_the_inputs_that_need_it_get_gradients():
 
 
 # Each image size picks one of three ways to compute the same sums (channels-last passes for at
-# most _CHANNELS_LAST_POSITIONS output positions, else passes or a window contraction in
+# most _CHANNELS_LAST_POSITIONS input pixels, else passes or a window contraction in
 # (N, C, H, W) order); forcing the threshold runs every case through both families.
 @pytest.mark.parametrize("layout", ["channels_last", "channels_first"])
 @pytest.mark.parametrize("case", CASES)
@@ -124,10 +124,10 @@ def test_both_layouts_match_torch(case, layout, dtype, monkeypatch):
 @pytest.mark.parametrize(
     "case",
     [
-        ((2, 3, 48, 48), (3, 3), 1, 1, 1),  # 4608 positions: the window contraction
+        ((2, 3, 48, 48), (3, 3), 1, 1, 1),  # 2304 pixels, 4608 positions: the window contraction
         ((2, 3, 48, 48), (5, 5), 2, 2, 1),  # stride 2: contraction forward, passes backward
-        ((1, 4, 20, 20), (3, 3), 1, 1, 2),  # dilated, 400 positions: the NCHW passes
-        ((3, 8, 15, 15), (3, 3), 1, 1, 1),  # 225 positions: channels-last by default
+        ((1, 4, 20, 20), (3, 3), 1, 1, 2),  # dilated, 400 pixels: the NCHW passes
+        ((3, 8, 15, 15), (3, 3), 1, 1, 1),  # 225 pixels: channels-last by default
     ],
 )
 def test_default_choice_for_each_image_size_matches_torch(case):
