@@ -147,3 +147,19 @@ def test_channels_last_inference_path_matches_torch():
         expected = twin(torch.tensor(x)).numpy()
     # 25 products per output in float64
     assert np.abs(got - expected).max() <= 1e-12 * np.abs(expected).max()
+
+
+@pytest.mark.parametrize("side", [5, 20])  # channels-last (25 pixels) and NCHW (400 pixels)
+def test_weight_gradient_alone_matches_torch(side):
+    # a frozen input (the first layer): only the weight's gradient is computed
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((2, 3, side, side)), rng.standard_normal((3, 1, 3, 3))
+    gw = glassnet.tensor(w, requires_grad=True)
+    gx = glassnet.tensor(x)
+    y = DepthwiseConv.apply(gx, gw, None, (2, 2), (1, 1, 1, 1), (1, 1))
+    y.sum().backward()
+    tw = torch.tensor(w, requires_grad=True)
+    torch.nn.functional.conv2d(torch.tensor(x), tw, None, 2, 1, 1, 3).sum().backward()
+    assert gx.grad is None
+    # float64 sums of 2*side*side/4 products: far below 1e-10 relative
+    assert np.abs(gw.grad.numpy() - tw.grad.numpy()).max() <= 1e-10 * np.abs(tw.grad.numpy()).max()
