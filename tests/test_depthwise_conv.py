@@ -103,7 +103,7 @@ def test_only_the_inputs_that_need_it_get_gradients():
 
 
 # Each image size picks one of three ways to compute the same sums (channels-last passes for at
-# most _CHANNELS_LAST_POSITIONS input pixels, else passes or a window contraction in
+# most _CHANNELS_LAST_PIXELS input pixels, else passes or a window contraction in
 # (N, C, H, W) order); forcing the threshold runs every case through both families.
 @pytest.mark.parametrize("layout", ["channels_last", "channels_first"])
 @pytest.mark.parametrize("case", CASES)
@@ -112,7 +112,7 @@ def test_both_layouts_match_torch(case, layout, dtype, monkeypatch):
     import glassnet.ops.depthwise_conv as dw
 
     limit = 10**9 if layout == "channels_last" else -1
-    monkeypatch.setattr(dw, "_CHANNELS_LAST_POSITIONS", limit)
+    monkeypatch.setattr(dw, "_CHANNELS_LAST_PIXELS", limit)
     # float64: sums of at most 25*N*H*W products round far below 1e-10 relative; float32
     # (eps 6e-8) over the weight gradient's few thousand terms stays below 1e-5
     tol = 1e-10 if dtype == "float64" else 1e-5
