@@ -100,3 +100,66 @@ def test_only_the_inputs_that_need_it_get_gradients():
     taps = w.numpy()[:, 0]
     assert np.isclose(x.grad.numpy()[0, 1, 2, 2], taps[1].sum(), rtol=1e-6)
     assert np.isclose(x.grad.numpy()[0, 1, 0, 0], taps[1, :2, :2].sum(), rtol=1e-6)
+
+
+# Each image size picks one of three ways to compute the same sums (channels-last passes for at
+# most _CHANNELS_LAST_PIXELS input pixels, else passes or a window contraction in
+# (N, C, H, W) order); forcing the threshold runs every case through both families.
+@pytest.mark.parametrize("layout", ["channels_last", "channels_first"])
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_both_layouts_match_torch(case, layout, dtype, monkeypatch):
+    import glassnet.ops.depthwise_conv as dw
+
+    limit = 10**9 if layout == "channels_last" else -1
+    monkeypatch.setattr(dw, "_CHANNELS_LAST_PIXELS", limit)
+    # float64: sums of at most 25*N*H*W products round far below 1e-10 relative; float32
+    # (eps 6e-8) over the weight gradient's few thousand terms stays below 1e-5
+    tol = 1e-10 if dtype == "float64" else 1e-5
+    for got, expected in _run(case, dtype):
+        assert got.shape == expected.shape
+        assert np.abs(got - expected).max() <= tol * max(1.0, np.abs(expected).max())
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ((2, 3, 48, 48), (3, 3), 1, 1, 1),  # 2304 pixels, 4608 positions: the window contraction
+        ((2, 3, 48, 48), (5, 5), 2, 2, 1),  # stride 2: contraction forward, passes backward
+        ((1, 4, 20, 20), (3, 3), 1, 1, 2),  # dilated, 400 pixels: the NCHW passes
+        ((3, 8, 15, 15), (3, 3), 1, 1, 1),  # 225 pixels: channels-last by default
+    ],
+)
+def test_default_choice_for_each_image_size_matches_torch(case):
+    for got, expected in _run(case, "float64"):
+        assert np.abs(got - expected).max() <= 1e-10 * max(1.0, np.abs(expected).max())
+
+
+def test_channels_last_inference_path_matches_torch():
+    torch.manual_seed(1)
+    twin = torch.nn.Conv2d(16, 16, 5, stride=2, padding=2, groups=16).double()
+    layer = nn.Conv2d(16, 16, 5, stride=2, padding=2, groups=16).to("float64")
+    layer.load_state_dict({k: v.numpy() for k, v in twin.state_dict().items()})
+    x = np.random.default_rng(1).standard_normal((1, 16, 8, 8))
+    with glassnet.no_grad():
+        got = layer(glassnet.tensor(x)).numpy()
+    with torch.no_grad():
+        expected = twin(torch.tensor(x)).numpy()
+    # 25 products per output in float64
+    assert np.abs(got - expected).max() <= 1e-12 * np.abs(expected).max()
+
+
+@pytest.mark.parametrize("side", [5, 20])  # channels-last (25 pixels) and NCHW (400 pixels)
+def test_weight_gradient_alone_matches_torch(side):
+    # a frozen input (the first layer): only the weight's gradient is computed
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((2, 3, side, side)), rng.standard_normal((3, 1, 3, 3))
+    gw = glassnet.tensor(w, requires_grad=True)
+    gx = glassnet.tensor(x)
+    y = DepthwiseConv.apply(gx, gw, None, (2, 2), (1, 1, 1, 1), (1, 1))
+    y.sum().backward()
+    tw = torch.tensor(w, requires_grad=True)
+    torch.nn.functional.conv2d(torch.tensor(x), tw, None, 2, 1, 1, 3).sum().backward()
+    assert gx.grad is None
+    # float64 sums of 2*side*side/4 products: far below 1e-10 relative
+    assert np.abs(gw.grad.numpy() - tw.grad.numpy()).max() <= 1e-10 * np.abs(tw.grad.numpy()).max()

@@ -35,7 +35,7 @@ from __future__ import annotations
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.ops.conv_columns import Geometry, column_blocks, image_columns
-from glassnet.ops.depthwise_conv import depthwise_forward, is_depthwise, pad_input
+from glassnet.ops.depthwise_conv import depthwise_conv, is_depthwise
 
 
 def _block_rows(a, n0, n):
@@ -266,9 +266,9 @@ class ConvPlan:
         """The convolution's output, with no graph recorded."""
         if is_depthwise(self.x4_shape, self.w4_shape, self.g.G):  # its own kernel, no im2col
             g = self.g
-            xb = pad_input(x.reshape(self.x4_shape), (g.pt, g.pb, g.pl, g.pr))
-            w4 = w.reshape(self.w4_shape)
-            y = depthwise_forward(xb, w4, bias, (g.sh, g.sw), (g.dh, g.dw))
+            pads = (g.pt, g.pb, g.pl, g.pr)
+            x4, w4 = x.reshape(self.x4_shape), w.reshape(self.w4_shape)
+            y = depthwise_conv(x4, w4, bias, (g.sh, g.sw), pads, (g.dh, g.dw))
             return y.reshape(self.out_shape)
         y = conv_forward(x.reshape(self.x4_shape), w.reshape(self.w4_shape), bias, self.g)[0]
         return y.reshape(self.out_shape)

@@ -13,7 +13,11 @@ other way: dx adds ``grad * w[:, 0, i, j]`` into each offset's slice of the padd
 ``dw[c, 0, i, j]`` is the sum of ``grad * slice`` over the batch and the positions. For NumPy
 batches with many positions the forward, and at stride 1 the input gradient (a depthwise
 convolution of the padded gradient with the kernel rotated by 180 degrees), are one einsum
-over a window view (no copy) instead.
+over a window view (no copy) instead. For small images (at most 256 input pixels, the
+later stages of MobileNet and EfficientNet) NumPy's passes in (N, C, H, W) order run along
+rows only 2 to 16 long; there the same sums run channels-last (``_channels_last_forward``
+and its backward): the input is copied once to (N, H, W, C) and every pass runs along C
+contiguous numbers, 2 to 8x faster.
 
 >>> import glassnet
 >>> x = glassnet.ones(1, 2, 3, 3, requires_grad=True)
@@ -31,7 +35,12 @@ from __future__ import annotations
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 
-__all__ = ["DepthwiseConv", "is_depthwise", "depthwise_forward", "pad_input"]
+__all__ = ["DepthwiseConv", "is_depthwise", "depthwise_conv", "depthwise_forward", "pad_input"]
+
+# For input images of at most this many pixels, the channels-last passes are the faster way.
+_CHANNELS_LAST_PIXELS = 256
+# From this many positions (batch times output size) on, the window contraction beats passes.
+_CONTRACTION_POSITIONS = 4096
 
 
 def is_depthwise(x_shape, w_shape, groups) -> bool:
@@ -77,7 +86,9 @@ def _use_contraction(xp, n, out_hw, dilation):
     """Whether the window-view contraction (NumPy, no dilation, at least 4096 positions per
     channel) is the faster way to compute a depthwise convolution of this size."""
     return (
-        xp.__name__ == "numpy" and tuple(dilation) == (1, 1) and n * out_hw[0] * out_hw[1] >= 4096
+        xp.__name__ == "numpy"
+        and tuple(dilation) == (1, 1)
+        and n * out_hw[0] * out_hw[1] >= _CONTRACTION_POSITIONS
     )
 
 
@@ -105,8 +116,48 @@ def _input_grad_contraction(grad, w, x_shape, padding):
     windows = xp.lib.stride_tricks.as_strided(
         gp[:, :, pt:, pl:], (n, c, h, wd, kh, kw), (sn, sc, sy, sx, sy, sx)
     )
-    dx = xp.einsum("nchwij,cij->nchw", windows, w[:, 0, ::-1, ::-1], optimize=True)
+    # A contiguous copy of the rotated kernel: with the negative strides of a reversed view,
+    # einsum's loop runs 3x slower (4.7 ms against 1.6 for 8x32x32x32, 3x3).
+    rotated = xp.ascontiguousarray(w[:, 0, ::-1, ::-1])
+    dx = xp.einsum("nchwij,cij->nchw", windows, rotated, optimize=True)
     return xp.ascontiguousarray(dx)
+
+
+def _use_channels_last(xp, x_shape):
+    """Whether the channels-last passes are the faster way (NumPy, small input images).
+    Measured on EfficientNet-B0's layers at batch 8: 2-8x faster from 16x16 inputs down, but
+    1.2x slower for a stride-2 layer on 32x32 inputs, whose NCHW rows are long enough."""
+    return xp.__name__ == "numpy" and x_shape[2] * x_shape[3] <= _CHANNELS_LAST_PIXELS
+
+
+def _pad_channels_last(x, padding):
+    """x (N, C, H, W) copied once into a zero-padded channels-last buffer (N, Hb, Wb, C)."""
+    xp = get_array_module(x)
+    pt, pb, pl, pr = padding
+    n, c, h, w = x.shape
+    out = xp.zeros((n, h + pt + pb, w + pl + pr, c), dtype=x.dtype)
+    out[:, pt : pt + h, pl : pl + w, :] = x.transpose(0, 2, 3, 1)
+    return out
+
+
+def _channels_last_forward(xl, taps, kernel, bias, out_hw, stride, dilation):
+    """y (N, C, Ho, Wo) from the padded channels-last input xl (N, Hb, Wb, C) and the taps
+    (kh*kw, C) of a kernel (kh, kw): one multiply (and add) per kernel offset, each along
+    contiguous channels."""
+    xp = get_array_module(xl)
+    n, c = xl.shape[0], xl.shape[3]
+    y = xp.empty((n, *out_hw, c), dtype=xl.dtype)
+    tmp = xp.empty_like(y)
+    for i, j, rows, cols in _offsets(kernel, out_hw, stride, dilation):
+        k = i * kernel[1] + j
+        if k == 0:
+            xp.multiply(xl[:, rows, cols, :], taps[0], out=y)
+        else:
+            xp.multiply(xl[:, rows, cols, :], taps[k], out=tmp)
+            y += tmp
+    if bias is not None:
+        y += bias
+    return xp.ascontiguousarray(y.transpose(0, 3, 1, 2))
 
 
 def depthwise_forward(xb, w, bias, stride, dilation):
@@ -136,22 +187,80 @@ def depthwise_forward(xb, w, bias, stride, dilation):
     return y
 
 
+def depthwise_conv(x, w, bias, stride, padding, dilation):
+    """The depthwise convolution of the unpadded input x (N, C, H, W) with w (C, 1, kh, kw):
+    the channels-last passes for small images on the CPU, else ``depthwise_forward``."""
+    xp = get_array_module(x)
+    out_hw = _out_size(_padded_shape(x.shape, padding), w.shape[2:], stride, dilation)
+    if _use_channels_last(xp, x.shape):
+        taps = xp.ascontiguousarray(w.reshape(w.shape[0], -1).T)
+        xl = _pad_channels_last(x, padding)
+        return _channels_last_forward(xl, taps, w.shape[2:], bias, out_hw, stride, dilation)
+    return depthwise_forward(pad_input(x, padding), w, bias, stride, dilation)
+
+
+def _padded_shape(x_shape, padding):
+    n, c, h, w = x_shape
+    pt, pb, pl, pr = padding
+    return (n, c, h + pt + pb, w + pl + pr)
+
+
 class DepthwiseConv(Function):
     """conv2d with ``groups == in_channels == out_channels``: x (N, C, H, W), w (C, 1, kh, kw),
     optional bias (C,); ``padding`` is (top, bottom, left, right)."""
 
     def forward(self, x, w, bias, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)):
-        xb = pad_input(x, padding)
-        self.xb, self.w = xb, w
-        self.x_shape, self.padding = x.shape, padding
+        xp = get_array_module(x)
         self.stride, self.dilation = tuple(stride), tuple(dilation)
+        self.x_shape, self.padding, self.w = x.shape, padding, w
         self.has_bias = bias is not None
+        out_hw = _out_size(_padded_shape(x.shape, padding), w.shape[2:], stride, dilation)
+        self.channels_last = _use_channels_last(xp, x.shape)
+        if self.channels_last:
+            taps = xp.ascontiguousarray(w.reshape(w.shape[0], -1).T)  # (kh*kw, C)
+            self.xb, self.taps = _pad_channels_last(x, padding), taps
+            return _channels_last_forward(
+                self.xb, taps, w.shape[2:], bias, out_hw, self.stride, self.dilation
+            )
+        xb = pad_input(x, padding)
+        self.xb = xb
         return depthwise_forward(xb, w, bias, self.stride, self.dilation)
+
+    def _channels_last_backward(self, grad, need_x, need_w):
+        """dx and dw of the channels-last forward: per kernel offset, dw's row is the sum over
+        batch and positions of grad times that offset's input slice, and grad times the tap
+        adds into that slice of dx; every pass runs along contiguous channels."""
+        xp = get_array_module(grad)
+        xl, taps = self.xb, self.taps
+        kh, kw = self.w.shape[2:]
+        gl = xp.ascontiguousarray(grad.transpose(0, 2, 3, 1))  # (N, Ho, Wo, C)
+        tmp = xp.empty_like(gl) if need_x else None
+        dxl = xp.zeros(xl.shape, dtype=grad.dtype) if need_x else None
+        dtaps = xp.empty_like(taps) if need_w else None
+        for i, j, rows, cols in _offsets((kh, kw), gl.shape[1:3], self.stride, self.dilation):
+            k = i * kw + j
+            if need_w:  # one pass with no temporary: 2x faster than a multiply and a sum
+                dtaps[k] = xp.einsum("nhwc,nhwc->c", gl, xl[:, rows, cols, :])
+            if need_x:
+                xp.multiply(gl, taps[k], out=tmp)
+                dxl[:, rows, cols, :] += tmp
+        dx = dw = None
+        if need_x:
+            pt, _, pl, _ = self.padding
+            h, wd = self.x_shape[2:]
+            dx = xp.ascontiguousarray(dxl[:, pt : pt + h, pl : pl + wd, :].transpose(0, 3, 1, 2))
+        if need_w:
+            dw = xp.ascontiguousarray(dtaps.T).reshape(self.w.shape)
+        return dx, dw
 
     def backward(self, grad):
         xp = get_array_module(grad)
         nodes = self.next_functions  # None where an input needs no gradient
         need_x, need_w = nodes[0] is not None, nodes[1] is not None
+        db = grad.sum(axis=(0, 2, 3)) if self.has_bias else None
+        if self.channels_last:
+            dx, dw = self._channels_last_backward(grad, need_x, need_w)
+            return dx, dw, db
         xb, w = self.xb, self.w
         c, kw = w.shape[0], w.shape[3]
         taps = w.reshape(c, -1)
@@ -180,5 +289,4 @@ class DepthwiseConv(Function):
             h, wd = self.x_shape[2:]
             dx = xp.ascontiguousarray(dxb[:, :, pt : pt + h, pl : pl + wd])
         dw = dtaps.reshape(w.shape) if need_w else None
-        db = grad.sum(axis=(0, 2, 3)) if self.has_bias else None
         return dx, dw, db

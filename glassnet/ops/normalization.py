@@ -64,6 +64,10 @@ def _spread(xp, v, s):
     return v if s == 1 else xp.repeat(v, s)
 
 
+# Up to this many numbers, an eval-mode batch norm broadcasts its per-channel columns.
+_SMALL = 1 << 16
+
+
 class BatchNorm(Function):
     """Batch norm over every axis but the channel axis 1 of an (N, C, ...) array.
 
@@ -115,8 +119,14 @@ class BatchNorm(Function):
         else:
             self.X, self.mean = X, mean
             shift = -mean * scale if bias is None else bias - mean * scale
-            out = X * _spread(xp, scale, s)
-            out += _spread(xp, shift, s)
+            if X.size <= _SMALL:
+                # Small (batch-1 inference): broadcast the (C, 1) columns rather than build two
+                # spread rows; fewer, cheaper calls (17 us against 40 at 1x672x4x4).
+                out = X.reshape(n, c, s) * scale[:, None]
+                out += shift[:, None]
+            else:
+                out = X * _spread(xp, scale, s)
+                out += _spread(xp, shift, s)
         return out.reshape(x.shape)
 
     def backward(self, grad):
