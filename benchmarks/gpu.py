@@ -127,25 +127,12 @@ def _resnet18(device, small, batch):
 
 
 def _bert_mini(device, small, batch):
-    import numpy as np
-
     import glassnet
-    from benchmarks.transformers import BERT_MINI, _import_torch
-    from glassnet.models import BertForSequenceClassification
+    from benchmarks.transformers import _import_torch, bert_twins
 
     torch, transformers = _import_torch()
     seq, batch = (16, 2) if small else (128, batch)
-    torch.manual_seed(0)
-    twin = transformers.BertForSequenceClassification(
-        transformers.BertConfig(**BERT_MINI, attn_implementation="sdpa")
-    ).train()
-    ours = BertForSequenceClassification(**BERT_MINI).train()
-    ours.load_state_dict({k: v.detach().numpy() for k, v in twin.state_dict().items()})
-    rng = np.random.default_rng(0)
-    ids = rng.integers(1, BERT_MINI["vocab_size"], (batch, seq))
-    mask = np.ones_like(ids)
-    mask[:, seq - seq // 4 :] = 0  # padding at the end of every sequence
-    y = rng.integers(0, 2, batch)
+    ours, twin, (ids, mask, y) = bert_twins(torch, transformers, seq, batch)
     sides = []
     for lib, m in ((glassnet, ours), (torch, twin)):
         m.to(device)

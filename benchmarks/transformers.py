@@ -42,10 +42,11 @@ GPT = dict(vocab_size=8000, n_embd=256, n_layer=4, n_head=4, n_positions=128, re
            embd_pdrop=0.0, attn_pdrop=0.0, bos_token_id=0, eos_token_id=0)  # fmt: skip
 
 
-def bert_peers(torch, transformers):
+def bert_twins(torch, transformers, seq=128, batch=8):
+    """glassnet's and Hugging Face's BERT-mini with the same weights, in train mode, and a
+    batch ``(ids, mask, labels)`` whose last 7/32 of every sequence is padding."""
     import numpy as np
 
-    import glassnet
     from glassnet.models import BertForSequenceClassification
 
     torch.manual_seed(0)
@@ -55,10 +56,16 @@ def bert_peers(torch, transformers):
     ours = BertForSequenceClassification(**BERT_MINI).train()
     ours.load_state_dict({k: v.detach().numpy() for k, v in twin.state_dict().items()})
     rng = np.random.default_rng(0)
-    ids = rng.integers(1, 30522, (8, 128))
+    ids = rng.integers(1, BERT_MINI["vocab_size"], (batch, seq))
     mask = np.ones_like(ids)
-    mask[:, 100:] = 0
-    y = rng.integers(0, 2, 8)
+    mask[:, seq - seq * 7 // 32 :] = 0
+    return ours, twin, (ids, mask, rng.integers(0, 2, batch))
+
+
+def bert_peers(torch, transformers):
+    import glassnet
+
+    ours, twin, (ids, mask, y) = bert_twins(torch, transformers)
     t_in = [torch.from_numpy(a) for a in (ids, mask, y)]
     g_in = [glassnet.tensor(a) for a in (ids, mask, y)]
     t_opt = torch.optim.AdamW(twin.parameters(), lr=1e-4)
