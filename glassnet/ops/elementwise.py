@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.ops.erf import erf_array
@@ -187,14 +189,32 @@ class Tanh(Function):
         return (d,)
 
 
+def sigmoid_array(a):
+    """``1 / (1 + exp(-a))`` on an array: negate, exp, add one, reciprocal, the last three in
+    place. For very negative ``a``, ``exp(-a)`` overflows to inf and the result is its right
+    limit, 0 (a float32 below e^-88 is subnormal anyway), so the overflow is not warned about.
+    Half-width floats (float16, bfloat16) overflow already at -11 and would lose outputs that
+    float16 can hold, so they take ``exp(-|a|)`` with two branches, which never overflows.
+
+    >>> import numpy as np
+    >>> sigmoid_array(np.array([-1000.0, 0.0, 2.0]))
+    array([0.        , 0.5       , 0.88079708])
+    """
+    xp = get_array_module(a)
+    if a.dtype.itemsize < 4:
+        e = xp.exp(-xp.abs(a))
+        return xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+    with np.errstate(over="ignore"):
+        e = xp.exp(xp.negative(a))
+    e += 1
+    return xp.reciprocal(e, out=e) if isinstance(e, xp.ndarray) else xp.reciprocal(e)
+
+
 class Sigmoid(Function):
     saves_output = True
 
     def forward(self, a):
-        xp = get_array_module(a)
-        # exp(-|x|) never overflows; the two branches keep small outputs accurate.
-        e = xp.exp(-xp.abs(a))
-        self.out = xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+        self.out = sigmoid_array(a)
         return self.out
 
     def backward(self, grad):

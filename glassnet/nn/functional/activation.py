@@ -21,6 +21,7 @@ from glassnet.backend import get_array_module
 from glassnet.ops import softmax as _softmax_ops
 from glassnet.ops.elementwise import relu as _relu
 from glassnet.ops.elementwise import sigmoid as _sigmoid
+from glassnet.ops.elementwise import sigmoid_array
 from glassnet.ops.elementwise import tanh as _tanh
 from glassnet.ops.erf import gelu_array, gelu_grad_array
 
@@ -43,11 +44,6 @@ __all__ = [
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
-
-
-def _sigmoid_array(xp, a):
-    e = xp.exp(-xp.abs(a))  # never overflows; both branches stay accurate
-    return xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
 
 
 class LeakyRelu(Function):
@@ -106,8 +102,7 @@ class Gelu(Function):
 
 class Silu(Function):
     def forward(self, a):
-        xp = get_array_module(a)
-        self.a, self.s = a, _sigmoid_array(xp, a)
+        self.a, self.s = a, sigmoid_array(a)
         return a * self.s
 
     def backward(self, grad):
@@ -123,9 +118,8 @@ class Mish(Function):
         return a * self.t
 
     def backward(self, grad):
-        xp = get_array_module(grad)
         t = self.t
-        return (grad * (t + self.a * _sigmoid_array(xp, self.a) * (1 - t * t)),)
+        return (grad * (t + self.a * sigmoid_array(self.a) * (1 - t * t)),)
 
 
 class Softplus(Function):
@@ -139,7 +133,7 @@ class Softplus(Function):
     def backward(self, grad):
         xp = get_array_module(grad)
         z = self.a * self.beta
-        return xp.where(z > self.threshold, grad, grad * _sigmoid_array(xp, z)), None, None
+        return xp.where(z > self.threshold, grad, grad * sigmoid_array(z)), None, None
 
 
 def _run(fn, input, inplace, *args):
