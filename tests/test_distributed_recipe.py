@@ -27,13 +27,23 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def glassnet_cli(*args, timeout=180):
     env = dict(os.environ, PYTHONPATH=ROOT, OPENBLAS_NUM_THREADS="1")
-    return subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "glassnet", *args],
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,  # a hung job fails the test instead of hanging the suite
     )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        # A hung job fails the test instead of hanging the suite, and its ranks go with it:
+        # they sit in process groups of their own under mpiexec, so killing the CLI alone
+        # would leave them spinning in a collective for the rest of the run.
+        _kill_all([*_descendants(proc.pid), proc.pid])
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def test_nproc_writes_a_normal_run_folder(tmp_path):
@@ -181,6 +191,17 @@ def _descendants(pid):
     return found
 
 
+def _kill_all(pids):
+    """SIGKILL each of ``pids`` (the ranks first, before mpiexec reaps them)."""
+    import signal
+
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def _running(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -194,7 +215,6 @@ def _weights(path):
 
 
 def test_a_killed_nproc_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_path):
-    import signal
     import time
 
     from glassnet.report import folder_state
@@ -215,11 +235,7 @@ def test_a_killed_nproc_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_p
             time.sleep(0.005)
         # mpiexec and both ranks, mid-run (the ranks first, before mpiexec reaps them)
         pids = [*_descendants(job.pid), job.pid]
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        _kill_all(pids)
         job.wait(60)
     # nothing of the killed job may still write into the folder
     end = time.monotonic() + 30
