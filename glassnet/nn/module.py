@@ -200,14 +200,19 @@ class Module(Registration):
                 raise AttributeError(f"`{item}` is not an nn.Module")
         return module
 
-    def get_parameter(self, target):
-        """The parameter at a dotted path such as ``"encoder.fc.weight"`` (PyTorch's errors:
-        a missing name, or a name that is not a Parameter, raise AttributeError)."""
+    def _attribute_at(self, target):
+        """(owning module, last name, value) for a dotted path, with PyTorch's message when the
+        name is missing."""
         path, _, name = target.rpartition(".")
         module = self.get_submodule(path)
         if not hasattr(module, name):
             raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
-        param = getattr(module, name)
+        return module, name, getattr(module, name)
+
+    def get_parameter(self, target):
+        """The parameter at a dotted path such as ``"encoder.fc.weight"`` (PyTorch's errors:
+        a missing name, or a name that is not a Parameter, raise AttributeError)."""
+        _, name, param = self._attribute_at(target)
         if not isinstance(param, Parameter):
             raise AttributeError(f"`{name}` is not an nn.Parameter")
         return param
@@ -215,11 +220,7 @@ class Module(Registration):
     def get_buffer(self, target):
         """The buffer at a dotted path such as ``"bn1.running_mean"`` (non-persistent buffers
         too; a missing name or a name that is not a buffer raises AttributeError, as PyTorch)."""
-        path, _, name = target.rpartition(".")
-        module = self.get_submodule(path)
-        if not hasattr(module, name):
-            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
-        buffer = getattr(module, name)
+        module, name, buffer = self._attribute_at(target)
         if name not in module._buffers:
             raise AttributeError(f"`{name}` is not a buffer")
         return buffer
