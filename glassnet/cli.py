@@ -637,4 +637,8 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # `python -m glassnet.cli` runs this file as __main__, a second copy of the module whose
+    # _ReportedError the commands (which import glassnet.cli) do not raise: run the real one.
+    from glassnet.cli import console_main as _console_main
+
+    _console_main()

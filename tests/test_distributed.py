@@ -178,6 +178,30 @@ time.sleep(60)
 
 
 @needs_mpiexec
+def test_a_killed_rank_ends_the_job_instead_of_leaving_its_peer_in_a_collective(tmp_path):
+    # SIGKILL gives the dying rank no chance to call MPI_Abort; mpiexec itself must notice the
+    # lost process and end its peer, which is blocked in an all_reduce that can never complete.
+    body = """
+import os, signal
+import numpy as np
+import glassnet
+import glassnet.distributed as dist
+dist.init_process_group("mpi")
+t = glassnet.tensor(np.ones(4))
+dist.all_reduce(t)
+save({"first": t.tolist()})
+if dist.get_rank() == 1:
+    os.kill(os.getpid(), signal.SIGKILL)
+dist.all_reduce(t)  # rank 0 waits here for a peer that is gone
+save({"second": t.tolist()})
+"""
+    result, ranks = run_ranks(tmp_path, body, timeout=60)
+    assert result.returncode not in (0, 124), "the job must end by itself, not by the timeout"
+    assert ranks[1] == {"first": [2.0] * 4}, "rank 1 was killed before its second collective"
+    assert ranks[0] == {"first": [2.0] * 4}, "rank 0 must not finish the second all_reduce"
+
+
+@needs_mpiexec
 def test_timeout_ends_a_hung_job(tmp_path):
     body = """
 import time
