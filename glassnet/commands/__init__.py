@@ -11,6 +11,8 @@ True
 
 # Add a module name here to add its commands to the ``glassnet`` command line.
 COMMANDS: tuple[str, ...] = (
+    "train",
+    "runs",
     "data",
     "export",
     "serve",
