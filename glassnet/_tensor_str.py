@@ -34,7 +34,8 @@ class _Formatter:
     """Chooses one width and one style (integer, fixed or scientific) for every element."""
 
     def __init__(self, values: np.ndarray):
-        self.floating = values.dtype.kind == "f"
+        # bfloat16 (from ml_dtypes) is a float that NumPy files under kind "V"
+        self.floating = values.dtype.kind == "f" or values.dtype.name == "bfloat16"
         self.int_mode = True
         self.sci_mode = False
         self.max_width = 1

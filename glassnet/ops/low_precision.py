@@ -17,6 +17,8 @@ gradient is rounded back to bfloat16, which is what PyTorch's bfloat16 backward 
 
 from __future__ import annotations
 
+import functools
+
 from glassnet import dtypes
 from glassnet.tensor import Tensor
 
@@ -27,14 +29,37 @@ def is_bf16(*values) -> bool:
 
 
 def in_float32(fn, *args, **kwargs):
-    """``fn(*args, **kwargs)`` with the bfloat16 tensors among ``args`` widened to float32,
+    """``fn(*args, **kwargs)`` with the bfloat16 tensors among the arguments widened to float32,
     and a float32 tensor result rounded to bfloat16 (other results are returned as they are).
     """
     from glassnet.ops.conversion import to_dtype
 
-    bf16 = next(a._data.dtype for a in args if is_bf16(a))
-    wide = [to_dtype(a, dtypes.float32) if is_bf16(a) else a for a in args]
-    out = fn(*wide, **kwargs)
+    bf16 = next(a._data.dtype for a in (*args, *kwargs.values()) if is_bf16(a))
+
+    def widen(a):
+        return to_dtype(a, dtypes.float32) if is_bf16(a) else a
+
+    out = fn(*map(widen, args), **{k: widen(v) for k, v in kwargs.items()})
     if isinstance(out, Tensor) and out._data.dtype == dtypes.float32:
         return to_dtype(out, bf16)
     return out
+
+
+def bfloat16_in_float32(fn):
+    """Decorator for a function whose bfloat16 form computes in float32 and rounds once: the
+    losses and normalisations, whose reductions PyTorch's CPU kernels accumulate in float32.
+
+    >>> import glassnet
+    >>> import glassnet.nn.functional as F
+    >>> x = glassnet.tensor([[0.5, 1.5]]).to(glassnet.bfloat16)
+    >>> F.mse_loss(x, glassnet.zeros(1, 2).to(glassnet.bfloat16))
+    tensor(1.2500, dtype=glassnet.bfloat16)
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if is_bf16(*args) or is_bf16(*kwargs.values()):
+            return in_float32(fn, *args, **kwargs)
+        return fn(*args, **kwargs)
+
+    return wrapper

@@ -292,6 +292,8 @@ def _var(input, dim, unbiased, keepdim, correction, root):
     name = "std" if root else "var"
     if isinstance(dim, bool):  # the old var(input, unbiased) overload
         dim, unbiased = None, dim
+    if is_bf16(input):  # float32 accumulation, one rounding (PyTorch's CPU)
+        return in_float32(_var, input, dim, unbiased, keepdim, correction, root)
     if input._data.dtype.kind != "f":
         raise DTypeError(
             f"{name}: only floating point tensors are supported, got {input.dtype}; "

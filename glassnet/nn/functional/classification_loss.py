@@ -25,6 +25,7 @@ from glassnet.nn.functional._loss_util import (
 )
 from glassnet.ops import ctc as _ctc
 from glassnet.ops import loss as ops
+from glassnet.ops.low_precision import bfloat16_in_float32
 from glassnet.tensor import Tensor
 
 __all__ = ["cross_entropy", "nll_loss", "ctc_loss"]
@@ -124,6 +125,7 @@ def _check_class_range(name, t, n_classes, ignore_index, shape):
     )
 
 
+@bfloat16_in_float32
 def cross_entropy(
     input,
     target,
@@ -164,6 +166,7 @@ def cross_entropy(
     )
 
 
+@bfloat16_in_float32
 def nll_loss(
     input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"
 ):

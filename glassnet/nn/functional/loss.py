@@ -19,6 +19,7 @@ from glassnet.nn.functional._loss_util import _check_input, _constant, _like, _r
 from glassnet.nn.functional.classification_loss import cross_entropy, ctc_loss, nll_loss
 from glassnet.ops import loss as ops
 from glassnet.ops._util import check_broadcast
+from glassnet.ops.low_precision import bfloat16_in_float32
 from glassnet.tensor import Tensor
 
 __all__ = [
@@ -66,6 +67,7 @@ def _elementwise_weight(name, weight, input):
 
 
 # ---- regression ------------------------------------------------------------------------------
+@bfloat16_in_float32
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error, (input - target)^2; ``weight`` scales each element ('mean' then
     divides by the weights' sum).
@@ -80,6 +82,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return ops.MSE.apply(input, target, weight, reduction)
 
 
+@bfloat16_in_float32
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error, |input - target|.
 
@@ -93,6 +96,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     return ops.L1.apply(input, target, weight, reduction)
 
 
+@bfloat16_in_float32
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """Squared below ``beta`` (0.5 d^2 / beta), absolute above (|d| - 0.5 beta): robust to
     outliers yet smooth at 0.
@@ -108,6 +112,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return ops.SmoothL1.apply(input, target, None, reduction, beta)
 
 
+@bfloat16_in_float32
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """Squared below ``delta`` (0.5 d^2), linear above (delta (|d| - 0.5 delta)).
 
@@ -139,6 +144,7 @@ def _binary_args(name, input, target, weight):
     return target, _constant(name, weight, input, "weight")
 
 
+@bfloat16_in_float32
 def binary_cross_entropy(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ):
@@ -162,6 +168,7 @@ def binary_cross_entropy(
     return ops.BCE.apply(input, target, w, reduction)
 
 
+@bfloat16_in_float32
 def binary_cross_entropy_with_logits(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
 ):
@@ -182,6 +189,7 @@ def binary_cross_entropy_with_logits(
     return ops.BCEWithLogits.apply(input, target, w, pw, reduction)
 
 
+@bfloat16_in_float32
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """Kullback-Leibler divergence KL(target || q) with ``input`` = log q (log-probabilities).
     ``target`` holds probabilities, or log-probabilities with ``log_target=True``. Use

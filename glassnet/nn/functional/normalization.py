@@ -17,6 +17,7 @@ import numpy as np
 
 from glassnet.errors import DTypeError, ShapeError
 from glassnet.ops import normalization as ops
+from glassnet.ops.low_precision import bfloat16_in_float32, in_float32, is_bf16
 from glassnet.tensor import Tensor
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "rms_norm", "local_response_norm"]
@@ -61,6 +62,10 @@ def batch_norm(
     >>> mean, var
     (tensor([0.2000]), tensor([1.1000]))
     """
+    if is_bf16(input, weight, bias, running_mean, running_var):
+        return _batch_norm_bf16(
+            input, running_mean, running_var, weight, bias, training, momentum, eps
+        )
     _check_float("batch_norm", input)
     if input._data.ndim < 2:
         raise ShapeError(
@@ -104,6 +109,21 @@ def batch_norm(
     return out
 
 
+def _batch_norm_bf16(input, running_mean, running_var, weight, bias, training, momentum, eps):
+    """batch_norm on bfloat16 tensors: computed in float32 and rounded once (PyTorch's CPU);
+    bfloat16 running statistics are updated in float32 and stored back rounded."""
+    stats = [None if t is None or not is_bf16(t) else t for t in (running_mean, running_var)]
+    wide = [
+        t if s is None else Tensor._make(t._data.astype(np.float32))
+        for t, s in zip((running_mean, running_var), stats)
+    ]
+    out = in_float32(batch_norm, input, wide[0], wide[1], weight, bias, training, momentum, eps)
+    for kept, grown in zip(stats, wide):
+        if kept is not None and training:
+            kept._data[...] = grown._data.astype(kept._data.dtype)
+    return out
+
+
 def _normalized_shape(normalized_shape):
     if isinstance(normalized_shape, (int, np.integer)):
         return (int(normalized_shape),)
@@ -126,6 +146,7 @@ def _check_trailing(name, input, shape, weight, bias=None):
             )
 
 
+@bfloat16_in_float32
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last ``len(normalized_shape)`` dims, then scale and shift.
 
@@ -142,6 +163,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     )
 
 
+@bfloat16_in_float32
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Split the channels (dim 1) into ``num_groups`` groups and normalise each group per sample.
 
@@ -178,6 +200,10 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     >>> F.rms_norm(glassnet.tensor([[3.0, 4.0]]), (2,), eps=0.0)
     tensor([[0.8485, 1.1314]])
     """
+    if is_bf16(input, weight):  # float32 inside; eps stays bfloat16's own, as PyTorch's
+        if eps is None:
+            eps = float(np.finfo(input._data.dtype).eps)  # ml_dtypes registers bfloat16's
+        return in_float32(rms_norm, input, normalized_shape, weight, eps)
     _check_float("rms_norm", input)
     shape = _normalized_shape(normalized_shape)
     _check_trailing("rms_norm", input, shape, weight)
