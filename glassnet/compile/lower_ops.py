@@ -1,0 +1,562 @@
+"""The op table of the array-call lowering: one small lowering per op family.
+
+A recorded plan replays an op by calling its Function's ``forward``/``backward`` again: the
+same readable formula, but with its Python around it (argument checks, attribute saves, the
+dispatch on shapes) paid on every replay. A lowering here writes down instead the ufunc and
+BLAS calls that formula makes for the recorded shapes, in the same order on the same operands,
+so the numbers stay bit-identical to eager. ``glassnet.compile.array_calls`` then binds each
+result to a preallocated buffer (``out=``) where nothing outside the plan can see it.
+
+A lowering gets the recorded step and a ``Lowering`` context (the recorded arrays, the
+forward call of a Function, new temporary slots), and returns a list of ``Call`` or None when
+the case is not one it knows (another dtype, a keyword it does not mirror): the step is then
+replayed as recorded. A Function is lowered with its backward or not at all, since the
+backward reads what the forward saved on the Function object.
+
+>>> sorted(cls.__name__ for cls in FORWARD)[:4]
+['Add', 'Linear', 'MatMul2D', 'Mean']
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from glassnet.ops import arithmetic, elementwise, linalg, reduction
+from glassnet.ops import linear as linear_ops
+
+_T = operator.attrgetter("T")  # the transposed view, as ``b.T`` makes it
+
+
+class S:
+    """A slot argument of a Call (anything else in ``args`` is a constant)."""
+
+    __slots__ = ("k",)
+
+    def __init__(self, k):
+        self.k = k
+
+
+class Call:
+    """One array call of a lowered step.
+
+    ``kind``: "new" (``func(*args)`` makes the slot's array: it may get a buffer and then runs
+    as ``func(*args, buffer)``, so ``func`` must take ``out`` as its last positional argument),
+    "update" (``func(*args, env[out])``: in place into the slot's array, made by an earlier
+    call), "view" (``func(*args)`` is a view of its first argument: never a buffer) or
+    "alias" (the slot is the first argument's array itself: no call at all). ``fresh`` is the
+    call used instead when the slot gets no buffer (default ``func(*args)``).
+    """
+
+    __slots__ = ("func", "args", "out", "kind", "name", "fresh")
+
+    def __init__(self, func, args, out, kind="new", name=None, fresh=None):
+        self.func, self.args, self.out, self.kind = func, tuple(args), out, kind
+        self.name = name or getattr(func, "__name__", "call")
+        self.fresh = fresh
+
+    def slots(self):
+        return [a.k for a in self.args if a.__class__ is S]
+
+
+def _real_float(*arrays):
+    """NumPy float32/float64 arrays only: the lowered formulas mirror those branches."""
+    for a in arrays:
+        if a.__class__ is not np.ndarray or a.dtype.kind != "f" or a.dtype.itemsize < 4:
+            return False
+    return True
+
+
+def _slots_of(spec):
+    """The slots of a recorded forward's arguments (None where one is a constant)."""
+    return [v if kind is True else None for kind, v in spec]
+
+
+# ---- elementwise arithmetic -----------------------------------------------------------------
+def _binary(ufunc):
+    def forward(ctx, fn, spec, kwspec, out):
+        if kwspec or len(spec) != 2 or not _real_float(ctx.value(out)):
+            return None
+        args = [S(v) if kind is True else v for kind, v in spec]
+        if any(a.__class__ is not S and not isinstance(a, (int, float)) for a in args):
+            return None  # an array constant: leave it to the recorded call
+        if all(a.__class__ is not S for a in args):
+            return None
+        return [Call(ufunc, args, out)]
+
+    return forward
+
+
+def add_backward(ctx, fn, g, pairs):
+    # (the forward was lowered: two operands, alpha 1) grad passes through to both
+    return [Call(None, [S(g)], slot, "alias") for _, slot in pairs]
+
+
+def sub_backward(ctx, fn, g, pairs):
+    # (alpha 1, as for Add) grad, and -grad where the subtrahend receives one
+    return [
+        Call(None, [S(g)], slot, "alias") if i == 0 else Call(np.negative, [S(g)], slot)
+        for i, slot in pairs
+    ]
+
+
+def mul_backward(ctx, fn, g, pairs):
+    a, b = _slots_of(ctx.forward_of(fn)[0])
+    if a is None or b is None or not _real_float(ctx.value(g)):
+        return None
+    other = {0: b, 1: a}  # d(ab)/da = b: grad * self.b, grad * self.a
+    return [Call(np.multiply, [S(g), S(other[i])], slot) for i, slot in pairs]
+
+
+def pow_forward(ctx, fn, spec, kwspec, out):
+    if kwspec or spec[0][0] is not True or spec[1] != (False, 2) or spec[1][1].__class__ is not int:
+        return None
+    if not _real_float(ctx.value(spec[0][1])):
+        return None
+    a = S(spec[0][1])
+    return [Call(np.multiply, [a, a], out)]  # a * a: exact, as Pow.forward
+
+
+def pow_backward(ctx, fn, g, pairs):
+    a = ctx.forward_of(fn)[0][0][1]
+    if [i for i, _ in pairs] != [0] or ctx.value(g).shape != ctx.value(a).shape:
+        return None
+    slot = pairs[0][1]
+    # grad * (a + a), the sum written where the product goes
+    return [
+        Call(np.add, [S(a), S(a)], slot),
+        Call(np.multiply, [S(g), S(slot)], slot, "update"),
+    ]
+
+
+# ---- activations ----------------------------------------------------------------------------
+def _unary(ufunc):
+    def forward(ctx, fn, spec, kwspec, out):
+        if kwspec or len(spec) != 1 or spec[0][0] is not True:
+            return None
+        if not _real_float(ctx.value(spec[0][1]), ctx.value(out)):
+            return None
+        return [Call(ufunc, [S(spec[0][1])], out)]
+
+    return forward
+
+
+def tanh_backward(ctx, fn, g, pairs):
+    out = ctx.forward_of(fn)[2]
+    if ctx.value(out).ndim == 0 or ctx.value(g).shape != ctx.value(out).shape:
+        return None
+    d = pairs[0][1]  # d = out * out; d = 1 - d; d *= grad  (Tanh.backward, one buffer)
+    return [
+        Call(np.multiply, [S(out), S(out)], d),
+        Call(np.subtract, [1, S(d)], d, "update"),
+        Call(np.multiply, [S(d), S(g)], d, "update"),
+    ]
+
+
+def sigmoid_forward(ctx, fn, spec, kwspec, out):
+    if kwspec or len(spec) != 1 or spec[0][0] is not True:
+        return None
+    if not _real_float(ctx.value(spec[0][1])) or ctx.value(out).ndim == 0:
+        return None
+    # sigmoid_array: e = exp(-a) (overflow to inf is its right limit: the replay runs with
+    # NumPy's warnings off), e += 1, reciprocal in place
+    a = S(spec[0][1])
+    return [
+        Call(np.negative, [a], out),
+        Call(np.exp, [S(out)], out, "update"),
+        Call(np.add, [S(out), 1], out, "update"),
+        Call(np.reciprocal, [S(out)], out, "update"),
+    ]
+
+
+def sigmoid_backward(ctx, fn, g, pairs):
+    out = ctx.forward_of(fn)[2]
+    if ctx.value(g).shape != ctx.value(out).shape:
+        return None
+    slot = pairs[0][1]
+    one_minus = ctx.temp(ctx.value(out))
+    # grad * out * (1 - out), left to right as Sigmoid.backward
+    return [
+        Call(np.multiply, [S(g), S(out)], slot),
+        Call(np.subtract, [1, S(out)], one_minus),
+        Call(np.multiply, [S(slot), S(one_minus)], slot, "update"),
+    ]
+
+
+def relu_forward(ctx, fn, spec, kwspec, out):
+    if kwspec or len(spec) != 1 or spec[0][0] is not True:
+        return None
+    a = ctx.value(spec[0][1])
+    if not _real_float(a):
+        return None
+    return [Call(np.maximum, [S(spec[0][1]), a.dtype.type(0)], out)]  # relu_array
+
+
+def relu_backward(ctx, fn, g, pairs):
+    out = ctx.forward_of(fn)[2]
+    slot = pairs[0][1]
+    positive = ctx.temp(ctx.value(out) > 0)
+    return [
+        Call(np.greater, [S(out), 0], positive),  # grad * (out > 0)
+        Call(np.multiply, [S(g), S(positive)], slot),
+    ]
+
+
+# ---- matrix products ------------------------------------------------------------------------
+def _outer_aware(ctx, a, b, out, a_shape):
+    """outer_aware_matmul(a, b): an inner dim of 1 is a broadcast multiply."""
+    if a_shape[1] == 1:
+        return Call(np.multiply, [a, b], out)
+    return Call(np.matmul, [a, b], out)
+
+
+def matmul2d_forward(ctx, fn, spec, kwspec, out):
+    if kwspec or len(spec) != 2 or spec[0][0] is not True or spec[1][0] is not True:
+        return None
+    if not _real_float(ctx.value(spec[0][1]), ctx.value(spec[1][1])):
+        return None
+    return [Call(np.matmul, [S(spec[0][1]), S(spec[1][1])], out)]
+
+
+def matmul2d_backward(ctx, fn, g, pairs):
+    a, b = _slots_of(ctx.forward_of(fn)[0])
+    grad = ctx.value(g)
+    calls = []
+    for i, slot in pairs:
+        if i == 0:  # grad @ b.T
+            bt = ctx.temp(ctx.value(b).T)
+            calls.append(Call(_T, [S(b)], bt, "view", "T"))
+            calls.append(_outer_aware(ctx, S(g), S(bt), slot, grad.shape))
+        else:  # a.T @ grad
+            at = ctx.temp(ctx.value(a).T)
+            calls.append(Call(_T, [S(a)], at, "view", "T"))
+            calls.append(_outer_aware(ctx, S(at), S(g), slot, ctx.value(a).T.shape))
+    return calls
+
+
+def _linear_calls(ctx, x, w, bias, out):
+    """linear_array(x, w, bias) for a 2-D x: x @ w.T, then += bias in place."""
+    if not _real_float(ctx.value(x), ctx.value(w), ctx.value(out)) or ctx.value(x).ndim != 2:
+        return None
+    wt = ctx.temp(ctx.value(w).T)
+    calls = [Call(_T, [S(w)], wt, "view", "T"), Call(np.matmul, [S(x), S(wt)], out)]
+    if bias is not None:
+        calls.append(Call(np.add, [S(out), S(bias)], out, "update"))
+    return calls
+
+
+def linear_forward(ctx, fn, spec, kwspec, out):
+    if kwspec or len(spec) not in (2, 3) or spec[0][0] is not True or spec[1][0] is not True:
+        return None
+    bias = None
+    if len(spec) == 3:
+        if spec[2] == (False, None):
+            bias = None
+        elif spec[2][0] is True:
+            bias = spec[2][1]
+        else:
+            return None
+    return _linear_calls(ctx, spec[0][1], spec[1][1], bias, out)
+
+
+def linear_backward(ctx, fn, g, pairs):
+    spec = ctx.forward_of(fn)[0]
+    x, w = spec[0][1], spec[1][1]
+    grad = ctx.value(g)
+    if grad.ndim != 2:
+        return None
+    calls = []
+    for i, slot in pairs:
+        if i == 0:  # outer_aware_matmul(g2, weight)
+            calls.append(_outer_aware(ctx, S(g), S(w), slot, grad.shape))
+        elif i == 1:  # outer_aware_matmul(g2.T, x)
+            gt = ctx.temp(grad.T)
+            calls.append(Call(_T, [S(g)], gt, "view", "T"))
+            calls.append(_outer_aware(ctx, S(gt), S(x), slot, grad.T.shape))
+        else:  # g2.sum(axis=0)
+            calls.append(Call(_reduce_rows, [S(g)], slot, fresh=_sum_rows))
+    return calls
+
+
+def _reduce_rows(x, out):
+    return np.add.reduce(x, 0, None, out)
+
+
+def _sum_rows(x):
+    return np.add.reduce(x, 0)
+
+
+# ---- reductions -----------------------------------------------------------------------------
+def mean_forward(ctx, fn, spec, kwspec, out):
+    if kwspec or spec[0][0] is not True or spec[1][0] is not False or spec[2][0] is not False:
+        return None
+    a, axes, keepdims = ctx.value(spec[0][1]), spec[1][1], spec[2][1]
+    n = reduction._count(a.shape, axes)
+    if not n or not _real_float(a):
+        return None
+    # Mean.forward: add.reduce(a, None) / n, or a.sum(axes, keepdims) / n
+    reduce_ = _reducer(axes, keepdims)
+    return [
+        Call(reduce_, [S(spec[0][1])], out, name=f"add.reduce(axis={axes})"),
+        Call(np.true_divide, [S(out), n], out, "update"),
+    ]
+
+
+def _reducer(axes, keepdims):
+    def reduce_(a, out=None):
+        return np.add.reduce(a, axes, None, out, keepdims)
+
+    return reduce_
+
+
+def mean_backward(ctx, fn, g, pairs):
+    spec, _, out = ctx.forward_of(fn)
+    a, axes, keepdims = ctx.value(spec[0][1]), spec[1][1], spec[2][1]
+    n = reduction._count(a.shape, axes)
+    return _expand_calls(ctx, g, pairs, a, axes, keepdims, n) if n else None
+
+
+def sum_forward(ctx, fn, spec, kwspec, out):
+    if kwspec or len(spec) != 3 or spec[0][0] is not True:
+        return None
+    if spec[1][0] is not False or spec[2][0] is not False or not _real_float(ctx.value(out)):
+        return None
+    reduce_ = _reducer(spec[1][1], spec[2][1])
+    return [Call(reduce_, [S(spec[0][1])], out, name=f"add.reduce(axis={spec[1][1]})")]
+
+
+def sum_backward(ctx, fn, g, pairs):
+    spec = ctx.forward_of(fn)[0]
+    a, axes, keepdims = ctx.value(spec[0][1]), spec[1][1], spec[2][1]
+    return _expand_calls(ctx, g, pairs, a, axes, keepdims, None)
+
+
+def _expand_calls(ctx, g, pairs, a, axes, keepdims, n):
+    """The gradient (divided by ``n`` for a mean) broadcast back to the input's shape: the
+    values _expand writes out; large shapes (a read-only view in eager) stay recorded."""
+    if [i for i, _ in pairs] != [0] or a.size > 65536 or not _real_float(ctx.value(g)):
+        return None
+    shape, dtype = a.shape, ctx.value(g).dtype
+    if axes is None or keepdims:
+        kept = (1,) * a.ndim if axes is None else None
+    else:
+        kept = tuple(1 if i in axes else s for i, s in enumerate(shape))
+    slot = pairs[0][1]
+
+    def fill(grad, out):
+        if kept is not None:
+            grad = grad.reshape(kept)
+        if n is None:
+            np.copyto(out, grad)  # out[...] = grad
+            return out
+        return np.true_divide(grad, n, out)  # grad / n, written out over the input's shape
+
+    def fresh(grad):
+        return fill(grad, np.empty(shape, dtype))
+
+    name = "broadcast" if n is None else f"true_divide(., {n}) broadcast"
+    return [Call(fill, [S(g)], slot, name=f"{name} to {shape}", fresh=fresh)]
+
+
+# ---- the table ------------------------------------------------------------------------------
+FORWARD = {
+    arithmetic.Add: _binary(np.add),
+    arithmetic.Sub: _binary(np.subtract),
+    arithmetic.Mul: _binary(np.multiply),
+    arithmetic.Pow: pow_forward,
+    elementwise.Tanh: _unary(np.tanh),
+    elementwise.Sigmoid: sigmoid_forward,
+    elementwise.Relu: relu_forward,
+    linalg.MatMul2D: matmul2d_forward,
+    linear_ops.Linear: linear_forward,
+    reduction.Mean: mean_forward,
+    reduction.Sum: sum_forward,
+}
+
+BACKWARD = {
+    arithmetic.Add: add_backward,
+    arithmetic.Sub: sub_backward,
+    arithmetic.Mul: mul_backward,
+    arithmetic.Pow: pow_backward,
+    elementwise.Tanh: tanh_backward,
+    elementwise.Sigmoid: sigmoid_backward,
+    elementwise.Relu: relu_backward,
+    linalg.MatMul2D: matmul2d_backward,
+    linear_ops.Linear: linear_backward,
+    reduction.Mean: mean_backward,
+    reduction.Sum: sum_backward,
+}
+
+
+# ---- the layers' inference kernels (no graph: a layer calls an array kernel directly) -------
+def _kernel_slot(entry):
+    kind, v = entry
+    return v if kind in ("array", "tensor") else None
+
+
+def linear_kernel(ctx, spec, out):
+    """linear_array(x, w, b): Linear's gradient-free path."""
+    if len(spec) not in (2, 3) or out is None:
+        return None
+    x, w = _kernel_slot(spec[0]), _kernel_slot(spec[1])
+    bias = _kernel_slot(spec[2]) if len(spec) == 3 else None
+    if x is None or w is None or (len(spec) == 3 and bias is None and spec[2][1] is not None):
+        return None
+    return _linear_calls(ctx, x, w, bias, out)
+
+
+def relu_kernel(ctx, spec, out):
+    """relu_array(a): max(a, 0) with a zero of a's dtype."""
+    a = _kernel_slot(spec[0]) if len(spec) == 1 else None
+    if a is None or out is None or not _real_float(ctx.value(a)):
+        return None
+    return [Call(np.maximum, [S(a), ctx.value(a).dtype.type(0)], out)]
+
+
+def relu_in_place_kernel(ctx, spec, out):
+    """ReLU._apply_in_place(module, a): max(a, 0) written into a (Sequential's path)."""
+    if len(spec) != 2 or out is not None or _kernel_slot(spec[1]) is None:
+        return None
+    a = spec[1][1]
+    if not _real_float(ctx.value(a)):
+        return None
+    return [Call(np.maximum, [S(a), ctx.value(a).dtype.type(0)], a, "update")]
+
+
+def max_pool_kernel(ctx, spec, out):
+    """_MaxPoolNd._infer(module, x) for 2-D pools without padding: the first window offset
+    copied, then one ``maximum`` in place per other offset (_running_max)."""
+    module, x = spec[0][1], _kernel_slot(spec[1]) if len(spec) == 2 else None
+    cached = getattr(module, "_plan", None)
+    if x is None or out is None or cached is None or not _real_float(ctx.value(x)):
+        return None
+    plan, value = cached[1], ctx.value(x)
+    w = plan.w
+    if plan.nd != 2 or plan.unbatched or value.shape != plan.x4_shape or w.ph or w.pw:
+        return None
+    if (w.Hb, w.Wb) != (w.H, w.W):
+        return None  # ceil_mode's padded buffer: leave it to the recorded call
+    h_end, w_end = w.sh * (w.Ho - 1) + 1, w.sw * (w.Wo - 1) + 1
+    calls = []
+    for i in range(w.kh):
+        for j in range(w.kw):
+            y0, x0 = i * w.dh, j * w.dw
+            index = (slice(None), slice(None), slice(y0, y0 + h_end, w.sh))
+            index += (slice(x0, x0 + w_end, w.sw),)
+            view = ctx.temp(value[index])
+            name = f"[:, :, {y0}::{w.sh}, {x0}::{w.sw}]"
+            calls.append(Call(operator.itemgetter(index), [S(x)], view, "view", name))
+            if not i and not j:
+                calls.append(Call(_copy_into, [S(view)], out, name="copy", fresh=np.copy))
+            else:
+                calls.append(Call(np.maximum, [S(out), S(view)], out, "update"))
+    return calls
+
+
+def _copy_into(a, out):
+    np.copyto(out, a)
+    return out
+
+
+def conv_kernel(ctx, spec, out):
+    """_Conv._infer(module, x, w, b) for one image, one group, a kernel taller than 1: the
+    im2col gathers of ``image_columns`` into buffers kept by the plan, then ``w @ cols`` and
+    ``+= bias`` (conv_forward's batch-1 path)."""
+    from glassnet.ops.convolution import is_depthwise
+
+    if len(spec) != 4 or out is None:
+        return None
+    module, x, w = spec[0][1], _kernel_slot(spec[1]), _kernel_slot(spec[2])
+    bias = _kernel_slot(spec[3])
+    cached = getattr(module, "_plan", None)
+    if x is None or w is None or cached is None or (bias is None and spec[3][1] is not None):
+        return None
+    plan, xv, wv = cached[1], ctx.value(x), ctx.value(w)
+    g = plan.g
+    if not _real_float(xv, wv, ctx.value(out)) or xv.shape != plan.x4_shape or wv.ndim != 4:
+        return None
+    if g.N != 1 or g.G != 1 or g.kh == 1 or is_depthwise(plan.x4_shape, plan.w4_shape, g.G):
+        return None
+    if xv.dtype != wv.dtype or tuple(ctx.value(out).shape) != (1, g.O, g.Ho, g.Wo):
+        return None
+    kernel = ImageConv(g, xv.dtype)
+    args = [S(x), S(w)] + ([S(bias)] if bias is not None else [])
+    return [Call(kernel, args, out, name=kernel.name, fresh=kernel.fresh)]
+
+
+class ImageConv:
+    """A batch-1 convolution with its im2col scratch buffers made once: pad (a copy into a
+    zero border that stays), the horizontal shifts (one copy), whole rows of them (one copy
+    into the column matrix), then ``w.reshape(O, -1) @ cols`` and ``+= bias``: the calls of
+    ``conv_forward`` for one image, on the same arrays, so the same numbers."""
+
+    def __init__(self, g, dtype):
+        self.g, self.dtype = g, dtype
+        padded = (g.pt, g.pb, g.pl, g.pr) != (0, 0, 0, 0)
+        self.xb = np.zeros((1, g.C, g.Hb, g.Wb), dtype) if padded else None
+        self.interior = (
+            None if self.xb is None else self.xb[:, :, g.pt : g.pt + g.H, g.pl : g.pl + g.W]
+        )
+        self.shifted = np.empty((g.C, g.kw, g.Hb, g.Wo), dtype)
+        t0, t1 = self.shifted.strides[:2]
+        isz = dtype.itemsize
+        rows = np.ndarray(
+            (g.C, g.kh, g.kw, g.Ho, g.Wo),
+            dtype,
+            self.shifted,
+            0,
+            (t0, g.dh * g.Wo * isz, t1, g.sh * g.Wo * isz, isz),
+        )
+        self.rows = rows
+        self.cols = np.empty((g.C * g.kh * g.kw, g.Ho * g.Wo), dtype)
+        self.cols5 = self.cols.reshape(rows.shape)
+        self.name = (
+            f"conv2d of one image: {'pad copy, ' if padded else ''}shift copy, row copy into "
+            f"cols{self.cols.shape}, matmul(w.reshape({g.O}, -1), cols), += bias"
+        )
+
+    def __call__(self, x, w, bias=None, out=None):
+        g = self.g
+        if self.xb is not None:
+            np.copyto(self.interior, x)
+            xb = self.xb
+        else:
+            xb = x if x.flags.c_contiguous else np.ascontiguousarray(x)
+        _, sc, sy, sx = xb.strides
+        shifted = np.ndarray((g.C, g.kw, g.Hb, g.Wo), xb.dtype, xb, 0, (sc, g.dw * sx, sy, g.sw * sx))
+        np.copyto(self.shifted, shifted)
+        np.copyto(self.cols5, self.rows)
+        y = out.reshape(g.O, g.Ho * g.Wo)
+        np.matmul(w.reshape(g.O, -1), self.cols, y)
+        if bias is not None:
+            np.add(y, bias.reshape(-1, 1), y)
+        return out
+
+    def fresh(self, x, w, bias=None):
+        g = self.g
+        return self(x, w, bias, np.empty((1, g.O, g.Ho, g.Wo), self.dtype))
+
+
+def _kernels():
+    from glassnet.nn.conv import _Conv
+    from glassnet.nn.pooling import _MaxPoolNd
+
+    from glassnet.nn.activation import ReLU
+
+    return {
+        linear_ops.linear_array: linear_kernel,
+        elementwise.relu_array: relu_kernel,
+        ReLU.__dict__["_apply_in_place"]: relu_in_place_kernel,
+        _MaxPoolNd.__dict__["_infer"]: max_pool_kernel,
+        _Conv.__dict__["_infer"]: conv_kernel,
+    }
+
+
+KERNELS = {}  # filled on first use: glassnet.nn imports the compile package's callers
+
+
+def kernel_lowering(func):
+    if not KERNELS:
+        KERNELS.update(_kernels())
+    return KERNELS.get(func)
