@@ -148,9 +148,8 @@ def lower_calls(steps, values, output):
                 if run is not None:
                     runs.append(run)
                 lines.append(line)
-            text = f"{step.text.split(' -> ')[0]}  lowered to:\n" + "\n".join(
-                f"            {line}" for line in lines
-            )
+            # the recorded op's line, then the array calls it was lowered to
+            text = step.text + "".join(f"\n        | {line}" for line in lines)
             new_steps.append(Step(None, "lowered", text, runs=runs))
         elif step.kind == "view" and step.info is not None and step.info[0] in stable:
             src, dst, shape, dtype, strides, offset = step.info
@@ -232,7 +231,7 @@ def _bind(call, values, escape, template, stable, constant, updated):
         return _run(call.func, call.args, out, "fresh", None), f"{head} -> %{out} (a view)"
     if call.kind == "update":
         if out in constant and all(s in constant for s in slot_args):
-            call.func(*[template[a.k] if a.__class__ is S else a for a in call.args], template[out])
+            call.func(*[template[a.k] if a.__class__ is S else a for a in call.args], out=template[out])
             return None, f"{head} -> %{out} in place (folded: computed once)"
         constant.discard(out)
         return _run(call.func, call.args, out, "update", None), f"{head} -> %{out} in place"
@@ -246,7 +245,7 @@ def _bind(call, values, escape, template, stable, constant, updated):
         template[out] = buffer
         stable.add(out)
         if all(s in constant for s in slot_args) and out not in updated:
-            call.func(*[template[a.k] if a.__class__ is S else a for a in call.args], buffer)
+            call.func(*[template[a.k] if a.__class__ is S else a for a in call.args], out=buffer)
             constant.add(out)
             return None, f"{head} -> %{out}{tuple(value.shape)} (folded: computed once)"
         return (
@@ -292,12 +291,12 @@ def _run(func, args, out, target, buffer):
         if target == "buffer":
 
             def run(env, inputs):
-                func(env[a], buffer)
+                func(env[a], out=buffer)
 
         elif target == "update":
 
             def run(env, inputs):
-                func(env[a], env[out])
+                func(env[a], out=env[out])
 
         else:
 
@@ -310,12 +309,12 @@ def _run(func, args, out, target, buffer):
         if target == "buffer":
 
             def run(env, inputs):
-                func(env[a], env[b], buffer)
+                func(env[a], env[b], out=buffer)
 
         elif target == "update":
 
             def run(env, inputs):
-                func(env[a], env[b], env[out])
+                func(env[a], env[b], out=env[out])
 
         else:
 
@@ -328,12 +327,12 @@ def _run(func, args, out, target, buffer):
         if target == "buffer":
 
             def run(env, inputs):
-                func(env[a], c, buffer)
+                func(env[a], c, out=buffer)
 
         elif target == "update":
 
             def run(env, inputs):
-                func(env[a], c, env[out])
+                func(env[a], c, out=env[out])
 
         else:
 
@@ -346,12 +345,12 @@ def _run(func, args, out, target, buffer):
         if target == "buffer":
 
             def run(env, inputs):
-                func(c, env[b], buffer)
+                func(c, env[b], out=buffer)
 
         elif target == "update":
 
             def run(env, inputs):
-                func(c, env[b], env[out])
+                func(c, env[b], out=env[out])
 
         else:
 
@@ -364,9 +363,9 @@ def _run(func, args, out, target, buffer):
     def run(env, inputs):
         xs = [env[v] if is_slot else v for is_slot, v in parts]
         if target == "buffer":
-            func(*xs, buffer)
+            func(*xs, out=buffer)
         elif target == "update":
-            func(*xs, env[out])
+            func(*xs, out=env[out])
         else:
             env[out] = func(*xs)
 

@@ -280,7 +280,7 @@ def linear_backward(ctx, fn, g, pairs):
 
 
 def _reduce_rows(x, out):
-    return np.add.reduce(x, 0, None, out)
+    return np.add.reduce(x, 0, out=out)
 
 
 def _sum_rows(x):
@@ -305,7 +305,7 @@ def mean_forward(ctx, fn, spec, kwspec, out):
 
 def _reducer(axes, keepdims):
     def reduce_(a, out=None):
-        return np.add.reduce(a, axes, None, out, keepdims)
+        return np.add.reduce(a, axes, out=out, keepdims=keepdims)
 
     return reduce_
 
@@ -350,7 +350,7 @@ def _expand_calls(ctx, g, pairs, a, axes, keepdims, n):
         if n is None:
             np.copyto(out, grad)  # out[...] = grad
             return out
-        return np.true_divide(grad, n, out)  # grad / n, written out over the input's shape
+        return np.true_divide(grad, n, out=out)  # grad / n, written out over the input's shape
 
     def fresh(grad):
         return fill(grad, np.empty(shape, dtype))
@@ -528,9 +528,9 @@ class ImageConv:
         np.copyto(self.shifted, shifted)
         np.copyto(self.cols5, self.rows)
         y = out.reshape(g.O, g.Ho * g.Wo)
-        np.matmul(w.reshape(g.O, -1), self.cols, y)
+        np.matmul(w.reshape(g.O, -1), self.cols, out=y)
         if bias is not None:
-            np.add(y, bias.reshape(-1, 1), y)
+            np.add(y, bias.reshape(-1, 1), out=y)
         return out
 
     def fresh(self, x, w, bias=None):
