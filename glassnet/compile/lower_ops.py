@@ -102,11 +102,10 @@ def sub_backward(ctx, fn, g, pairs):
 
 
 def mul_backward(ctx, fn, g, pairs):
-    a, b = _slots_of(ctx.forward_of(fn)[0])
-    if a is None or b is None or not _real_float(ctx.value(g)):
-        return None
-    other = {0: b, 1: a}  # d(ab)/da = b: grad * self.b, grad * self.a
-    return [Call(np.multiply, [S(g), S(other[i])], slot) for i, slot in pairs]
+    # d(ab)/da = b: grad * self.b, grad * self.a (a number stays a number: x * 3)
+    a, b = ((S(v) if kind is True else v) for kind, v in ctx.forward_of(fn)[0])
+    other = {0: b, 1: a}
+    return [Call(np.multiply, [S(g), other[i]], slot) for i, slot in pairs]
 
 
 def pow_forward(ctx, fn, spec, kwspec, out):
