@@ -51,6 +51,9 @@ CASES = [
     ("mean dim", lambda x, y: _weighted((x * y).mean(dim=1, keepdim=True)), {"Mean.forward"}),
     ("sum dim", lambda x, y: _weighted((x - y).sum(dim=0)[None]), {"Sum.forward"}),
     ("mse", lambda x, y: ((x.tanh() - y) ** 2).mean(), {"Pow.backward", "Mean.backward"}),
+    ("mse_loss", lambda x, y: F.mse_loss(x.tanh(), y), {"MSE.forward", "MSE.backward"}),
+    ("mse_loss sum", lambda x, y: F.mse_loss(x, y, reduction="sum"), {"MSE.backward"}),
+    ("mse_loss target", lambda x, y: F.mse_loss(x, y.detach()), {"MSE.backward"}),
 ]
 
 

@@ -42,6 +42,7 @@ class Lowering:
     def __init__(self, values):
         self.values = list(values)
         self.forwards = {}  # id(Function) -> (spec, kwspec, out) of its recorded forward
+        self.saved = {}  # id(Function) -> what its lowered forward left for its backward
 
     def value(self, slot):
         return self.values[slot]

@@ -25,6 +25,7 @@ import numpy as np
 
 from glassnet.ops import arithmetic, elementwise, linalg, reduction
 from glassnet.ops import linear as linear_ops
+from glassnet.ops import loss as loss_ops
 
 _T = operator.attrgetter("T")  # the transposed view, as ``b.T`` makes it
 
@@ -358,6 +359,52 @@ def _expand_calls(ctx, g, pairs, a, axes, keepdims, n):
     return [Call(fill, [S(g)], slot, name=f"{name} to {shape}", fresh=fresh)]
 
 
+# ---- losses ---------------------------------------------------------------------------------
+def mse_forward(ctx, fn, spec, kwspec, out):
+    """MSE without a weight: d = x - t; loss d * d and slope 2 * d; summed, / size for mean."""
+    if kwspec or len(spec) != 4 or spec[0][0] is not True or spec[1][0] is not True:
+        return None
+    if spec[2] != (False, None) or spec[3][1] not in ("mean", "sum") or spec[3][0] is not False:
+        return None
+    x, t = ctx.value(spec[0][1]), ctx.value(spec[1][1])
+    if not _real_float(x, t):
+        return None
+    d_like = x - t
+    d, raw, slope = ctx.temp(d_like), ctx.temp(d_like), ctx.temp(d_like)
+    ctx.saved[id(fn)] = (slope, d_like.size)
+    calls = [
+        Call(np.subtract, [S(spec[0][1]), S(spec[1][1])], d),
+        Call(np.multiply, [S(d), S(d)], raw),
+        Call(np.multiply, [2, S(d)], slope),
+        Call(_reducer(None, False), [S(raw)], out, name="add.reduce(axis=None)"),
+    ]
+    if spec[3][1] == "mean":
+        calls.append(Call(np.true_divide, [S(out), d_like.size], out, "update"))
+    return calls
+
+
+def mse_backward(ctx, fn, g, pairs):
+    """gd = slope * (grad / size for mean), and -gd for the target."""
+    found = ctx.saved.get(id(fn))
+    if found is None or ctx.value(g).ndim != 0 or any(i > 1 for i, _ in pairs):
+        return None
+    slope, size = found
+    mean = ctx.forward_of(fn)[0][3][1] == "mean"
+    scale = ctx.temp(ctx.value(g) / size if mean else ctx.value(g))
+    gd = ctx.temp(ctx.value(slope))
+    calls = [
+        Call(np.true_divide, [S(g), size], scale)
+        if mean
+        else Call(None, [S(g)], scale, "alias"),
+        Call(np.multiply, [S(slope), S(scale)], gd),
+    ]
+    for i, slot in pairs:
+        calls.append(
+            Call(None, [S(gd)], slot, "alias") if i == 0 else Call(np.negative, [S(gd)], slot)
+        )
+    return calls
+
+
 # ---- the table ------------------------------------------------------------------------------
 FORWARD = {
     arithmetic.Add: _binary(np.add),
@@ -371,6 +418,7 @@ FORWARD = {
     linear_ops.Linear: linear_forward,
     reduction.Mean: mean_forward,
     reduction.Sum: sum_forward,
+    loss_ops.MSE: mse_forward,
 }
 
 BACKWARD = {
@@ -385,6 +433,7 @@ BACKWARD = {
     linear_ops.Linear: linear_backward,
     reduction.Mean: mean_backward,
     reduction.Sum: sum_backward,
+    loss_ops.MSE: mse_backward,
 }
 
 
