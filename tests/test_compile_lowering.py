@@ -184,7 +184,10 @@ def test_lowered_inference_kernels_are_bit_identical(model, dtype):
             assert np.array_equal(got._data, expected._data)
     lowered = _lowered_ops(compiled)
     if model == "mlp":
-        assert {"linear_array", "ReLU._apply_in_place"} <= lowered
+        # (Sequential hands a Linear's output to ReLU in place unless hooks were registered
+        # in this process, by an earlier test say: then ReLU calls relu_array)
+        assert "linear_array" in lowered
+        assert {"ReLU._apply_in_place", "relu_array"} & lowered
     else:
         assert {"_Conv._infer", "relu_array", "_MaxPoolNd._infer", "linear_array"} <= lowered
 
