@@ -31,7 +31,7 @@ from glassnet.compile.plan import Step
 _asarray = np.asarray
 
 
-class _Decline(Exception):
+class _DeclineError(Exception):
     """A lowering met a case it does not mirror: the step stays as recorded."""
 
 
@@ -50,7 +50,7 @@ class Lowering:
     def forward_of(self, fn):
         found = self.forwards.get(id(fn))
         if found is None:
-            raise _Decline
+            raise _DeclineError
         return found
 
     def temp(self, like):
@@ -89,7 +89,7 @@ def _lower_step(ctx, step):
             if not lower_ops._real_float(ctx.value(a), ctx.value(b)):
                 return None
             return [lower_ops.Call(np.add, [S(a), S(b)], dst)]
-    except _Decline:
+    except _DeclineError:
         return None
     return None
 
@@ -158,8 +158,10 @@ def lower_calls(steps, values, output):
             template[dst] = np.ndarray(shape, dtype, buffer=base, offset=offset, strides=strides)
             stable.add(dst)
             new_steps.append(Step(None, "view", f"{step.text} (made once)", runs=[]))
-        elif step.kind == "root" and step.info is not None and _only_lowered(
-            step.info[0], readers, escape
+        elif (
+            step.kind == "root"
+            and step.info is not None
+            and _only_lowered(step.info[0], readers, escape)
         ):
             dst, shape, dtype, xp = step.info
             template[dst] = xp.ones(shape, dtype) if shape else xp.array(1, dtype=dtype)
@@ -224,7 +226,9 @@ def _bind(call, values, escape, template, stable, constant, updated):
         return _alias_run(src, out), f"%{out} is %{src} (same array)"
     if call.kind == "view":
         if slot_args[0] in stable:
-            template[out] = call.func(*[template[a.k] if a.__class__ is S else a for a in call.args])
+            template[out] = call.func(
+                *[template[a.k] if a.__class__ is S else a for a in call.args]
+            )
             stable.add(out)
             if slot_args[0] in constant:
                 constant.add(out)
@@ -232,7 +236,9 @@ def _bind(call, values, escape, template, stable, constant, updated):
         return _run(call.func, call.args, out, "fresh", None), f"{head} -> %{out} (a view)"
     if call.kind == "update":
         if out in constant and all(s in constant for s in slot_args):
-            call.func(*[template[a.k] if a.__class__ is S else a for a in call.args], out=template[out])
+            call.func(
+                *[template[a.k] if a.__class__ is S else a for a in call.args], out=template[out]
+            )
             return None, f"{head} -> %{out} in place (folded: computed once)"
         constant.discard(out)
         return _run(call.func, call.args, out, "update", None), f"{head} -> %{out} in place"

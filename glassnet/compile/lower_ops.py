@@ -393,9 +393,7 @@ def mse_backward(ctx, fn, g, pairs):
     scale = ctx.temp(ctx.value(g) / size if mean else ctx.value(g))
     gd = ctx.temp(ctx.value(slope))
     calls = [
-        Call(np.true_divide, [S(g), size], scale)
-        if mean
-        else Call(None, [S(g)], scale, "alias"),
+        Call(np.true_divide, [S(g), size], scale) if mean else Call(None, [S(g)], scale, "alias"),
         Call(np.multiply, [S(slope), S(scale)], gd),
     ]
     for i, slot in pairs:
@@ -572,7 +570,9 @@ class ImageConv:
         else:
             xb = x if x.flags.c_contiguous else np.ascontiguousarray(x)
         _, sc, sy, sx = xb.strides
-        shifted = np.ndarray((g.C, g.kw, g.Hb, g.Wo), xb.dtype, xb, 0, (sc, g.dw * sx, sy, g.sw * sx))
+        shifted = np.ndarray(
+            (g.C, g.kw, g.Hb, g.Wo), xb.dtype, xb, 0, (sc, g.dw * sx, sy, g.sw * sx)
+        )
         np.copyto(self.shifted, shifted)
         np.copyto(self.cols5, self.rows)
         y = out.reshape(g.O, g.Ho * g.Wo)
@@ -587,10 +587,9 @@ class ImageConv:
 
 
 def _kernels():
+    from glassnet.nn.activation import ReLU
     from glassnet.nn.conv import _Conv
     from glassnet.nn.pooling import _MaxPoolNd
-
-    from glassnet.nn.activation import ReLU
 
     return {
         linear_ops.linear_array: linear_kernel,

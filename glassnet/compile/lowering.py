@@ -130,7 +130,9 @@ def _zero_then_step(steps, i, opt, values):
         return None
     order, slots = made
     run = sgd_step(opt, order, slots, None, [steps[i].run])
-    return steps[:i] + [Step(run, "optim", _text(order, slots, values), reads=slots)] + steps[i + 1 :]
+    return (
+        steps[:i] + [Step(run, "optim", _text(order, slots, values), reads=slots)] + steps[i + 1 :]
+    )
 
 
 def _shape(a):

@@ -35,9 +35,7 @@ class Step:
 class Plan:
     """The replayable record of one call signature of a compiled function."""
 
-    def __init__(
-        self, n_slots, input_slots, externals, steps, output, guards, name, template=None
-    ):
+    def __init__(self, n_slots, input_slots, externals, steps, output, guards, name, template=None):
         self.n_slots = n_slots
         self.input_slots = input_slots  # slot of each input tensor, in flattening order
         self.externals = externals  # (slot, tensor): parameters, buffers, captured tensors

@@ -350,7 +350,9 @@ class Recorder:
                     ", ".join(texts) or "nothing"
                 )
                 info = ("backward", fn, gslot, tuple(pairs))
-                self.add(P.backward_step(fn, gslot, pairs), "backward", text, info=info, reads=(gslot,))
+                self.add(
+                    P.backward_step(fn, gslot, pairs), "backward", text, info=info, reads=(gslot,)
+                )
                 self.mode = False
                 for parent, slot in later:
                     ig = values[slot]
@@ -408,7 +410,9 @@ class Recorder:
         total = self.values[prev] + self.values[slot]
         new = self.new_slot(total)
         text = f"add(%{prev}, %{slot}) -> %{new}{_fmt(total)} (gradients meet)"
-        self.add(P.add_step(prev, slot, new), "add", text, info=(prev, slot, new), reads=(prev, slot))
+        self.add(
+            P.add_step(prev, slot, new), "add", text, info=(prev, slot, new), reads=(prev, slot)
+        )
         table[key] = new
 
     def _leaf_place(self, leaf):
