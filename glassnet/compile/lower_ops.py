@@ -14,7 +14,7 @@ replayed as recorded. A Function is lowered with its backward or not at all, sin
 backward reads what the forward saved on the Function object.
 
 >>> sorted(cls.__name__ for cls in FORWARD)[:4]
-['Add', 'Linear', 'MatMul2D', 'Mean']
+['Add', 'Linear', 'MSE', 'MatMul2D']
 """
 
 from __future__ import annotations
