@@ -233,7 +233,7 @@ def _bind(call, values, escape, template, stable, constant, updated):
             if slot_args[0] in constant:
                 constant.add(out)
             return None, f"{head} -> %{out} (a view, made once)"
-        return _run(call.func, call.args, out, "fresh", None), f"{head} -> %{out} (a view)"
+        return _view_run(call.func, slot_args[0], out), f"{head} -> %{out} (a view)"
     if call.kind == "update":
         if out in constant and all(s in constant for s in slot_args):
             call.func(
@@ -278,6 +278,20 @@ def _as_array(func):
         return _asarray(func(*args))
 
     return call
+
+
+def _view_run(func, src, out):
+    """``env[out] = func(env[src])`` for a view (``.T``, a window): remade only when the array
+    is another one than last time (a parameter is usually the same array on every replay)."""
+    last = [None, None]
+
+    def run(env, inputs):
+        a = env[src]
+        if a is not last[0]:
+            last[0], last[1] = a, func(a)
+        env[out] = last[1]
+
+    return run
 
 
 def _alias_run(src, out):

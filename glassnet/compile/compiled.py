@@ -67,7 +67,15 @@ class Compiled:
     def __call__(self, *args, **kwargs):
         if _active:  # inside another recording: be part of it
             return self.fn(*args, **kwargs)
-        if not kwargs and all(a.__class__ is Tensor for a in args):
+        if len(args) == 1 and not kwargs and args[0].__class__ is Tensor:
+            # f(x), the commonest call (a model's forward): its key without the loops
+            tensors = args
+            a = args[0]
+            d = a._data
+            key = (grad_mode._enabled, d.shape, d.dtype, d.__class__, a.requires_grad)
+            if d.__class__ is not np.ndarray:
+                key += (backend.device_of(d),)
+        elif not kwargs and all(a.__class__ is Tensor for a in args):
             # the usual call, f(x) or f(x, y): a flat key without the general walk
             tensors = args
             key = (grad_mode._enabled,) + tuple(
