@@ -54,6 +54,16 @@ CASES = [
     ("mse_loss", lambda x, y: F.mse_loss(x.tanh(), y), {"MSE.forward", "MSE.backward"}),
     ("mse_loss sum", lambda x, y: F.mse_loss(x, y, reduction="sum"), {"MSE.backward"}),
     ("mse_loss target", lambda x, y: F.mse_loss(x, y.detach()), {"MSE.backward"}),
+    (
+        "bce with logits",
+        lambda x, y: F.binary_cross_entropy_with_logits(x * 4, y.sigmoid()),
+        {"BCEWithLogits.forward", "BCEWithLogits.backward"},
+    ),
+    (
+        "bce with logits sum",
+        lambda x, y: F.binary_cross_entropy_with_logits(x, y.detach(), reduction="sum"),
+        {"BCEWithLogits.backward"},
+    ),
 ]
 
 
@@ -88,6 +98,38 @@ def test_lowered_op_is_bit_identical_to_eager(name, fn, ops, dtype):
                 assert np.array_equal(c.grad._data, e.grad._data)
     assert compiled.replays == 3
     assert ops <= _lowered_ops(compiled), compiled.explain(print_=False)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_is_bit_identical_and_checks_ignored_targets_on_every_replay(
+    dtype, reduction
+):
+    """Recorded with every target valid; a later batch with an ignored target (value-dependent
+    in eager: another formula) runs the recorded Function for that replay, then the lowered
+    calls again."""
+    w = np.linspace(-1.0, 1.0, 15).reshape(5, 3).astype(dtype)
+
+    def step(x, target, wt):
+        loss = F.cross_entropy(x @ wt, target, reduction=reduction, ignore_index=-1)
+        loss.backward()
+        return loss
+
+    compiled = glassnet.compile(step)
+    rng = np.random.default_rng(0)
+    targets = [[0, 1, 2, 0], [2, 2, 1, 0], [0, -1, 2, 1], [1, 0, 0, 2]]
+    for labels in targets:
+        x = rng.standard_normal((4, 5)).astype(dtype) * 3
+        runs = []
+        for run in (step, compiled):
+            wt = glassnet.tensor(w, requires_grad=True)
+            loss = run(glassnet.tensor(x), glassnet.tensor(np.array(labels)), wt)
+            runs.append((loss._data, wt.grad._data))
+        assert runs[0][0].dtype == runs[1][0].dtype == dtype
+        assert np.array_equal(runs[0][0], runs[1][0])
+        assert np.array_equal(runs[0][1], runs[1][1])
+    assert compiled.replays == 3
+    assert {"ClassLoss.forward", "ClassLoss.backward"} <= _lowered_ops(compiled)
 
 
 def test_unknown_case_falls_back_to_the_recorded_step():

@@ -235,7 +235,7 @@ def _bind(call, values, escape, template, stable, constant, updated):
             return None, f"{head} -> %{out} (a view, made once)"
         return _view_run(call.func, slot_args[0], out), f"{head} -> %{out} (a view)"
     if call.kind == "update":
-        if out in constant and all(s in constant for s in slot_args):
+        if call.pure and out in constant and all(s in constant for s in slot_args):
             call.func(
                 *[template[a.k] if a.__class__ is S else a for a in call.args], out=template[out]
             )
@@ -251,7 +251,7 @@ def _bind(call, values, escape, template, stable, constant, updated):
     if buffer is not None:
         template[out] = buffer
         stable.add(out)
-        if all(s in constant for s in slot_args) and out not in updated:
+        if call.pure and all(s in constant for s in slot_args) and out not in updated:
             call.func(*[template[a.k] if a.__class__ is S else a for a in call.args], out=buffer)
             constant.add(out)
             return None, f"{head} -> %{out}{tuple(value.shape)} (folded: computed once)"
