@@ -720,6 +720,8 @@ class ImageConv:
         self.rows = rows
         self.cols = np.empty((g.C * g.kh * g.kw, g.Ho * g.Wo), dtype)
         self.cols5 = self.cols.reshape(rows.shape)
+        # views of the last arrays seen: (padded) input and its shifts, weight, bias
+        self._views = [None] * 6
         self.name = (
             f"conv2d of one image: {'pad copy, ' if padded else ''}shift copy, row copy into "
             f"cols{self.cols.shape}, matmul(w.reshape({g.O}, -1), cols), += bias"
@@ -732,16 +734,21 @@ class ImageConv:
             xb = self.xb
         else:
             xb = x if x.flags.c_contiguous else np.ascontiguousarray(x)
-        _, sc, sy, sx = xb.strides
-        shifted = np.ndarray(
-            (g.C, g.kw, g.Hb, g.Wo), xb.dtype, xb, 0, (sc, g.dw * sx, sy, g.sw * sx)
-        )
-        np.copyto(self.shifted, shifted)
+        views = self._views
+        if xb is not views[0]:  # the shifted view of the (padded) input, remade for a new array
+            _, sc, sy, sx = xb.strides
+            shape, strides = (g.C, g.kw, g.Hb, g.Wo), (sc, g.dw * sx, sy, g.sw * sx)
+            views[0], views[1] = xb, np.ndarray(shape, xb.dtype, xb, 0, strides)
+        np.copyto(self.shifted, views[1])
         np.copyto(self.cols5, self.rows)
+        if w is not views[2]:
+            views[2], views[3] = w, w.reshape(g.O, -1)
         y = out.reshape(g.O, g.Ho * g.Wo)
-        np.matmul(w.reshape(g.O, -1), self.cols, out=y)
+        np.matmul(views[3], self.cols, out=y)
         if bias is not None:
-            np.add(y, bias.reshape(-1, 1), out=y)
+            if bias is not views[4]:
+                views[4], views[5] = bias, bias.reshape(-1, 1)
+            np.add(y, views[5], out=y)
         return out
 
     def fresh(self, x, w, bias=None):
