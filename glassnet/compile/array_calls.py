@@ -82,7 +82,13 @@ def _lower_step(ctx, step):
             if not lower_ops._real_float(ctx.value(src)):
                 return None
             return [
-                lower_ops.Call(lower_ops._reduce_rows, [S(src)], dst, fresh=lower_ops._sum_rows)
+                lower_ops.Call(
+                    lower_ops._reduce_rows,
+                    [S(src)],
+                    dst,
+                    name=lower_ops.ROWS,
+                    fresh=lower_ops._sum_rows,
+                )
             ]
         if step.kind == "add":
             a, b, dst = info

@@ -276,8 +276,11 @@ def linear_backward(ctx, fn, g, pairs):
             calls.append(Call(_T, [S(g)], gt, "view", "T"))
             calls.append(_outer_aware(ctx, S(gt), S(x), slot, grad.T.shape))
         else:  # g2.sum(axis=0)
-            calls.append(Call(_reduce_rows, [S(g)], slot, fresh=_sum_rows))
+            calls.append(Call(_reduce_rows, [S(g)], slot, name=ROWS, fresh=_sum_rows))
     return calls
+
+
+ROWS = "add.reduce[axis=0]"  # a bias's gradient: the sum over the batch
 
 
 def _reduce_rows(x, out):
@@ -299,7 +302,7 @@ def mean_forward(ctx, fn, spec, kwspec, out):
     # Mean.forward: add.reduce(a, None) / n, or a.sum(axes, keepdims) / n
     reduce_ = _reducer(axes, keepdims)
     return [
-        Call(reduce_, [S(spec[0][1])], out, name=f"add.reduce(axis={axes})"),
+        Call(reduce_, [S(spec[0][1])], out, name=f"add.reduce[axis={axes}]"),
         Call(np.true_divide, [S(out), n], out, "update"),
     ]
 
@@ -324,7 +327,7 @@ def sum_forward(ctx, fn, spec, kwspec, out):
     if spec[1][0] is not False or spec[2][0] is not False or not _real_float(ctx.value(out)):
         return None
     reduce_ = _reducer(spec[1][1], spec[2][1])
-    return [Call(reduce_, [S(spec[0][1])], out, name=f"add.reduce(axis={spec[1][1]})")]
+    return [Call(reduce_, [S(spec[0][1])], out, name=f"add.reduce[axis={spec[1][1]}]")]
 
 
 def sum_backward(ctx, fn, g, pairs):
@@ -356,8 +359,8 @@ def _expand_calls(ctx, g, pairs, a, axes, keepdims, n):
     def fresh(grad):
         return fill(grad, np.empty(shape, dtype))
 
-    name = "broadcast" if n is None else f"true_divide(., {n}) broadcast"
-    return [Call(fill, [S(g)], slot, name=f"{name} to {shape}", fresh=fresh)]
+    name = f"copyto[broadcast to {shape}]" if n is None else f"true_divide[by {n}, to {shape}]"
+    return [Call(fill, [S(g)], slot, name=name, fresh=fresh)]
 
 
 # ---- losses ---------------------------------------------------------------------------------
@@ -377,7 +380,7 @@ def mse_forward(ctx, fn, spec, kwspec, out):
         Call(np.subtract, [S(spec[0][1]), S(spec[1][1])], d),
         Call(np.multiply, [S(d), S(d)], raw),
         Call(np.multiply, [2, S(d)], slope),
-        Call(_reducer(None, False), [S(raw)], out, name="add.reduce(axis=None)"),
+        Call(_reducer(None, False), [S(raw)], out, name="add.reduce[axis=None]"),
     ]
     if spec[3][1] == "mean":
         calls.append(Call(np.true_divide, [S(out), d_like.size], out, "update"))
@@ -430,7 +433,7 @@ def bce_logits_forward(ctx, fn, spec, kwspec, out):
         Call(np.subtract, [1, S(ts)], loss),
         Call(np.multiply, [S(loss), S(xs)], loss, "update"),  # (1 - t) * x
         Call(np.add, [S(loss), S(sp)], loss, "update"),
-        Call(_reducer(None, False), [S(loss)], out, name="add.reduce(axis=None)"),
+        Call(_reducer(None, False), [S(loss)], out, name="add.reduce[axis=None]"),
     ]
     if spec[4][1] == "mean":
         calls.append(Call(np.true_divide, [S(out), x.size], out, "update"))
@@ -504,7 +507,7 @@ def cross_entropy_backward(ctx, fn, g, pairs):
     pair = ctx.saved.get(id(fn))
     if pair is None or [i for i, _ in pairs] != [0] or ctx.value(g).ndim != 0:
         return None
-    name = "cross_entropy backward: e * (g / s), then -= g at the targets"
+    name = "cross_entropy_backward[e * (g / s), then -= g at the targets]"
     return [Call(pair.backward, [S(g)], pairs[0][1], name=name, pure=False)]
 
 
@@ -524,7 +527,7 @@ class CrossEntropy:
         self.rows = np.arange(n)
         self.target = None
         self.recorded = False  # this replay runs the Function (an ignored target)
-        self.name = f"cross_entropy of ({n}, {c}): max, x - max, exp, row sums, log, pick"
+        self.name = f"cross_entropy[({n}, {c}): max, x - max, exp, row sums, log, pick]"
 
     def __call__(self, x, target):
         from glassnet.ops.loss import _warn_if_probabilities
@@ -654,7 +657,7 @@ def max_pool_kernel(ctx, spec, out):
             index = (slice(None), slice(None), slice(y0, y0 + h_end, w.sh))
             index += (slice(x0, x0 + w_end, w.sw),)
             view = ctx.temp(value[index])
-            name = f"[:, :, {y0}::{w.sh}, {x0}::{w.sw}]"
+            name = f"window[:, :, {y0}::{w.sh}, {x0}::{w.sw}]"
             calls.append(Call(operator.itemgetter(index), [S(x)], view, "view", name))
             if not i and not j:
                 calls.append(Call(_copy_into, [S(view)], out, name="copy", fresh=np.copy))
@@ -723,8 +726,8 @@ class ImageConv:
         # views of the last arrays seen: (padded) input and its shifts, weight, bias
         self._views = [None] * 6
         self.name = (
-            f"conv2d of one image: {'pad copy, ' if padded else ''}shift copy, row copy into "
-            f"cols{self.cols.shape}, matmul(w.reshape({g.O}, -1), cols), += bias"
+            f"conv2d_one_image[{'pad copy, ' if padded else ''}shift copy, row copy into "
+            f"cols{self.cols.shape}, matmul(w.reshape({g.O}, -1), cols), += bias]"
         )
 
     def __call__(self, x, w, bias=None, out=None):
