@@ -170,7 +170,9 @@ def lower_calls(steps, values, output):
             and _only_lowered(step.info[0], readers, escape)
         ):
             dst, shape, dtype, xp = step.info
-            template[dst] = xp.ones(shape, dtype) if shape else xp.array(1, dtype=dtype)
+            ones = xp.ones(shape, dtype) if shape else xp.array(1, dtype=dtype)
+            ones.flags.writeable = False  # read by lowered calls only, never written
+            template[dst] = ones
             stable.add(dst)
             constant.add(dst)
             new_steps.append(Step(None, "root", f"{step.text} (made once: read-only)", runs=[]))
@@ -206,8 +208,9 @@ def _escaping(steps, lowered, output):
             if step.info[1] in escape:
                 escape.add(step.info[0])
             continue
-        if step.kind == "write":
-            continue  # a copy: env[dst][...] = env[src]
+        if step.kind == "write":  # env[dst][...] = env[src]: src is copied, dst changed in
+            escape.add(step.reads[1])  # place (never a buffer: it may be folded or made once)
+            continue
         escape.update(step.reads)
     return escape
 
