@@ -50,6 +50,7 @@ CASES = [
     ("mean", lambda x, y: (x * y).mean(), {"Mean.forward", "Mean.backward"}),
     ("mean dim", lambda x, y: _weighted((x * y).mean(dim=1, keepdim=True)), {"Mean.forward"}),
     ("sum dim", lambda x, y: _weighted((x - y).sum(dim=0)[None]), {"Sum.forward"}),
+    ("sum inside", lambda x, y: _weighted(x * (x * y).sum()), {"Sum.forward", "Sum.backward"}),
     ("mse", lambda x, y: ((x.tanh() - y) ** 2).mean(), {"Pow.backward", "Mean.backward"}),
     ("mse_loss", lambda x, y: F.mse_loss(x.tanh(), y), {"MSE.forward", "MSE.backward"}),
     ("mse_loss sum", lambda x, y: F.mse_loss(x, y, reduction="sum"), {"MSE.backward"}),

@@ -81,15 +81,7 @@ def _lower_step(ctx, step):
             src, dst = info[0], info[1]
             if not lower_ops._real_float(ctx.value(src)):
                 return None
-            return [
-                lower_ops.Call(
-                    lower_ops._reduce_rows,
-                    [S(src)],
-                    dst,
-                    name=lower_ops.ROWS,
-                    fresh=lower_ops._sum_rows,
-                )
-            ]
+            return [lower_ops.rows_sum(src, dst)]
         if step.kind == "add":
             a, b, dst = info
             if not lower_ops._real_float(ctx.value(a), ctx.value(b)):

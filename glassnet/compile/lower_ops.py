@@ -277,19 +277,24 @@ def linear_backward(ctx, fn, g, pairs):
             calls.append(Call(_T, [S(g)], gt, "view", "T"))
             calls.append(_outer_aware(ctx, S(gt), S(x), slot, grad.T.shape))
         else:  # g2.sum(axis=0)
-            calls.append(Call(_reduce_rows, [S(g)], slot, name=ROWS, fresh=_sum_rows))
+            calls.append(rows_sum(g, slot))
     return calls
 
 
-ROWS = "add.reduce[axis=0]"  # a bias's gradient: the sum over the batch
+_add_reduce = np.add.reduce
 
 
-def _reduce_rows(x, out):
-    return np.add.reduce(x, 0, out=out)
+def rows_sum(src, out):
+    """``g.sum(axis=0)``: a bias's gradient, the sum over the batch (ndarray.sum's reduce)."""
+    return Call(_add_reduce, [S(src), 0], out, name="add.reduce[axis=0]")
 
 
-def _sum_rows(x):
-    return np.add.reduce(x, 0)
+def _reduce_call(src, axes, keepdims, out):
+    """``a.sum(axis=axes, keepdims=keepdims)`` as the one reduce call it is."""
+    name = f"add.reduce[axis={axes}{', keepdims' if keepdims else ''}]"
+    if keepdims:
+        return Call(_reducer(axes, keepdims), [S(src)], out, name=name)
+    return Call(_add_reduce, [S(src), axes], out, name=name)
 
 
 # ---- reductions -----------------------------------------------------------------------------
@@ -301,9 +306,8 @@ def mean_forward(ctx, fn, spec, kwspec, out):
     if not n or not _real_float(a):
         return None
     # Mean.forward: add.reduce(a, None) / n, or a.sum(axes, keepdims) / n
-    reduce_ = _reducer(axes, keepdims)
     return [
-        Call(reduce_, [S(spec[0][1])], out, name=f"add.reduce[axis={axes}]"),
+        _reduce_call(spec[0][1], axes, keepdims, out),
         Call(np.true_divide, [S(out), n], out, "update"),
     ]
 
@@ -327,8 +331,7 @@ def sum_forward(ctx, fn, spec, kwspec, out):
         return None
     if spec[1][0] is not False or spec[2][0] is not False or not _real_float(ctx.value(out)):
         return None
-    reduce_ = _reducer(spec[1][1], spec[2][1])
-    return [Call(reduce_, [S(spec[0][1])], out, name=f"add.reduce[axis={spec[1][1]}]")]
+    return [_reduce_call(spec[0][1], spec[1][1], spec[2][1], out)]
 
 
 def sum_backward(ctx, fn, g, pairs):
@@ -381,7 +384,7 @@ def mse_forward(ctx, fn, spec, kwspec, out):
         Call(np.subtract, [S(spec[0][1]), S(spec[1][1])], d),
         Call(np.multiply, [S(d), S(d)], raw),
         Call(np.multiply, [2, S(d)], slope),
-        Call(_reducer(None, False), [S(raw)], out, name="add.reduce[axis=None]"),
+        _reduce_call(raw, None, False, out),
     ]
     if spec[3][1] == "mean":
         calls.append(Call(np.true_divide, [S(out), d_like.size], out, "update"))
@@ -434,7 +437,7 @@ def bce_logits_forward(ctx, fn, spec, kwspec, out):
         Call(np.subtract, [1, S(ts)], loss),
         Call(np.multiply, [S(loss), S(xs)], loss, "update"),  # (1 - t) * x
         Call(np.add, [S(loss), S(sp)], loss, "update"),
-        Call(_reducer(None, False), [S(loss)], out, name="add.reduce[axis=None]"),
+        _reduce_call(loss, None, False, out),
     ]
     if spec[4][1] == "mean":
         calls.append(Call(np.true_divide, [S(out), x.size], out, "update"))
