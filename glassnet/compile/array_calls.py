@@ -275,9 +275,12 @@ def _const(v):
 
 
 def _as_array(func):
+    """A 0-d result as an array (a ufunc gives a NumPy scalar), as the recorded step keeps it."""
+
     def call(*args):
         return _asarray(func(*args))
 
+    call.__name__ = f"asarray_{getattr(func, '__name__', 'call')}"
     return call
 
 
@@ -299,10 +302,34 @@ def _alias_run(src, out):
     def run(env, inputs):
         env[out] = env[src]
 
+    run.source, run.names = f"env[{out}] = env[{src}]", {}
     return run
 
 
 def _run(func, args, out, target, buffer):
+    """The closure of ``_closure`` with its line of Python attached (``source``, a template
+    over ``names``): the plan joins the lines into one function (plan.py)."""
+    run = _closure(func, args, out, target, buffer)
+    names, texts = {"f": func}, []
+    for i, a in enumerate(args):
+        if a.__class__ is S:
+            texts.append(f"env[{a.k}]")
+        else:
+            names[f"c{i}"] = a
+            texts.append(f"{{c{i}}}")
+    call = "{f}(" + ", ".join(texts)
+    if target == "buffer":
+        names["o"] = buffer
+        run.source = call + ", out={o})"
+    elif target == "update":
+        run.source = call + f", out=env[{out}])"
+    else:
+        run.source = f"env[{out}] = " + call + ")"
+    run.names = names
+    return run
+
+
+def _closure(func, args, out, target, buffer):
     """``func`` on the slots and constants of ``args``: into ``buffer`` ("buffer"), into the
     slot's own array ("update"), or as a new array stored in the slot ("fresh"). The common
     argument shapes get their own closure (each replay pays a few Python steps per call)."""

@@ -44,6 +44,7 @@ class Plan:
         self.guards = guards  # (module, training) pairs the plan was recorded under
         self.name = name
         self.runs = [run for s in steps for run in s.runs]
+        self.run_all, self.source = _assemble(self.runs, name)
         # the lowered calls' buffers, folded constants and views of them (lowering.py); the
         # externals' arrays are then checked to keep the recorded shape and dtype
         self.template = template
@@ -76,8 +77,7 @@ class Plan:
         enabled = grad_mode._enabled
         quiet = backend.quiet_start()
         try:
-            for run in self.runs:
-                run(env, inputs)
+            self.run_all(env, inputs)
         finally:
             grad_mode._enabled = enabled
             backend.quiet_end(quiet)
@@ -89,6 +89,34 @@ class Plan:
         for i, step in enumerate(self.steps):
             lines.append(f"{i:4d}  {step.text}")
         return "\n".join(lines)
+
+
+def _assemble(runs, name):
+    """One Python function that makes the plan's calls in order, and its source: a lowered
+    call (array_calls.py) is written out as its line, ``matmul(env[0], env[2], out=o_3)``,
+    any other step as a call of its closure, ``r_5(env, inputs)``. The same calls as looping
+    over ``runs``, without a Python call per lowered array call."""
+    namespace, lines = {}, []
+    for k, run in enumerate(runs):
+        source = getattr(run, "source", None)
+        if source is None:
+            namespace[f"r_{k}"] = run
+            lines.append(f"    r_{k}(env, inputs)")
+        else:
+            unique = {key: f"{_label(key, value)}_{k}" for key, value in run.names.items()}
+            namespace.update({unique[key]: value for key, value in run.names.items()})
+            lines.append("    " + source.format(**unique))
+    text = "def replay(env, inputs):\n" + ("\n".join(lines) if lines else "    pass") + "\n"
+    exec(compile(text, f"<plan of {name}>", "exec"), namespace)  # noqa: S102 - our own lines
+    return namespace["replay"], text
+
+
+def _label(key, value):
+    """A readable name for a value of a generated line: the function's own name, buf, c0."""
+    if key == "f":
+        label = getattr(value, "__name__", "f")
+        return label if label.isidentifier() else "f"
+    return "buf" if key == "o" else key
 
 
 def _build(tree, env):
