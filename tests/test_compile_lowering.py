@@ -133,6 +133,30 @@ def test_cross_entropy_is_bit_identical_and_checks_ignored_targets_on_every_repl
     assert {"ClassLoss.forward", "ClassLoss.backward"} <= _lowered_ops(compiled)
 
 
+def test_the_plan_replays_as_one_generated_function_of_its_lowered_calls():
+    """Plan.source: one line per lowered call (into a buffer with out=, or a fresh array where
+    a recorded step reads the result), a closure call for every other step; explain() lists
+    the same calls under each op's line."""
+    w = glassnet.tensor(np.ones((3, 2), np.float32), requires_grad=True)
+
+    @glassnet.compile
+    def step(x):
+        loss = (x @ w).tanh().cumsum(1).sum()  # cumsum: not in the table
+        loss.backward()
+        return loss
+
+    for k in range(2):
+        step(glassnet.tensor(np.full((4, 3), 0.5 * k, np.float32)))
+    source = step.last_plan.source.splitlines()
+    assert source[0] == "def replay(env, inputs):"
+    assert any(line.strip().startswith("matmul_") and "out=buf_" in line for line in source)
+    # tanh's result is read by cumsum's recorded forward: a fresh array, no buffer
+    assert any(line.strip().startswith("env[3] = tanh_") for line in source)
+    assert any(line.strip().startswith("r_") for line in source)  # Cumsum's recorded calls
+    text = step.explain(print_=False)
+    assert "| matmul(%0(4, 3), %1(3, 2)) -> %2(4, 2) into its buffer (out=)" in text
+
+
 def test_unknown_case_falls_back_to_the_recorded_step():
     """alpha= (not mirrored), a float16 op and an op outside the table (cumsum) stay recorded
     steps between lowered ones; the results still match eager exactly."""
