@@ -1,7 +1,8 @@
 """The array-call lowering pass: recorded op steps become direct ufunc/BLAS calls into buffers.
 
-``lower_ops`` says, per op family, which array calls a recorded step makes; this pass applies
-that table to a plan and then decides, slot by slot, where each result goes:
+``lower_ops`` (with ``lower_losses``) and ``lower_kernels`` say, per op family, which array
+calls a recorded step makes (``calls.Call``); this pass applies those tables to a plan and
+then decides, slot by slot, where each result goes:
 
 - a slot only lowered calls read gets a **buffer**, made once with the recorded array's shape,
   dtype and strides, and written with ``out=`` on every replay (nothing else can see it);
@@ -24,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassnet.compile import lower_ops
-from glassnet.compile.lower_ops import S
+from glassnet.compile import lower_kernels, lower_ops
+from glassnet.compile.calls import Call, S, _real_float, rows_sum
 from glassnet.compile.plan import Step
 
 _asarray = np.asarray
@@ -70,23 +71,23 @@ def _lower_step(ctx, step):
         if step.kind == "backward" and info[0] == "backward":
             _, fn, g, pairs = info
             lowering = lower_ops.BACKWARD.get(type(fn))
-            if lowering is None or not pairs or not lower_ops._real_float(ctx.value(g)):
+            if lowering is None or not pairs or not _real_float(ctx.value(g)):
                 return None
             return lowering(ctx, fn, g, pairs)
         if step.kind == "kernel":
             func, spec, out = info
-            lowering = lower_ops.kernel_lowering(func)
+            lowering = lower_kernels.kernel_lowering(func)
             return lowering and lowering(ctx, spec, out)
         if step.kind == "fit" and info[4]:  # a bias's gradient: summed over the batch
             src, dst = info[0], info[1]
-            if not lower_ops._real_float(ctx.value(src)):
+            if not _real_float(ctx.value(src)):
                 return None
-            return [lower_ops.rows_sum(src, dst)]
+            return [rows_sum(src, dst)]
         if step.kind == "add":
             a, b, dst = info
-            if not lower_ops._real_float(ctx.value(a), ctx.value(b)):
+            if not _real_float(ctx.value(a), ctx.value(b)):
                 return None
-            return [lower_ops.Call(np.add, [S(a), S(b)], dst)]
+            return [Call(np.add, [S(a), S(b)], dst)]
     except _DeclineError:
         return None
     return None
