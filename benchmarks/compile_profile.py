@@ -41,19 +41,25 @@ def profile(make, calls):
         compiled_impl.call()
     plan = compiled.last_plan
     clock = time.process_time
-    per_step = [[] for _ in plan.runs]
+    per_step = [[] for _ in plan.steps]
     with glassnet.enable_grad() if grad else glassnet.no_grad():
         for _ in range(5):
             env = [None] * plan.n_slots
             for slot, t in zip(plan.input_slots, args):
                 env[slot] = t._data
-            totals = [0.0] * len(plan.runs)
+            totals = [0.0] * len(plan.steps)
+            step_runs = [step.runs for step in plan.steps]  # a lowered step: its calls
             for _ in range(calls):
+                if plan.template is not None:
+                    env = plan.template.copy()
+                    for slot, t in zip(plan.input_slots, args):
+                        env[slot] = t._data
                 for slot, t in plan.externals:
                     env[slot] = t._data
-                for i, run in enumerate(plan.runs):
+                for i, runs in enumerate(step_runs):
                     start = clock()
-                    run(env, args)
+                    for run in runs:
+                        run(env, args)
                     totals[i] += clock() - start
             for i, total in enumerate(totals):
                 per_step[i].append(total / calls * 1e6)
@@ -67,7 +73,10 @@ def profile(make, calls):
     print("| µs | % of steps | step |")
     print("|---:|---:|---|")
     for us, step in zip(medians, plan.steps):
-        print(f"| {us:.2f} | {100 * us / steps:.0f} | {step.text[:100]} |")
+        text = step.text.split("\n")
+        calls = " ; ".join(line.split("| ", 1)[1] for line in text[1:])
+        line = text[0][:90] + (f" => {calls}" if calls else "")
+        print(f"| {us:.2f} | {100 * us / steps:.0f} | {line[:220]} |")
 
 
 def main(argv=None):

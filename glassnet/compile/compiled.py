@@ -67,7 +67,25 @@ class Compiled:
     def __call__(self, *args, **kwargs):
         if _active:  # inside another recording: be part of it
             return self.fn(*args, **kwargs)
-        if not kwargs and all(a.__class__ is Tensor for a in args):
+        n = len(args)
+        if n == 1 and not kwargs and args[0].__class__ is Tensor:
+            # f(x), the commonest call (a model's forward): its key without the loops
+            tensors = args
+            a = args[0]
+            d = a._data
+            key = (grad_mode._enabled, d.shape, d.dtype, d.__class__, a.requires_grad)
+            if d.__class__ is not np.ndarray:
+                key += (backend.device_of(d),)
+        elif n == 2 and not kwargs and args[0].__class__ is Tensor is args[1].__class__:
+            # step(x, y), a training step: the same, for two tensors
+            tensors = args
+            a, b = args
+            d, e = a._data, b._data
+            key = (grad_mode._enabled, d.shape, d.dtype, a.requires_grad)
+            key += (e.shape, e.dtype, b.requires_grad, d.__class__, e.__class__)
+            if d.__class__ is not np.ndarray or e.__class__ is not np.ndarray:
+                key += (backend.device_of(d), backend.device_of(e))
+        elif not kwargs and all(a.__class__ is Tensor for a in args):
             # the usual call, f(x) or f(x, y): a flat key without the general walk
             tensors = args
             key = (grad_mode._enabled,) + tuple(

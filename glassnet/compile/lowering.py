@@ -11,8 +11,8 @@ The pass today: plain SGD (no momentum, weight decay or maximize) becomes ``para
 per parameter, read straight from the gradient slots, when the step is preceded by its
 ``zero_grad()`` in the plan (the .grad Tensors stay) or followed by it (they are not made).
 
->>> from glassnet.compile.lowering import lower
->>> lower([], [])
+>>> from glassnet.compile.lowering import lower_optimizer
+>>> lower_optimizer([], [])
 []
 """
 
@@ -26,8 +26,16 @@ _OPT_STEP = Optimizer.__dict__["step"]
 _OPT_ZERO = Optimizer.__dict__["zero_grad"]
 
 
-def lower(steps, values):
-    """The plan's steps with every lowerable run replaced; ``values`` are the recorded arrays."""
+def lower(steps, values, output=("const", None)):
+    """``(steps, values, template)``: the optimizer steps lowered (below), then the op steps
+    (``array_calls``); ``values`` are the recorded arrays, ``output`` the plan's output tree."""
+    from glassnet.compile.array_calls import lower_calls
+
+    return lower_calls(lower_optimizer(steps, values), values, output)
+
+
+def lower_optimizer(steps, values):
+    """The plan's steps with every lowerable optimizer run replaced."""
     for i, step in enumerate(steps):
         opt = _call_of(step, _OPT_STEP)
         if opt is None or not _plain_sgd(opt):
@@ -35,10 +43,10 @@ def lower(steps, values):
         if i + 1 < len(steps) and _call_of(steps[i + 1], _OPT_ZERO) is opt:
             fused = _step_then_zero(steps, i, opt, values)
             if fused is not None:
-                return lower(fused, values)
+                return lower_optimizer(fused, values)
         fused = _zero_then_step(steps, i, opt, values)
         if fused is not None:
-            return lower(fused, values)
+            return lower_optimizer(fused, values)
     return steps
 
 
@@ -102,7 +110,7 @@ def _step_then_zero(steps, i, opt, values):
     params = [p for group in opt.param_groups for p in group["params"]]
     run = sgd_step(opt, order, slots, params, fallback)
     kept = [s for s in steps[:i] if s not in lowered]
-    return kept + [Step(run, "optim", _text(order, slots, values))] + steps[i + 2 :]
+    return kept + [Step(run, "optim", _text(order, slots, values), reads=slots)] + steps[i + 2 :]
 
 
 def _zero_then_step(steps, i, opt, values):
@@ -122,7 +130,9 @@ def _zero_then_step(steps, i, opt, values):
         return None
     order, slots = made
     run = sgd_step(opt, order, slots, None, [steps[i].run])
-    return steps[:i] + [Step(run, "optim", _text(order, slots, values))] + steps[i + 1 :]
+    return (
+        steps[:i] + [Step(run, "optim", _text(order, slots, values), reads=slots)] + steps[i + 1 :]
+    )
 
 
 def _shape(a):

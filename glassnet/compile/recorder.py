@@ -44,6 +44,17 @@ def _owner(array):
     return array
 
 
+def _spec_slots(specs):
+    """The slots an op's argument specs read (a sequence's entries too)."""
+    found = []
+    for kind, v in specs:
+        if kind is True:
+            found.append(v)
+        elif kind == "seq":
+            found.extend(_spec_slots(v[1]))
+    return found
+
+
 class Recorder:
     """Collects the steps of one plan while the function runs eagerly."""
 
@@ -84,7 +95,7 @@ class Recorder:
             self.copy_source = None
             slot = self.new_slot(t._data)
             text = f"copy(%{src}) -> %{slot}{_fmt(t._data)} (the old value of an in-place op)"
-            self.add(P.copy_step(src, slot), "copy", text)
+            self.add(P.copy_step(src, slot), "copy", text, reads=(src,))
             return slot
         derived = self._view_slot(t._data)
         if derived is not None:
@@ -141,7 +152,9 @@ class Recorder:
                     f"view of %{slot}: shape {_fmt(array)} strides {array.strides} "
                     f"offset {offset} -> %{new}"
                 )
-                self.add(P.view_step(slot, new, array, offset, base.strides), "view", text)
+                info = (slot, new, array.shape, array.dtype, array.strides, offset)
+                run = P.view_step(slot, new, array, offset, base.strides)
+                self.add(run, "view", text, info=info, reads=(slot,))
                 return new
         return None
 
@@ -165,12 +178,13 @@ class Recorder:
             return f"%{v}{_fmt(self.values[v])}"
         return _const_text(v)
 
-    def add(self, run, kind, text, mode=None):
-        """Append a step; ``mode`` is the grad mode it must run under (None: any)."""
+    def add(self, run, kind, text, mode=None, info=None, reads=()):
+        """Append a step; ``mode`` is the grad mode it must run under (None: any); ``info``
+        is what a lowering pass needs, ``reads`` the slots the step reads."""
         if mode is not None and mode != self.mode:
             self.steps.append(P.Step(P.grad_mode_step(mode), "mode", f"grad mode {mode}"))
             self.mode = mode
-        self.steps.append(P.Step(run, kind, text))
+        self.steps.append(P.Step(run, kind, text, info, tuple(reads)))
 
     # ---- the op tracer (autograd._tracer) ----------------------------------------------------
     def on_op(self, cls, fn, args, kwargs, result):
@@ -183,7 +197,7 @@ class Recorder:
             out = self.new_slot(result._data)
             text = f"{cls.__name__}.forward({self.text_of(spec[0])}) -> %{out}{_fmt(result._data)}"
             run = P.reshape_step(fn, spec[0][1], tuple(result._data.shape), out)
-            self.add(run, "forward", text, grad_mode._enabled)
+            self.add(run, "forward", text, grad_mode._enabled, reads=(spec[0][1],))
             return
         for is_slot, v in spec + list(kwspec.values()):
             if is_slot is False and hasattr(v, "shape") and self._derived(v):
@@ -197,7 +211,10 @@ class Recorder:
             [self.text_of(s) for s in spec] + [f"{k}={self.text_of(s)}" for k, s in kwspec.items()]
         )
         text = f"{cls.__name__}.forward({ins}) -> %{out}{_fmt(result._data)}"
-        self.add(P.forward_step(fn, spec, kwspec, out), "forward", text, grad_mode._enabled)
+        run = P.forward_step(fn, spec, kwspec, out)
+        info = ("forward", fn, spec, kwspec, out)
+        reads = _spec_slots(spec + list(kwspec.values()))
+        self.add(run, "forward", text, grad_mode._enabled, info=info, reads=reads)
 
     # ---- effects ----------------------------------------------------------------------------
     def on_call(self, method, args, kwargs, label):
@@ -220,7 +237,7 @@ class Recorder:
                 "compute it with tensor operations, or leave it out of the compiled function."
             )
         text = f"copy %{src[1]} into %{dst}{_fmt(self.values[dst])} (in place)"
-        self.add(P.write_step(src[1], dst), "write", text)
+        self.add(P.write_step(src[1], dst), "write", text, reads=(src[1], dst))
 
     def on_kernel(self, func, args, result, label):
         """An array kernel a layer calls directly (its inference fast path)."""
@@ -242,7 +259,9 @@ class Recorder:
             out = self.new_slot(result)
             tail = f" -> %{out}{_fmt(result)}"
         text = f"{label}({', '.join(texts)}){tail}"
-        self.add(P.kernel_step(func, spec, out), "kernel", text, grad_mode._enabled)
+        reads = [v for kind, v in spec if kind != "const"]
+        run = P.kernel_step(func, spec, out)
+        self.add(run, "kernel", text, grad_mode._enabled, info=(func, spec, out), reads=reads)
 
     def on_counter(self, tensor):
         slot = self.tensor_slot(tensor)
@@ -274,8 +293,10 @@ class Recorder:
             given = None if grad_outputs is None else grad_outputs[i]
             if given is None:
                 slot = self.new_slot(g)
-                run = P.root_step(slot, g.shape, g.dtype, backend.get_array_module(g))
-                self.add(run, "root", f"ones{_fmt(g)} -> %{slot} (gradient of the output)")
+                xp = backend.get_array_module(g)
+                run = P.root_step(slot, g.shape, g.dtype, xp)
+                text = f"ones{_fmt(g)} -> %{slot} (gradient of the output)"
+                self.add(run, "root", text, info=(slot, g.shape, g.dtype, xp))
             else:
                 if not isinstance(given, Tensor) or given._data is not g:
                     raise CompileError(
@@ -328,7 +349,10 @@ class Recorder:
                 text = f"{type(fn).__name__}.backward(%{gslot}{_fmt(values[gslot])}) -> " + (
                     ", ".join(texts) or "nothing"
                 )
-                self.add(P.backward_step(fn, gslot, pairs), "backward", text)
+                info = ("backward", fn, gslot, tuple(pairs))
+                self.add(
+                    P.backward_step(fn, gslot, pairs), "backward", text, info=info, reads=(gslot,)
+                )
                 self.mode = False
                 for parent, slot in later:
                     ig = values[slot]
@@ -340,7 +364,10 @@ class Recorder:
                         fitted = _fit(ig, shape, dtype)
                         new = self.new_slot(fitted)
                         text = f"sum_to_shape(%{slot}{_fmt(ig)}) -> %{new}{_fmt(fitted)}"
-                        self.add(P.fit_step(slot, new, shape, dtype, ig), "fit", text)
+                        rows = ig.__class__ is np.ndarray and ig.dtype == dtype
+                        info = (slot, new, shape, dtype, rows and ig.shape[1:] == tuple(shape))
+                        run = P.fit_step(slot, new, shape, dtype, ig)
+                        self.add(run, "fit", text, info=info, reads=(slot,))
                         slot = new
                     if parent._is_node:
                         if parent in grads:
@@ -372,7 +399,7 @@ class Recorder:
             run = P.leaf_step(slot, where, copy)
             run(values, self.current_inputs)  # the accumulation itself, as replay will do it
             name = f"input {where[1]}" if where[0] == "input" else f"%{self.tensor_slot(leaf)}"
-            self.add(run, "grad", f"{name}.grad += %{slot}{_fmt(g)}")
+            self.add(run, "grad", f"{name}.grad += %{slot}{_fmt(g)}", reads=(slot,))
             self.steps[-1].info = (slot, where)
 
     def _sum_into(self, table, key, slot):
@@ -383,7 +410,9 @@ class Recorder:
         total = self.values[prev] + self.values[slot]
         new = self.new_slot(total)
         text = f"add(%{prev}, %{slot}) -> %{new}{_fmt(total)} (gradients meet)"
-        self.add(P.add_step(prev, slot, new), "add", text)
+        self.add(
+            P.add_step(prev, slot, new), "add", text, info=(prev, slot, new), reads=(prev, slot)
+        )
         table[key] = new
 
     def _leaf_place(self, leaf):
@@ -410,14 +439,16 @@ class Recorder:
     def build(self, output):
         tree = self.output_tree(output)
         guards = tuple(self.modules.values())
+        steps, values, template = lowering.lower(self.steps, self.values, tree)
         plan = P.Plan(
-            len(self.values),
+            len(values),
             self.input_slots,
             list(self.externals),
-            lowering.lower(self.steps, self.values),
+            steps,
             tree,
             guards,
             self.name,
+            template,
         )
         self.values = self.keep = self.slot_of = None  # the plan holds no recorded values
         return plan
