@@ -20,6 +20,7 @@ from glassnet.ops import (
     arithmetic,
     conversion,
     elementwise,
+    extremes,
     linalg,
     reduction,
     selection,
@@ -260,7 +261,7 @@ def _mean(g, a, node):
     return g.reduce("ReduceMean", g.value(x), _axes(a["axes"], x.ndim), bool(a["keepdims"]))
 
 
-@converts(reduction.AMax)
+@converts(extremes.AMax)
 def _amax(g, a, node):
     x = a["a"]
     op = "ReduceMin" if a["smallest"] else "ReduceMax"

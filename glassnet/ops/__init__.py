@@ -19,6 +19,7 @@ MODULES = [
     "elementwise",
     "comparison",
     "reduction",
+    "extremes",
     "shape",
     "indexing",
     "linalg",

@@ -25,7 +25,7 @@ def float_tensor(op, input):
 
 def promoted(op, a, b):
     """Both operands in PyTorch's result dtype (a Python number stays a number)."""
-    from glassnet.ops.arithmetic import _operands
+    from glassnet.ops.operands import _operands
 
     return _operands(op, a, b)
 

@@ -35,7 +35,7 @@ def _arrays(op, input, other):
         dtype = result_dtype(input, other)
         return (a if a.dtype == dtype else a.astype(dtype)), other
     else:
-        from glassnet.ops.arithmetic import _coerce
+        from glassnet.ops.operands import _coerce
 
         other = _coerce(op, other, input)
         b = other._data

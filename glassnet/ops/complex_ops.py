@@ -25,7 +25,7 @@ import numpy as _np
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.errors import DTypeError, ShapeError
-from glassnet.ops.arithmetic import _quiet
+from glassnet.ops.operands import _quiet
 
 complex64 = cfloat = _np.dtype("complex64")
 complex128 = cdouble = _np.dtype("complex128")

@@ -22,8 +22,8 @@ from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.ops._pointwise import float_tensor
 from glassnet.ops._util import normalize_dim
-from glassnet.ops.arithmetic import _quiet
 from glassnet.ops.conversion import clone
+from glassnet.ops.operands import _quiet
 from glassnet.tensor import Tensor
 
 cummax_result = namedtuple("cummax", ["values", "indices"])

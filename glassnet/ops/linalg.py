@@ -250,7 +250,7 @@ def outer(input, vec2):
             f"{_dims(vec2.shape)}."
         )
     if input._data.dtype != vec2._data.dtype:
-        from glassnet.ops.arithmetic import _operands
+        from glassnet.ops.operands import _operands
 
         input, vec2 = _operands("outer", input, vec2)
     return Outer.apply(input, vec2)

@@ -29,7 +29,7 @@ from glassnet.ops._linalg_util import (
     mT,
     square,
 )
-from glassnet.ops.arithmetic import _quiet
+from glassnet.ops.operands import _quiet
 from glassnet.tensor import Tensor
 
 slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])

@@ -28,7 +28,7 @@ from glassnet.backend import get_array_module
 from glassnet.errors import AutogradError
 from glassnet.ops._linalg_util import matrix, mT, square
 from glassnet.ops._pointwise import without_derivative
-from glassnet.ops.arithmetic import _quiet
+from glassnet.ops.operands import _quiet
 from glassnet.tensor import Tensor
 
 eigh_result = namedtuple("eigh", ["eigenvalues", "eigenvectors"])

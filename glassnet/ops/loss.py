@@ -20,7 +20,7 @@ import warnings
 
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
-from glassnet.ops.arithmetic import _quiet
+from glassnet.ops.operands import _quiet
 
 
 def reduce_loss(loss, reduction, divisor):

@@ -21,7 +21,7 @@ from collections import namedtuple
 from glassnet import dtypes
 from glassnet.backend import get_array_module
 from glassnet.errors import DTypeError, ShapeError
-from glassnet.ops import reduction
+from glassnet.ops import extremes, reduction
 from glassnet.tensor import Tensor
 
 aminmax_result = namedtuple("aminmax", ["min", "max"])
@@ -70,7 +70,7 @@ def aminmax(input, *, dim=None, keepdim=False):
             "no identity; pass dim= for a tensor with other non-empty dims."
         )
     dims = () if dim is None else dim
-    lo, hi = reduction.amin(input, dims, keepdim), reduction.amax(input, dims, keepdim)
+    lo, hi = extremes.amin(input, dims, keepdim), extremes.amax(input, dims, keepdim)
     return aminmax_result(lo, hi)
 
 

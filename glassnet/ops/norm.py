@@ -18,7 +18,7 @@ import math
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.errors import DTypeError
-from glassnet.ops.arithmetic import _quiet
+from glassnet.ops.operands import _quiet
 from glassnet.ops.reduction import _axes, _reduced_shape, _unsqueeze
 from glassnet.tensor import Tensor
 

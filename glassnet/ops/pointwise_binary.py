@@ -27,7 +27,8 @@ from glassnet.ops._pointwise import (
     promoted,
     without_derivative,
 )
-from glassnet.ops.arithmetic import _check_int_divisor, _quiet
+from glassnet.ops.arithmetic import _check_int_divisor
+from glassnet.ops.operands import _quiet
 from glassnet.tensor import Tensor
 
 

@@ -182,7 +182,7 @@ def tensordot(a, b, dims=2):
     right = b.permute(*dims_b, *free_b).reshape(k, -1)
     out_shape = [a.shape[d] for d in free_a] + [b.shape[d] for d in free_b]
     if left._data.dtype != right._data.dtype:
-        from glassnet.ops.arithmetic import _operands
+        from glassnet.ops.operands import _operands
 
         left, right = _operands("tensordot", left, right)
     return linalg.matmul(left, right).reshape(out_shape)
@@ -212,7 +212,7 @@ def cross(input, other, dim=None):
     >>> glassnet.cross(glassnet.tensor([[0.0, 0.0, 1.0]]), glassnet.tensor([[1.0, 0.0, 0.0]]))
     tensor([[0., 1., 0.]])
     """
-    from glassnet.ops.arithmetic import _operands
+    from glassnet.ops.operands import _operands
     from glassnet.ops.shape_join import stack
 
     a, b = _operands("cross", input, other)

@@ -99,7 +99,7 @@ def clamp(input, min=None, max=None):  # noqa: A002
     >>> glassnet.tensor([-2.0, 0.5, 3.0]).clamp(min=-1, max=1)
     tensor([-1.0000,  0.5000,  1.0000])
     """
-    from glassnet.ops.arithmetic import _cast, _operands
+    from glassnet.ops.operands import _cast, _operands
 
     if min is None and max is None:
         raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
@@ -125,7 +125,7 @@ def maximum(input, other):
     >>> glassnet.maximum(glassnet.tensor([1.0, 5.0]), glassnet.tensor([3.0, 2.0]))
     tensor([3., 5.])
     """
-    from glassnet.ops.arithmetic import _operands
+    from glassnet.ops.operands import _operands
 
     a, b = _operands("maximum", input, other)
     return Maximum.apply(a, b)
@@ -138,7 +138,7 @@ def minimum(input, other):
     >>> glassnet.minimum(glassnet.tensor([1.0, 5.0]), glassnet.tensor([3.0, 2.0]))
     tensor([1., 2.])
     """
-    from glassnet.ops.arithmetic import _operands
+    from glassnet.ops.operands import _operands
 
     a, b = _operands("minimum", input, other)
     return Minimum.apply(a, b)
@@ -152,7 +152,7 @@ def where(condition, input, other):
     >>> glassnet.where(x > 0, x, 0.0)
     tensor([0., 2.])
     """
-    from glassnet.ops.arithmetic import _operands
+    from glassnet.ops.operands import _operands
 
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         from glassnet.creation import tensor

@@ -38,7 +38,7 @@ import numpy as np
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.ops._pointwise import float_tensor
-from glassnet.ops.arithmetic import _quiet
+from glassnet.ops.operands import _quiet
 
 _EULER = 0.57721566490153286061
 _SWITCH = 25.0

@@ -32,7 +32,7 @@ import math
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.ops._pointwise import float_tensor, inplace_method
-from glassnet.ops.arithmetic import _quiet
+from glassnet.ops.operands import _quiet
 
 _SQRT_PI = math.sqrt(math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / _SQRT_PI

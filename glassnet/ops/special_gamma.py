@@ -35,7 +35,7 @@ from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.errors import AutogradError
 from glassnet.ops._pointwise import float_operands, float_tensor, inplace_method
-from glassnet.ops.arithmetic import _quiet
+from glassnet.ops.operands import _quiet
 
 _LANCZOS_G = 7.0
 _LANCZOS = (

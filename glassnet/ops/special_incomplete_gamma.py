@@ -17,7 +17,7 @@ from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.errors import AutogradError
 from glassnet.ops._pointwise import as_tensor_like, float_operands, inplace_method
-from glassnet.ops.arithmetic import _quiet
+from glassnet.ops.operands import _quiet
 from glassnet.ops.special_gamma import lgamma_array
 
 

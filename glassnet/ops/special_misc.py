@@ -30,7 +30,7 @@ from glassnet.ops._pointwise import (
     inplace_method,
     without_derivative,
 )
-from glassnet.ops.arithmetic import _quiet
+from glassnet.ops.operands import _quiet
 from glassnet.ops.special_gamma import _sinpi
 from glassnet.tensor import Tensor
 

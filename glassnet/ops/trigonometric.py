@@ -20,8 +20,8 @@ import math
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.ops._pointwise import float_operands, float_tensor, inplace_method
-from glassnet.ops.arithmetic import _quiet
 from glassnet.ops.elementwise import _unary
+from glassnet.ops.operands import _quiet
 
 
 class Asin(Function):
