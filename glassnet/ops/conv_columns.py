@@ -78,8 +78,9 @@ def _padded(x, g):
 # Columns are built and consumed a few images at a time, so each block (about this many bytes)
 # is still in the CPU cache when its matmul reads it: 1.2-1.5x faster than one big im2col and
 # matmul on CIFAR-sized layers. 1 MiB rather than 512 KiB: the matmuls of 16-channel layers get
-# wider (2 images of 32x32 instead of 1), 2-6% faster per layer (forward and backward, the CIFAR
-# ResNet's 3x3 layers, 1 BLAS thread); 2 MiB and up lose again.
+# wider (2 images of 32x32 instead of 1), 1-6% faster per layer (forward and backward of the
+# CIFAR ResNet's 3x3 layers, 1 BLAS thread, best of 9 interleaved rounds; within the noise of
+# a whole training step); 4 MiB loses 5-30%.
 _BLOCK_BYTES = 1 << 20
 
 
