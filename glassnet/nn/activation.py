@@ -20,6 +20,7 @@ from glassnet.nn.functional import activation as F
 from glassnet.nn.module import Module
 from glassnet.ops.elementwise import Relu as _Relu
 from glassnet.ops.elementwise import relu_array as _relu_array
+from glassnet.ops.elementwise import relu_zeros
 from glassnet.tensor import Tensor
 from glassnet.tensor import wrap as _wrap
 
@@ -61,7 +62,7 @@ class ReLU(Module):
 
     def _apply_in_place(self, array):
         """max(array, 0) written into ``array`` (Sequential's inference path)."""
-        get_array_module(array).maximum(array, array.dtype.type(0), out=array)
+        get_array_module(array).maximum(array, relu_zeros(array), out=array)
 
     def forward(self, input):
         if self.inplace or not isinstance(input, Tensor):

@@ -156,42 +156,6 @@ class BatchNorm(Function):
         return gx, gw, gb
 
 
-def _relu_rows(out):
-    """max(out, 0) in place on an (N, K) array, against a row of zeros rather than the scalar 0:
-    NumPy 2.4 runs ``maximum`` with a scalar operand 2-3x slower than with an array one
-    (0.27 ms against 0.10 ms for 32x16x32x32 float32). NaN stays NaN and -0.0 becomes 0.0."""
-    xp = get_array_module(out)
-    return xp.maximum(out, xp.zeros(out.shape[1], dtype=out.dtype), out=out)
-
-
-class BatchNormReLU(BatchNorm):
-    """``relu(batch_norm(x))`` as one op, for the conv - batch norm - ReLU blocks of CNNs.
-
-    The same arguments and arithmetic as ``BatchNorm`` (training or eval mode); the ReLU then
-    runs in place on batch norm's fresh output, and the backward masks the gradient by
-    ``out > 0`` (as ``Relu`` does) before batch norm's backward. One Function and one
-    activation-sized array fewer than the two ops: forward and backward together 12-17% faster
-    at the CIFAR ResNet's shapes (float32, 1 BLAS thread).
-
-    >>> import glassnet
-    >>> x = glassnet.tensor([[1.0], [3.0]], requires_grad=True)
-    >>> BatchNormReLU.apply(x, None, None, None, None, True, 0.1, 0.0).tolist()
-    [[0.0], [1.0]]
-    """
-
-    saves_output = True  # the backward reads the output's sign
-
-    def forward(self, x, *args, **kwargs):
-        out = super().forward(x, *args, **kwargs)
-        n = out.shape[0]
-        _relu_rows(out.reshape(n, out.size // n if n else 0))  # fresh: nothing saved shares it
-        self.out = out
-        return out
-
-    def backward(self, grad):
-        return super().backward(grad * (self.out > 0))
-
-
 def _row_normalize(x, eps):
     """(xhat, invstd) of each row of a 2-D array; invstd has shape (rows, 1).
 
