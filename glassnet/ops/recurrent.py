@@ -325,10 +325,10 @@ class LSTMSequence(_Sequence):
         whhT = xp.ascontiguousarray((w[1].reshape(4, H, H) * scale).transpose(0, 2, 1))
         N = G.shape[1]
         TC = xp.empty((N, H), G.dtype)
-        hh = xp.empty((4, _most_rows(steps), H), G.dtype)
+        hh = xp.empty(4 * _most_rows(steps) * H, G.dtype)
         for rows, prev, out in steps:
             g = G[:, rows]
-            t = hh[:, : g.shape[1]]
+            t = hh[: g.size].reshape(g.shape)  # contiguous for any row count (CuPy needs it)
             xp.matmul(ext[prev, cols], whhT, out=t)
             g += t  # -(pre-activation), the cell gate's doubled
             xp.exp(g, out=g)  # an overflow to inf still gives the right limit, 0
