@@ -277,9 +277,7 @@ class RNNSequence(_Sequence):
     """Elman RNN: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu)."""
 
     def run(self, xp, X, ext, cext, cols, w, steps, H):
-        G = _project(X, w[0])
-        if len(w) == 4:
-            G += w[2] + w[3]
+        G = _project(X, w[0], w[2] + w[3] if len(w) == 4 else None)
         whhT, relu = w[1].T, self.nonlinearity == "relu"
         for rows, prev, out in steps:
             g = G[rows]
@@ -403,14 +401,14 @@ class GRUSequence(_Sequence):
     h' = (1 - z)*n + z*h."""
 
     def run(self, xp, X, ext, cext, cols, w, steps, H):
-        G = _project(X, w[0])
         H2 = 2 * H
         bias = len(w) == 4
+        b = None
         if bias:
             b = w[2].copy()
             b[:H2] += w[3][:H2]
-            G += b
             b_hn = w[3][H2:]
+        G = _project(X, w[0], b)
         # r and z get their own contiguous array: NumPy's SIMD exp is fast only there.
         whhT_rz, whhT_n = w[1][:H2].T, w[1][H2:].T
         RZ = xp.empty((G.shape[0], H2), G.dtype)
