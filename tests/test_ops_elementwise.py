@@ -339,8 +339,9 @@ def _gelu_float32_bound(x):
     x^2/2 rounded once (x^2 * 2^-25), the exponent sum (x^2/2 + 1.3) * 2^-24, R's nine Horner
     steps (the sum of their partial results' magnitudes is 11, times 2^-24), t's three roundings
     amplified by |t R'(t)| <= 1.26 in R and once more in the final product, and exp's up to
-    4 ulp (2^-22): at most 1.2e-7 + (x^2 + 28) * 2^-24. The upper side 1 - Phi(-x) adds two
-    roundings at magnitude 1, 2^-23 absolute, and carries the tail's error times the tail."""
+    4 ulp (2^-22): at most 1.2e-7 + (x^2 + 28) * 2^-24. The upper side 1 - Phi(-x) adds one
+    rounding at magnitude 1 (2^-24; 2^-23 allowed, room for a two-step evaluation), and carries
+    the tail's error times the tail."""
     x = np.asarray(x, np.float64)
     tail = _normal_cdf_exact(-np.abs(x))
     rel_tail = 1.2e-7 + (x**2 + 28) * 2.0**-24

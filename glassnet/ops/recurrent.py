@@ -213,11 +213,34 @@ class _Embedded:
         return out
 
 
-def _project(X, w_ih):
-    """The input projection ``X @ w_ih^T`` of every time step."""
+def _project(X, w_ih, bias=None):
+    """The input projection ``X @ w_ih^T (+ bias)`` of every time step. For an embedded input
+    the bias is added to the table's few projected rows before the lookup, not to every step's."""
+    xp = get_array_module(w_ih)
     if isinstance(X, _Embedded):
-        return get_array_module(w_ih).take(X.table @ w_ih.T, X.ids, axis=0)
-    return X @ w_ih.T
+        rows = X.table @ w_ih.T
+        if bias is not None:
+            rows += bias
+        return xp.take(rows, X.ids, axis=0)
+    G = X @ w_ih.T
+    if bias is not None:
+        G += bias
+    return G
+
+
+def _project_gates(X, w_ih, bias=None):
+    """The gate-major input projection: ``(K, N, H)``, block ``k`` being ``X @ w_ih[k]^T (+
+    bias[k])`` for the ``(K, H, in)`` weights of the K gates (K products, as fast as one)."""
+    xp = get_array_module(w_ih)
+    if isinstance(X, _Embedded):
+        rows = xp.matmul(X.table, w_ih.transpose(0, 2, 1))
+        if bias is not None:
+            rows += bias
+        return xp.take(rows, X.ids, axis=1)
+    G = xp.matmul(X, w_ih.transpose(0, 2, 1))
+    if bias is not None:
+        G += bias
+    return G
 
 
 def _bias_grads(dgx, dgh, needed):
@@ -254,9 +277,7 @@ class RNNSequence(_Sequence):
     """Elman RNN: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu)."""
 
     def run(self, xp, X, ext, cext, cols, w, steps, H):
-        G = _project(X, w[0])
-        if len(w) == 4:
-            G += w[2] + w[3]
+        G = _project(X, w[0], w[2] + w[3] if len(w) == 4 else None)
         whhT, relu = w[1].T, self.nonlinearity == "relu"
         for rows, prev, out in steps:
             g = G[rows]
@@ -280,68 +301,99 @@ class RNNSequence(_Sequence):
 
 
 class LSTMSequence(_Sequence):
-    """LSTM with PyTorch's gate order i, f, g, o: c' = f*c + i*g, h' = o*tanh(c')."""
+    """LSTM with PyTorch's gate order i, f, g, o: c' = f*c + i*g, h' = o*tanh(c').
+
+    The gates are kept gate-major, ``G[k]`` the ``(N, H)`` rows of gate ``k`` for every step, so
+    a step's four gates are four contiguous ``(rows, H)`` blocks: the per-gate products of the
+    cell run on contiguous data (on strided column slices of ``(rows, 4H)`` NumPy pays a loop
+    per row, several times the cost of the arithmetic at these sizes).
+    """
 
     has_cell = True
 
     def run(self, xp, X, ext, cext, cols, w, steps, H):
-        G = _project(X, w[0])
-        if len(w) == 4:
-            G += w[2] + w[3]
-        whhT, H2, H3 = w[1].T, 2 * H, 3 * H
-        TC = xp.empty((G.shape[0], H), G.dtype)
+        # One sigmoid over all four gates is much faster than three over slices, with
+        # tanh(x) = 2 sigmoid(2x) - 1 for the cell gate. The sigmoid's negation and the cell
+        # gate's doubling are folded into copies of the weights (scaling by -1 and -2 is exact,
+        # so every sum is the same, negated and doubled): each step's sum is ready for exp.
+        scale = xp.full((4, 1, 1), -1, dtype=w[1].dtype)
+        scale[2] = -2
+        bias = (w[2] + w[3]).reshape(4, 1, H) * scale if len(w) == 4 else None
+        G = _project_gates(X, w[0].reshape(4, H, -1) * scale, bias)
+        whhT = xp.ascontiguousarray((w[1].reshape(4, H, H) * scale).transpose(0, 2, 1))
+        N = G.shape[1]
+        TC = xp.empty((N, H), G.dtype)
+        hh = xp.empty(4 * _most_rows(steps) * H, G.dtype)
         for rows, prev, out in steps:
-            g = G[rows]
-            g += ext[prev, cols] @ whhT
-            # One sigmoid over the contiguous block is much faster than three over strided
-            # slices (NumPy's SIMD exp needs contiguous data); tanh(x) = 2 sigmoid(2x) - 1.
-            gg = g[:, H2:H3]
+            g = G[:, rows]
+            t = hh[: g.size].reshape(g.shape)  # contiguous for any row count (CuPy needs it)
+            xp.matmul(ext[prev, cols], whhT, out=t)
+            g += t  # -(pre-activation), the cell gate's doubled
+            xp.exp(g, out=g)  # an overflow to inf still gives the right limit, 0
+            g += 1
+            xp.reciprocal(g, out=g)  # i, f, sigmoid(2 x_g), o
+            i, f, gg, o = g
             gg *= 2
-            _sigmoid_(xp, g)
-            gg *= 2
-            gg -= 1
-            c = cext[out, cols]
-            xp.multiply(g[:, H:H2], cext[prev, cols], out=c)
-            c += g[:, :H] * gg
-            tc = TC[rows]
+            gg -= 1  # tanh of the cell gate
+            c, tc = cext[out, cols], TC[rows]
+            xp.multiply(f, cext[prev, cols], out=c)
+            xp.multiply(i, gg, out=tc)  # TC's rows as scratch until tanh(c) lands there
+            c += tc
             xp.tanh(c, out=tc)
-            xp.multiply(g[:, H3:], tc, out=ext[out, cols])
+            xp.multiply(o, tc, out=ext[out, cols])
         return G, TC
 
     def run_backward(self, xp, dext, dcext, ext, cext, cols, w, saved, plan, d, H):
         G, TC = saved
-        H2, H3 = 2 * H, 3 * H
-        dG = xp.empty_like(G)
+        N = G.shape[1]
+        # The gate gradients leave in rows, (N, 4H), the layout of the weight products; a
+        # step's are formed gate-major in scratch (contiguous blocks, like the forward's gates)
+        # and copied into their rows, where the product with W_hh reads them.
+        dG = xp.empty((N, 4 * H), G.dtype)
         w_hh = w[1]
+        n_max = _most_rows(plan.steps[d])
+        scratch = xp.empty((2, n_max, H), G.dtype)  # the step's temporaries
+        gates = xp.empty((4, n_max, H), G.dtype)
         # The gate derivatives are formed step by step, on rows that are still in cache,
         # rather than precomputed over the whole sequence: a dozen passes over (N, H) arrays
         # cost several times more than the same work done in (B, H) pieces.
         for rows, prev, out in reversed(plan.steps[d]):
-            a = G[rows]
-            i, f, g, o = a[:, :H], a[:, H:H2], a[:, H2:H3], a[:, H3:]
+            a = G[:, rows]
+            n = a.shape[1]
+            i, f, g, o = a
             tc = TC[rows]
             dh = dext[out, cols]
             dc = dcext[out, cols]
-            t = tc * tc  # dc += dh * o * (1 - tanh(c)^2)
+            t, back = scratch[0, :n], scratch[1, :n]
+            xp.multiply(tc, tc, out=t)  # dc += dh * o * (1 - tanh(c)^2)
             xp.subtract(1, t, out=t)
             t *= o
             t *= dh
             dc += t
-            da = dG[rows]
+            da = gates[:, :n]
             xp.subtract(1, a, out=da)
             da *= a  # s (1 - s): the sigmoid gates' slope
-            dg = da[:, H2:H3]
+            di, df, dg, do = da
             xp.multiply(g, g, out=dg)
             xp.subtract(1, dg, out=dg)  # 1 - g^2: the cell gate's tanh slope
-            da[:, :H] *= g
-            da[:, H:H2] *= cext[prev, cols]
+            di *= g
+            df *= cext[prev, cols]
             dg *= i
-            da[:, H3:] *= tc
-            da.reshape(-1, 4, H)[:, :3] *= dc[:, None, :]
-            da[:, H3:] *= dh
-            dext[prev, cols] += da @ w_hh
-            dcext[prev, cols] += dc * f
+            do *= tc
+            da[:3] *= dc
+            do *= dh
+            step = dG[rows]
+            step.reshape(n, 4, H)[...] = da.transpose(1, 0, 2)
+            xp.matmul(step, w_hh, out=back)
+            dext[prev, cols] += back
+            xp.multiply(dc, f, out=t)
+            dcext[prev, cols] += t
         return dG, dG
+
+
+def _most_rows(steps):
+    """The most rows any step of a plan has (the rows are slices)."""
+    return max(rows.stop - rows.start for rows, _, _ in steps)
 
 
 class GRUSequence(_Sequence):
@@ -349,14 +401,14 @@ class GRUSequence(_Sequence):
     h' = (1 - z)*n + z*h."""
 
     def run(self, xp, X, ext, cext, cols, w, steps, H):
-        G = _project(X, w[0])
         H2 = 2 * H
         bias = len(w) == 4
+        b = None
         if bias:
             b = w[2].copy()
             b[:H2] += w[3][:H2]
-            G += b
             b_hn = w[3][H2:]
+        G = _project(X, w[0], b)
         # r and z get their own contiguous array: NumPy's SIMD exp is fast only there.
         whhT_rz, whhT_n = w[1][:H2].T, w[1][H2:].T
         RZ = xp.empty((G.shape[0], H2), G.dtype)
