@@ -53,12 +53,11 @@ def _pointwise(conv, cin, cout, dtype):
 
 
 def can_squeeze_excite(block, input) -> bool:
-    """Whether ``block`` on ``input`` may take the fused array path: no graph, hook, tracer or
-    autocast; a batched (N, C, H, W) CPU input; the standard layers with matching channels
-    and dtypes."""
+    """Whether ``block`` on ``input`` may take the fused array path: no graph, tracer or
+    autocast, no hook on a child (the block's own hooks run around this forward); a batched
+    (N, C, H, W) CPU input; the standard layers with matching channels and dtypes."""
     if (
         grad_mode._enabled
-        or _module._hooks_registered
         or autograd._tracer is not None
         or _autocast._saved
         or backend._cupy is not None
@@ -77,6 +76,11 @@ def can_squeeze_excite(block, input) -> bool:
         or type(gate) is not Sigmoid
         or any("forward" in m.__dict__ for m in (pool, act, gate))
         or not isinstance(fc1, Conv2d)
+    ):
+        return False
+    if _module._hooks_registered and any(  # a child's hook must see that child run
+        m._forward_pre_hooks or m._forward_hooks or m._backward_hooks
+        for m in (pool, fc1, fc2, act, gate)
     ):
         return False
     x = input._data
