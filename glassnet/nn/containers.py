@@ -87,12 +87,24 @@ class Sequential(_Indexed):
         # Without a graph (inference) and without hooks that could see intermediate outputs, a
         # layer that returns a new array only this loop holds (Linear) may hand it to a
         # following ReLU, which then works in that memory: one buffer and one call less.
+        # A layer may also run together with the next (a Conv2d with an eval-mode BatchNorm2d,
+        # nn.conv_norm_fold): one call, one output array, that fresh one.
         fresh = False
-        for module in self._modules.values():
+        modules = list(self._modules.values())
+        i, count = 0, len(modules)
+        while i < count:
+            module = modules[i]
+            i += 1
             if fresh and module._in_place_after_fresh:
                 module._apply_in_place(input._data)
                 fresh = False
                 continue
+            if module._folds_next_without_graph and i < count:
+                joint = module._fold_next(modules[i], input)
+                if joint is not None:
+                    input, fresh = joint, True
+                    i += 1
+                    continue
             input = module(input)
             # (a forward replaced on the instance makes no such promise)
             fresh = module._fresh_output_without_graph and "forward" not in module.__dict__

@@ -21,6 +21,7 @@ import math
 from glassnet import backend, creation, dtypes, grad_mode
 from glassnet.amp import autocast_mode as _autocast
 from glassnet.nn import init
+from glassnet.nn.conv_norm_fold import fold_conv_norm
 from glassnet.nn.functional.conv import (
     _conv,
     _conv_transpose,
@@ -226,6 +227,12 @@ class Conv2d(_Conv):
     """
 
     _nd = 2
+    _folds_next_without_graph = True  # with an eval-mode BatchNorm2d after it
+
+    def _fold_next(self, norm, input):
+        """norm(self(input)) as one step where norm is an eval-mode BatchNorm2d (Sequential's
+        gradient-free path; nn.conv_norm_fold), else None."""
+        return fold_conv_norm(self, norm, input)
 
 
 class Conv3d(_Conv):

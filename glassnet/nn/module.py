@@ -51,12 +51,19 @@ class Module(Registration):
     # array nobody else holds, and a layer that can work in such an array's memory.
     _fresh_output_without_graph = False
     _in_place_after_fresh = False
+    # ... and a layer that can run together with the next one (``_fold_next(next, input)``
+    # returns their joint output as a fresh array, or None to run them one by one).
+    _folds_next_without_graph = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # Those promises hold for the class that makes them, not for its subclasses, which may
         # override forward.
-        for name in ("_fresh_output_without_graph", "_in_place_after_fresh"):
+        for name in (
+            "_fresh_output_without_graph",
+            "_in_place_after_fresh",
+            "_folds_next_without_graph",
+        ):
             if name not in cls.__dict__:
                 setattr(cls, name, False)
 

@@ -17,7 +17,8 @@ over a window view (no copy) instead. For small images (at most 256 input pixels
 later stages of MobileNet and EfficientNet) NumPy's passes in (N, C, H, W) order run along
 rows only 2 to 16 long; there the same sums run channels-last (``_channels_last_forward``
 and its backward): the input is copied once to (N, H, W, C) and every pass runs along C
-contiguous numbers, 2 to 8x faster.
+contiguous numbers, 2 to 8x faster; the forward there is one einsum over the channels-last
+window view, whose inner loop runs along C too.
 
 >>> import glassnet
 >>> x = glassnet.ones(1, 2, 3, 3, requires_grad=True)
@@ -141,23 +142,24 @@ def _pad_channels_last(x, padding):
 
 
 def _channels_last_forward(xl, taps, kernel, bias, out_hw, stride, dilation):
-    """y (N, C, Ho, Wo) from the padded channels-last input xl (N, Hb, Wb, C) and the taps
-    (kh*kw, C) of a kernel (kh, kw): one multiply (and add) per kernel offset, each along
-    contiguous channels."""
-    xp = get_array_module(xl)
+    """y (N, C, Ho, Wo) from the padded channels-last NumPy input xl (N, Hb, Wb, C) and the
+    taps (kh*kw, C) of a kernel (kh, kw): one einsum over the (N, Ho, Wo, kh, kw, C) window
+    view of xl (no copy), whose innermost loop runs along contiguous channels. Measured on
+    EfficientNet-B0's layers (16x16 maps and smaller): 1.2-3x faster than a multiply and an
+    add per kernel offset (98 us against 257 for 1x1152x2x2, 5x5; 0.8 against 1.7 ms for
+    8x672x4x4), which pay NumPy's call overhead kh*kw times."""
+    import numpy as np  # the channels-last path is NumPy's (``_use_channels_last``)
+
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     n, c = xl.shape[0], xl.shape[3]
-    y = xp.empty((n, *out_hw, c), dtype=xl.dtype)
-    tmp = xp.empty_like(y)
-    for i, j, rows, cols in _offsets(kernel, out_hw, stride, dilation):
-        k = i * kernel[1] + j
-        if k == 0:
-            xp.multiply(xl[:, rows, cols, :], taps[0], out=y)
-        else:
-            xp.multiply(xl[:, rows, cols, :], taps[k], out=tmp)
-            y += tmp
+    sn, sy, sx, sc = xl.strides
+    windows = np.lib.stride_tricks.as_strided(
+        xl, (n, *out_hw, kh, kw, c), (sn, sy * sh, sx * sw, sy * dh, sx * dw, sc), writeable=False
+    )
+    y = np.einsum("nhwijc,ijc->nhwc", windows, taps.reshape(kh, kw, c))
     if bias is not None:
         y += bias
-    return xp.ascontiguousarray(y.transpose(0, 3, 1, 2))
+    return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
 
 
 def depthwise_forward(xb, w, bias, stride, dilation):

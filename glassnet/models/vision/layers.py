@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from glassnet import nn
 from glassnet.nn.functional.dropout import ApplyMask, keep_mask
+from glassnet.nn.squeeze_excitation import can_squeeze_excite, squeeze_excite_layer
 
 __all__ = ["Conv2dNormActivation", "SqueezeExcitation", "StochasticDepth", "stochastic_depth"]
 
@@ -87,6 +88,8 @@ class SqueezeExcitation(nn.Module):
         self.scale_activation = scale_activation()
 
     def forward(self, input):
+        if can_squeeze_excite(self, input):  # nothing recorded: the fused array path
+            return squeeze_excite_layer(self, input)
         scale = self.fc2(self.activation(self.fc1(self.avgpool(input))))
         return self.scale_activation(scale) * input
 
