@@ -134,17 +134,23 @@ def test_overfits_one_small_batch(name):
     y = glassnet.tensor([0, 1, 1, 0])
     lr = 1e-4 if name.startswith(("vgg", "alexnet")) else 3e-3  # plain ReLU stacks, no BN
     opt = glassnet.optim.Adam(model.parameters(), lr=lr)
-    first = None
+    losses = []
+    # Stop once the batch is fitted: after the loss reaches ~0 the gradients vanish and Adam
+    # keeps stepping by ~lr along its stale momentum (m / sqrt(v) stays ~1 while both decay),
+    # which on the plain ReLU stacks can throw the loss back up a few steps later, at a step
+    # that float32 rounding decides (seen with both torch and glassnet). Fitting is the claim.
     for _ in range(30):
         opt.zero_grad()
         loss = glassnet.nn.functional.cross_entropy(model(x), y)
         loss.backward()
+        losses.append(loss.item())
+        if losses[-1] < 0.01 * losses[0]:
+            break
         opt.step()
-        first = loss.item() if first is None else first
     with glassnet.no_grad():
         logits = model(x)
     final = glassnet.nn.functional.cross_entropy(logits, y).item()
-    assert final < 0.1 * first, (first, final)
+    assert final < 0.1 * losses[0], losses
     assert (logits.argmax(1) == y).all().item()
 
 
