@@ -54,7 +54,9 @@ def _outline(char, font):
 
         family, weight, style = font
         prop = FontProperties(family=family, weight=weight, style=style)
-        path = TextPath((0, 0), char, size=1.0, prop=prop)
+        # size 100: curves are flattened to polygons at a tolerance of about one unit, so a
+        # glyph one unit tall would lose its round parts (they would become chords)
+        path = TextPath((0, 0), char, size=100.0, prop=prop)
         polygons = [p for p in path.to_polygons() if len(p) > 2]
         points = np.concatenate(polygons)
         low, high = points.min(0), points.max(0)

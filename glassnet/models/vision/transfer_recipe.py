@@ -39,7 +39,7 @@ from glassnet.nn.utils import freeze, unfreeze
 from glassnet.report.files import write_text
 
 SHOTS = 2  # labelled handwritten images per digit class
-PER_CLASS = 150  # generated images per printed character
+PER_CLASS = 300  # generated images per printed character
 # pre-training: passes over the generated set; the few-shot phases take one full-batch step
 # (all 20 labelled images) per epoch, so scratch gets head + full epochs, as many steps
 DEFAULT_EPOCHS = {"pretrain": 12, "head": 100, "full": 100}
