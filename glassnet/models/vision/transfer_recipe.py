@@ -3,7 +3,7 @@ printed characters to a few real handwritten digits (scikit-learn's bundled 8x8 
 
 1. Pre-train a small CNN (DigitsCNN's convolutions, then a linear classifier) on a generated
    set of printed characters (``printed_glyphs``: 51 letters and digits in 12 fonts, random
-   pose and pen width, 150 images each, drawn on the digits' own 32x32-in-4x4-blocks grid) and
+   pose and pen width, 300 images each, drawn on the digits' own 32x32-in-4x4-blocks grid) and
    save it (``pretrained.safetensors``).
 2. Transfer to the real handwritten digits with only ``shots`` labelled images per class:
    load the saved weights, put a new 10-way head in place (``model.classifier[-1] =
