@@ -242,6 +242,6 @@ Transfer minus scratch: {gain:+.3f}. Measurement noise of one accuracy on {n} te
 Frozen layers had `requires_grad=False` and their batch norms stayed in eval mode (the
 running statistics of pre-training), also while fine-tuning: 20 images cannot estimate them.
 The fine-tuning step used two parameter groups, the pre-trained convolutions at a 10x smaller
-learning rate than the new head. Both models saw the same images with the same random
+learning rate than the new head. Both models saw the same images with random (independently drawn)
 one-pixel shifts, one full-batch step per epoch.
 """
