@@ -2,8 +2,6 @@
 the torchvision idiom ``model.fc = nn.Linear(...)``, parameter groups with their own learning
 rates (all against PyTorch doing the same steps), and the digits-transfer program recipe."""
 
-import os
-
 import numpy as np
 import pytest
 import torch
@@ -11,6 +9,7 @@ import torchvision
 
 import glassnet
 from glassnet import models, nn
+from glassnet.models.vision import printed_glyphs, transfer_recipe
 from glassnet.nn.utils import freeze, is_frozen, unfreeze
 from glassnet.recipes import programs
 
@@ -134,31 +133,96 @@ def test_parameter_groups_with_their_own_learning_rates_match_pytorch():
         ), name
 
 
-def test_digits_transfer_recipe_runs_and_reports_both_accuracies(tmp_path):
+class _MidRng:
+    """Stands in for a numpy Generator: the middle of every range, so render() draws the
+    glyph upright, centred, with the font's own pen."""
+
+    def uniform(self, low, high, size=None):
+        return np.full(size, (low + high) / 2) if size else (low + high) / 2
+
+    def integers(self, low, high=None, size=None):
+        return 0 if high is None else low
+
+
+def test_printed_characters_are_drawn_like_the_uci_digits():
+    x, y = printed_glyphs.printed_characters(per_class=3, seed=1)
+    n = len(printed_glyphs.CHARACTERS)
+    assert x.shape == (3 * n, 1, 8, 8) and x.dtype == np.float32
+    assert np.array_equal(y, np.repeat(np.arange(n), 3))
+    # each pixel counts the ink of a 4x4 block of a 32x32 bitmap: a multiple of 1/16 in [0, 1]
+    assert np.array_equal(x * 16, np.round(x * 16)) and 0 <= x.min() and x.max() <= 1
+    again, _ = printed_glyphs.printed_characters(per_class=3, seed=1)
+    other, _ = printed_glyphs.printed_characters(per_class=3, seed=2)
+    assert np.array_equal(x, again) and not np.array_equal(x, other)
+    # holes stay holes (even-odd fill): an upright O is inked around an empty centre in
+    # every font (not 0: the mono fonts put a dot inside it)
+    for font in printed_glyphs.FONTS:
+        image = printed_glyphs.render("O", font, _MidRng())
+        assert image[3:5, 3:5].max() <= 0.25, font  # at most 4 of a block's 16 pixels
+        assert image[:, :2].sum() > 0 and image[:, 6:].sum() > 0, font
+    # curves are flattened finely: the area inside an O's outlines is within 1% of the area
+    # of the same outlines flattened 100x more finely (measured 0.5% off in DejaVu Sans; with
+    # the coarse chords of a glyph size of 1 it was 2.6% off and round strokes lost pixels)
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    def area(polygons):  # shoelace; the hole's contour runs the other way and subtracts
+        return abs(sum((q[:-1, 0] * q[1:, 1] - q[1:, 0] * q[:-1, 1]).sum() for q in polygons)) / 2
+
+    for font in printed_glyphs.FONTS:
+        prop = FontProperties(family=font[0], weight=font[1], style=font[2])
+        fine = [q for q in TextPath((0, 0), "O", size=1e4, prop=prop).to_polygons() if len(q) > 2]
+        points = np.concatenate(fine)
+        fine = [q / (points.max(0) - points.min(0)).max() for q in fine]
+        ours = area(printed_glyphs._outline("O", font))
+        assert abs(ours - area(fine)) <= 0.01 * area(fine), font
+
+
+def test_digits_transfer_recipe_runs_and_reports_both_accuracies(tmp_path, monkeypatch):
     assert "digits-transfer" in programs.PROGRAMS
+    monkeypatch.setattr(transfer_recipe, "PER_CLASS", 10)  # a small source: this checks wiring
     run_dir = tmp_path / "run"
     metrics = programs.run_program("digits-transfer", run_dir, epochs=1, progress=False)
     for key in ("transfer_accuracy", "scratch_accuracy", "head_only_accuracy"):
         assert 0.0 <= metrics[key] <= 1.0
+    # 2 labelled images per digit; every other image of the 1797 is a test image
+    assert metrics["labelled_examples"] == 20 and metrics["test_examples"] == 1777
     report = (run_dir / "report.md").read_text()
     assert f"{metrics['transfer_accuracy']:.3f}" in report
     assert f"{metrics['scratch_accuracy']:.3f}" in report
     with open(run_dir / "transfer.png", "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
-    # the saved pre-trained weights are a 0-4 classifier the fine-tuned model started from
+    # the saved pre-trained weights classify the printed characters; the fine-tuned model has a
+    # new 10-way head, fine-tuned convolutions, and the batch norms it started from (frozen)
     pretrained = glassnet.load(str(run_dir / "pretrained.safetensors"))
-    assert tuple(pretrained["classifier.2.weight"].shape) == (5, 512)
-    assert os.path.exists(run_dir / "model.safetensors")
+    tuned = glassnet.load(str(run_dir / "model.safetensors"))
+    n_chars = len(printed_glyphs.CHARACTERS)
+    assert tuple(pretrained["classifier.2.weight"].shape) == (n_chars, 512)
+    assert tuple(tuned["classifier.2.weight"].shape) == (10, 512)
+    assert not np.array_equal(
+        tuned["features.0.weight"].numpy(), pretrained["features.0.weight"].numpy()
+    )
+    for key in ("features.1.running_mean", "features.1.weight", "features.4.running_var"):
+        assert np.array_equal(tuned[key].numpy(), pretrained[key].numpy()), key
 
 
 @pytest.mark.slow
-def test_transfer_beats_training_from_scratch_on_average(tmp_path):
-    # Averaged over three seeds: on these easy digits a single seed can go either way (scratch
-    # won seed 0 by 1.4 points when this was written, transfer the other two by 2-3 points),
-    # so one run is not evidence either way.
+def test_transfer_beats_training_from_scratch_on_every_seed(tmp_path):
+    # The noise of one measured gain: each accuracy is a mean over n = 1777 test images, a
+    # binomial standard deviation sqrt(p(1-p)/n) = 0.008 at p = 0.85; the difference of two has
+    # at most sqrt(2) times that (less, as both are measured on the same images), 0.012. The
+    # design was chosen on seeds 0-4 (gains 2.7 to 7.9 points, 2.3 to 6.2 such deviations) and
+    # confirmed on seeds 5-9 (1.3 to 6.3 points; seed 8 sits at one deviation): see
+    # docs/models.md. Seeds 0-2 run here.
     gains = []
     for seed in range(3):
-        run_dir = tmp_path / f"run{seed}"
-        metrics = programs.run_program("digits-transfer", run_dir, seed=seed, progress=False)
+        metrics = programs.run_program(
+            "digits-transfer", tmp_path / f"run{seed}", seed=seed, progress=False
+        )
+        p, n = metrics["scratch_accuracy"], metrics["test_examples"]
+        sigma = np.sqrt(2 * p * (1 - p) / n)
         gains.append(metrics["transfer_accuracy"] - metrics["scratch_accuracy"])
-    assert np.mean(gains) > 0, gains
+        # every seed: the gain is more than one standard deviation of its measurement
+        assert gains[-1] > sigma, (seed, gains, sigma)
+    # the mean of three seeds has sigma / sqrt(3): require three of those
+    assert np.mean(gains) > 3 * sigma / np.sqrt(len(gains)), (gains, sigma)
