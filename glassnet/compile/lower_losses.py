@@ -45,19 +45,29 @@ def mse_forward(ctx, fn, spec, kwspec, out):
     return calls
 
 
-def mse_backward(ctx, fn, g, pairs):
-    """gd = slope * (grad / size for mean), and -gd for the target."""
+def _scaled_loss_grad(ctx, fn, g, pairs, reduction_at):
+    """The start of a lowered loss backward: (what its forward saved, the forward's spec, the
+    slot of the incoming gradient divided by the size for a mean, the call that fills it);
+    None where the case is not lowered (a non-scalar gradient, an input past the second)."""
     found = ctx.saved.get(id(fn))
     if found is None or ctx.value(g).ndim != 0 or any(i > 1 for i, _ in pairs):
         return None
-    slope, size = found
-    mean = ctx.forward_of(fn)[0][3][1] == "mean"
-    scale = ctx.temp(ctx.value(g) / size if mean else ctx.value(g))
+    saved, size = found
+    spec = ctx.forward_of(fn)[0]
+    mean = spec[reduction_at][1] == "mean"
+    scale = ctx.temp(np.asarray(ctx.value(g) / size if mean else ctx.value(g)))
+    fill = Call(np.true_divide, [S(g), size], scale) if mean else Call(None, [S(g)], scale, "alias")
+    return saved, spec, scale, [fill]
+
+
+def mse_backward(ctx, fn, g, pairs):
+    """gd = slope * (grad / size for mean), and -gd for the target."""
+    start = _scaled_loss_grad(ctx, fn, g, pairs, reduction_at=3)
+    if start is None:
+        return None
+    slope, _, scale, calls = start
     gd = ctx.temp(ctx.value(slope))
-    calls = [
-        Call(np.true_divide, [S(g), size], scale) if mean else Call(None, [S(g)], scale, "alias"),
-        Call(np.multiply, [S(slope), S(scale)], gd),
-    ]
+    calls.append(Call(np.multiply, [S(slope), S(scale)], gd))
     for i, slot in pairs:
         calls.append(
             Call(None, [S(gd)], slot, "alias") if i == 0 else Call(np.negative, [S(gd)], slot)
@@ -100,17 +110,11 @@ def bce_logits_forward(ctx, fn, spec, kwspec, out):
 
 def bce_logits_backward(ctx, fn, g, pairs):
     """g = grad (/ size): g * ((1 - t) - exp(-x - softplus(-x))) and -g * x."""
-    found = ctx.saved.get(id(fn))
-    if found is None or ctx.value(g).ndim != 0 or any(i > 1 for i, _ in pairs):
+    start = _scaled_loss_grad(ctx, fn, g, pairs, reduction_at=4)
+    if start is None:
         return None
-    sp, size = found
-    spec = ctx.forward_of(fn)[0]
+    sp, spec, scale, calls = start
     xs, ts = spec[0][1], spec[1][1]
-    mean = spec[4][1] == "mean"
-    scale = ctx.temp(np.asarray(ctx.value(g) / size if mean else ctx.value(g)))
-    calls = [
-        Call(np.true_divide, [S(g), size], scale) if mean else Call(None, [S(g)], scale, "alias")
-    ]
     for i, slot in pairs:
         if i == 0:
             sig = ctx.temp(ctx.value(xs))
