@@ -166,6 +166,7 @@ class _Conv(_ConvNd):
         if (
             backend._cupy is None
             and not _autocast._saved  # autocast casts the op's inputs: take the op
+            and input._data.dtype.kind == "f"  # bfloat16 adds up in float32 in the op
             and not (
                 grad_mode._enabled
                 and (

@@ -62,6 +62,7 @@ def fold_conv_norm(conv, norm, input):
     dtype = x.dtype
     if (
         x.ndim != 4
+        or dtype.kind != "f"  # bfloat16 takes the layers (float32 inside)
         or conv.out_channels != norm.num_features
         or mean._data.shape != (norm.num_features,)
         or any(

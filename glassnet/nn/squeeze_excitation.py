@@ -63,6 +63,7 @@ def can_squeeze_excite(block, input) -> bool:
         or backend._cupy is not None
         or not isinstance(input, Tensor)
         or input._data.ndim != 4
+        or input._data.dtype.kind != "f"  # bfloat16 takes the layers (float32 inside)
         or "forward" in block.__dict__
     ):
         return False

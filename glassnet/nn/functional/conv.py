@@ -32,6 +32,7 @@ from glassnet.nn.functional.window_args import (
 from glassnet.ops.conv_nd import ConvolutionNd, ConvTransposeNd
 from glassnet.ops.convolution import Convolution, ConvTranspose
 from glassnet.ops.depthwise_conv import DepthwiseConv, is_depthwise
+from glassnet.ops.low_precision import bfloat16_in_float32
 
 __all__ = [
     "conv1d",
@@ -164,6 +165,7 @@ def conv_args(x, weight, bias, stride, padding, dilation, groups, nd, op):
     return stride, pads, dilation
 
 
+@bfloat16_in_float32
 def _conv(x, weight, bias, stride, padding, dilation, groups, nd, op):
     stride, pads, dilation = conv_args(x, weight, bias, stride, padding, dilation, groups, nd, op)
     if nd == 3:
@@ -233,6 +235,7 @@ def check_output_padding(out_pad, stride, dilation, op):
     return out_pad
 
 
+@bfloat16_in_float32
 def _conv_transpose(
     x, weight, bias, stride, padding, output_padding, groups, dilation, nd, op, output_size=None
 ):

@@ -24,6 +24,7 @@ from glassnet.nn.functional.window_args import (
     int_tuple,
     window_args,
 )
+from glassnet.ops.low_precision import bfloat16_in_float32
 from glassnet.ops.pool_nd import AvgPoolNd, MaxPoolNd
 from glassnet.ops.pooling import AvgPool, MaxPool, pool_output_size
 from glassnet.tensor import Tensor
@@ -151,6 +152,7 @@ def max_pool3d(
     return _max_pool(input, *args)
 
 
+@bfloat16_in_float32
 def _avg_pool(
     x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd, op
 ):

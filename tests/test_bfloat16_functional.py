@@ -1,4 +1,5 @@
-"""Losses, normalisations and var/std on bfloat16 tensors outside autocast.
+"""Losses, normalisations, var/std, convolutions and average pooling on bfloat16 tensors outside
+autocast.
 
 glassnet widens the bfloat16 arguments to float32, computes there and rounds each result once
 (``glassnet.ops.low_precision.bfloat16_in_float32``), forward and backward.
@@ -233,3 +234,61 @@ def test_var_and_std_on_bf16_accumulate_in_float32(fn, dim):
 def test_bf16_tensors_print_as_torch_prints_them(values):
     want = repr(torch.tensor(values).to(torch.bfloat16)).replace("torch.", "glassnet.")
     assert repr(glassnet.tensor(values).to(glassnet.bfloat16)) == want
+
+
+CONV_POOL = {
+    "conv2d": lambda m, x, w, b: m.conv2d(x, w, b, padding=1),
+    "conv2d_stride_groups": lambda m, x, w, b: m.conv2d(x, w[:, :2], b, stride=2, groups=2),
+    "conv_transpose2d": lambda m, x, w, b: m.conv_transpose2d(x, w.transpose(0, 1), b, stride=2),
+    "avg_pool2d": lambda m, x, w, b: m.avg_pool2d(x, 3, stride=2, padding=1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONV_POOL))
+def test_convolution_and_average_pooling_on_bf16_add_up_in_float32(name):
+    x = _Twin((2, 4, 9, 9), 40)
+    w, b = _Twin((6, 4, 3, 3), 41, scale=0.3), _Twin((6,), 42)
+    f = CONV_POOL[name]
+    out = f(F, x.glass, w.glass, b.glass)
+    exact = f(torch.nn.functional, x.f64, w.f64, b.f64)
+    # a window's 36 products of size ~|x| |w| ~ 1 add up in float32 and round once; values the
+    # bias cancels to near zero keep that sum's float32 noise
+    _check(out, exact, noise=36 * 4 * F32)
+    if name != "conv_transpose2d":
+        # (torch's CPU bfloat16 conv_transpose2d rounds partial sums: up to 8 ulps from the
+        # exact result here, so it is no oracle for the one-rounding result)
+        _check(out, f(torch.nn.functional, x.bf16, w.bf16, b.bf16), ulps=2, noise=36 * 4 * F32)
+    g = _Twin(tuple(out.shape), 43, grad=False)
+    (out.float() * g.glass.float()).sum().backward()
+    (exact * g.f64).sum().backward()
+    # every gradient element is a float32 sum over the windows (or, for the weight, over the
+    # batch and all positions: 2 * 81 terms ~ 4) that cancels, rounded once
+    _check(x.glass.grad, x.f64.grad, noise=54 * 4 * F32)
+    if name != "avg_pool2d":
+        _check(w.glass.grad, w.f64.grad, noise=162 * 4 * F32)
+
+
+def test_conv_layer_without_a_graph_computes_bf16_in_float32_too():
+    # the layers' no-graph shortcuts step aside for bfloat16 and take the op
+    glassnet.manual_seed(0)
+    block = glassnet.nn.Sequential(
+        glassnet.nn.Conv2d(3, 8, 3, padding=1), glassnet.nn.BatchNorm2d(8), glassnet.nn.ReLU()
+    )
+    twin = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU()
+    )
+    block[1].running_mean.copy_(glassnet.tensor(np.linspace(-0.5, 0.5, 8)))
+    block[1].running_var.copy_(glassnet.tensor(np.linspace(0.5, 2.0, 8)))
+    block = block.bfloat16().eval()
+    # the twin holds the same (bfloat16-rounded) numbers, in float64
+    twin.load_state_dict(
+        {k: torch.from_numpy(v.float().numpy()) for k, v in block.state_dict().items()}
+    )
+    twin = twin.double().eval()
+    x = _Twin((2, 3, 8, 8), 44, grad=False)
+    with glassnet.no_grad():
+        out = block(x.glass)
+    # conv in float32 rounded to bfloat16, then batch norm in float32 rounded again: 2 roundings.
+    # Where batch norm's shift cancels the conv output (|conv| up to ~2) towards zero, the
+    # result keeps the conv rounding's absolute error, 2 * 2**-8, times 1 / sqrt(var) <= 1.42
+    _check(out, twin(x.f64), ulps=2, noise=2 * 2.0**-8 * 1.42)
