@@ -23,7 +23,7 @@ from glassnet.ops.elementwise import relu as _relu
 from glassnet.ops.elementwise import sigmoid as _sigmoid
 from glassnet.ops.elementwise import sigmoid_array
 from glassnet.ops.elementwise import tanh as _tanh
-from glassnet.ops.erf import gelu_array, gelu_grad_array
+from glassnet.ops.erf import gelu_and_slope_array
 
 __all__ = [
     "relu",
@@ -84,20 +84,21 @@ class Elu(Function):
 class Gelu(Function):
     def forward(self, a, approximate):
         xp = get_array_module(a)
-        self.a, self.approximate = a, approximate
+        self.approximate = approximate
         if approximate == "tanh":
+            self.a = a
             self.t = xp.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a * a * a))
             return 0.5 * a * (1 + self.t)
-        out, self.cdf = gelu_array(a)
+        # the exact form keeps its derivative, not the input: the backward is one multiply
+        out, self.slope = gelu_and_slope_array(a)
         return out
 
     def backward(self, grad):
-        a = self.a
         if self.approximate == "tanh":
-            t = self.t
+            a, t = self.a, self.t
             inner = math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * a * a)
             return grad * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * inner), None
-        return gelu_grad_array(grad, a, self.cdf), None
+        return grad * self.slope, None
 
 
 class Silu(Function):
