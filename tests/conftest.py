@@ -48,3 +48,20 @@ def _seed():
     glassnet.manual_seed(0)
     np.random.seed(0)
     yield
+
+
+@pytest.fixture(params=["numpy", "kernel"])
+def kernel_path(request, monkeypatch):
+    """Run a test on the ops' NumPy paths, then on their compiled kernels (glassnet.kernels, the
+    [jit] extra) for inputs of every size, so that both are held to the same oracle."""
+    import glassnet.kernels as kernels
+
+    if request.param == "numpy":
+        with kernels.disabled():
+            yield request.param
+        return
+    if not kernels.numba_installed():
+        pytest.skip("numba is not installed: pip install 'glassnet[jit]'")
+    monkeypatch.setattr(kernels, "MIN_SIZE", 1)
+    monkeypatch.setattr(kernels, "_switched_on", [True])
+    yield request.param

@@ -353,7 +353,7 @@ def _gelu_slope_bounds(x):
     return cdf_bound, slope_bound
 
 
-def test_gelu_and_slope_float32_against_float64_reference():
+def test_gelu_and_slope_float32_against_float64_reference(kernel_path):
     """The fused float32 GELU forward with its derivative, over float32's range (both tails,
     down to where Phi leaves float32's normal numbers), against float64 formulas."""
     from glassnet.ops.erf import gelu_and_slope_array, normal_cdf_array
@@ -392,7 +392,7 @@ def test_gelu_and_slope_float32_against_float64_reference():
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_gelu_function_matches_torch_over_wide_range(dtype):
+def test_gelu_function_matches_torch_over_wide_range(dtype, kernel_path):
     """F.gelu's value and gradient (the backward is grad * the slope the forward kept) against
     PyTorch over the wide grid; a 2-D input takes the blocked float32 path."""
     import glassnet.nn.functional as F
@@ -424,7 +424,7 @@ def test_gelu_function_matches_torch_over_wide_range(dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32"])
-def test_gelu_and_slope_small_and_half_inputs(dtype):
+def test_gelu_and_slope_small_and_half_inputs(dtype, kernel_path):
     """0-d and float16 inputs take the float32 blocks too: float16 results are the float32 ones
     rounded once, so within half a float16 ulp (2^-11 relative) plus the float32 error (under
     2^-16 relative for |x| < 8) of the float64 value, or a float16 subnormal step (2^-24)."""

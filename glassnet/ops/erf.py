@@ -24,6 +24,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from glassnet import kernels
 from glassnet.backend import get_array_module
 
 
@@ -75,8 +78,9 @@ def gelu_and_slope_array(a):
     """GELU's forward on an array with its derivative: ``(x * Phi(x), Phi(x) + x * phi(x))``,
     phi the normal density. Kept by the forward, the slope makes the backward one multiply.
 
-    float32 and float16 on the CPU: :func:`_float32_blocks`, both in one blocked pass;
-    otherwise from :func:`normal_cdf_array`.
+    float32 and float16 on the CPU: both in one blocked pass, compiled
+    (:mod:`glassnet.kernels.gelu`) where :func:`glassnet.kernels.wanted`, else
+    :func:`_float32_blocks`; otherwise from :func:`normal_cdf_array`.
 
     >>> import numpy as np
     >>> out, slope = gelu_and_slope_array(np.array([-1.0, 0.0, 2.0], dtype=np.float32))
@@ -85,7 +89,7 @@ def gelu_and_slope_array(a):
     """
     xp = get_array_module(a)
     if (a.dtype == xp.float32 or a.dtype == xp.float16) and xp.__name__ != "cupy":
-        return _float32_blocks(a)
+        return _gelu_kernel(a) if kernels.wanted(a) else _float32_blocks(a)
     cdf = normal_cdf_array(a)
     slope = xp.exp(a * a * a.dtype.type(-0.5))
     slope *= a
@@ -155,6 +159,9 @@ _TAIL_Q = (
     0.112498386,
     0.112501738,
 )
+# The kernel takes the fit as a tuple of float32 scalars: numba unrolls Horner's rule over it
+# and keeps the arithmetic in float32.
+_TAIL_Q_FLOAT32 = tuple(np.float32(c) for c in _TAIL_Q)
 
 
 def _float32_blocks(a, cdf_only=False):
@@ -183,6 +190,17 @@ def _float32_blocks(a, cdf_only=False):
             else:  # the slope is built in its output, Phi in the spare buffer
                 _normal_tail_block(xp, x, t, spare, blocks[1], blocks[0], blocks[1])
     return tuple(r.reshape(a.shape).astype(a.dtype, copy=False) for r in results)
+
+
+def _gelu_kernel(a):
+    """:func:`gelu_and_slope_array` by the compiled kernel (same fit, same error bound)."""
+    from glassnet.kernels.gelu import gelu_and_slope_into
+
+    xp = get_array_module(a)
+    flat = xp.ascontiguousarray(a, dtype=xp.float32).reshape(-1)
+    out, slope = xp.empty_like(flat), xp.empty_like(flat)
+    gelu_and_slope_into(flat, out, slope, np.float32(_TAIL_P), _TAIL_Q_FLOAT32)
+    return tuple(r.reshape(a.shape).astype(a.dtype, copy=False) for r in (out, slope))
 
 
 def _normal_tail_block(xp, x, t, r, s, product, slope):
