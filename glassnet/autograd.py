@@ -27,8 +27,15 @@ import itertools
 import numpy as np
 
 from glassnet import backend, grad_mode
+from glassnet.autograd_backward import backward, grad  # noqa: F401 - public
+from glassnet.autograd_checks import (  # noqa: F401 - re-exported
+    _check_broadcast,
+    _check_devices,
+    _raise_device_mismatch,
+    _untracked,
+)
 from glassnet.engine import _accumulate, _execute, sum_to_shape  # noqa: F401 - public
-from glassnet.errors import AutogradError, DeviceError
+from glassnet.errors import AutogradError, DeviceError  # noqa: F401 - re-exported
 from glassnet.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from glassnet.tensor import Tensor
 
@@ -281,24 +288,6 @@ def apply_constant(cls, a, b):
     return _record(cls, fn, result, (a.grad_fn or a, None), versions)
 
 
-def _untracked(cls, out):
-    """Whether a non-float output is left out of the graph: integer and bool results always
-    are; a complex one is recorded by the ops that declare ``supports_complex`` (the FFTs,
-    arithmetic, ``real``, ``imag``, ...) and refused by the rest, whose backward assumes real
-    numbers."""
-    if out.dtype.kind != "c":
-        # bfloat16 (ml_dtypes, NumPy kind "V") is a floating type: autocast's outputs are tracked
-        return out.dtype.name != "bfloat16"
-    if not getattr(cls, "supports_complex", False):
-        raise AutogradError(
-            f"{cls.__name__.lower()}: this op does not differentiate complex tensors. glassnet "
-            "differentiates complex values only through the FFTs (glassnet.fft), + - * /, "
-            "sum, mean, .real, .imag, .abs(), .angle(), conj, view_as_real and "
-            "view_as_complex; take .real/.imag or view_as_real first, or detach the tensor."
-        )
-    return False
-
-
 def _record(cls, fn, result, nexts, input_versions):
     """Make ``fn`` the graph node of ``result`` (the fast paths' shared ending): its parents
     ``nexts`` and the version counters its backward will check."""
@@ -330,103 +319,8 @@ def _forward_general(fn, args, kwargs):
     return fn.forward(*arrays, **kwargs), track
 
 
-def _check_broadcast(cls, args):
-    from glassnet.ops._util import check_broadcast
-
-    shapes = [a._data.shape for a in args if isinstance(a, Tensor)]
-    if len(shapes) == 2:
-        check_broadcast(cls.error_name or cls.__name__.lower(), *shapes)
-
-
 def _first_tensor(args):
     for a in args:
         if isinstance(a, Tensor):
             return a
     return None
-
-
-def _check_devices(cls, args):
-    first = None
-    for a in args:
-        if isinstance(a, Tensor):
-            kind = type(a._data)
-            if first is None:
-                first = kind
-            elif kind is not first:
-                _raise_device_mismatch(cls, args)
-
-
-def _raise_device_mismatch(cls, args):
-    devices = [backend.device_of(a._data) for a in args if isinstance(a, Tensor)]
-    other = [d for d in devices if d != devices[0]][0]
-    raise DeviceError(
-        f"{cls.__name__.lower()}: expected all tensors to be on the same device, but found at "
-        f"least two devices, {devices[0]} and {other}. Move them together with .to(device) "
-        "first."
-    )
-
-
-def backward(tensors, grad_tensors=None, retain_graph=False, inputs=None):
-    """Accumulate into ``.grad`` of the leaves the gradients of ``tensors`` (PyTorch's
-    ``torch.autograd.backward``). With ``inputs``, only those leaves receive gradients.
-
-    >>> import glassnet
-    >>> x = glassnet.tensor([1.0, 2.0], requires_grad=True)
-    >>> glassnet.autograd.backward(x * 3, glassnet.ones(2))
-    >>> x.grad
-    tensor([3., 3.])
-    """
-    if isinstance(tensors, Tensor):
-        tensors = [tensors]
-    if isinstance(grad_tensors, Tensor):
-        grad_tensors = [grad_tensors]
-    if inputs is None:
-        _execute(list(tensors), grad_tensors, retain_graph)
-        return
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    results = grad(tensors, inputs, grad_tensors, retain_graph=retain_graph, allow_unused=True)
-    for t, g in zip(inputs, results):
-        if g is not None:
-            _accumulate(t, g._data)
-
-
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=False):
-    """The gradients of ``outputs`` with respect to ``inputs``, returned, not accumulated.
-
-    >>> import glassnet
-    >>> x = glassnet.tensor(3.0, requires_grad=True)
-    >>> glassnet.autograd.grad(x * x, x)
-    (tensor(6.),)
-    """
-    single = isinstance(inputs, Tensor)
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    inputs = [inputs] if single else list(inputs)
-    if isinstance(grad_outputs, Tensor):
-        grad_outputs = [grad_outputs]
-    capture = {}
-    for i, t in enumerate(inputs):
-        if not isinstance(t, Tensor) or not t.requires_grad:
-            raise AutogradError(
-                f"autograd.grad: input {i} does not require grad, so it has no gradient; "
-                "create it with requires_grad=True (or call .requires_grad_())."
-            )
-        capture.setdefault(t.grad_fn if t.grad_fn is not None else t, [])
-    _execute(outputs, grad_outputs, bool(retain_graph), capture=capture)
-    results = []
-    for i, t in enumerate(inputs):
-        got = capture[t.grad_fn if t.grad_fn is not None else t]
-        if not got:
-            if not allow_unused:
-                raise AutogradError(
-                    f"One of the differentiated Tensors (input {i}) appears to not have been "
-                    "used in the graph. Set allow_unused=True if this is the desired behavior."
-                )
-            results.append(None)
-            continue
-        g = got[0]
-        for extra in got[1:]:
-            g = g + extra
-        if g.base is not None or not backend.is_writeable(g):
-            g = g.copy()
-        results.append(Tensor._make(g))
-    return tuple(results)

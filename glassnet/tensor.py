@@ -20,13 +20,18 @@ import numpy as np
 
 from glassnet import backend, dtypes, grad_mode
 from glassnet.errors import AutogradError, DTypeError, ShapeError
+from glassnet.tensor_conversion import _TensorConversion
 from glassnet.tensor_meta import Device, Size  # noqa: F401 - glassnet.tensor.Size as before
+from glassnet.tensor_properties import _TensorProperties
 
 _new = object.__new__
 
 
-class Tensor:
-    """A multi-dimensional array with autograd. Make one with ``glassnet.tensor(...)``."""
+class Tensor(_TensorProperties, _TensorConversion):
+    """A multi-dimensional array with autograd. Make one with ``glassnet.tensor(...)``.
+
+    Its shape/dtype/device queries live in ``glassnet.tensor_properties``, its conversions to
+    NumPy, Python numbers and text in ``glassnet.tensor_conversion``."""
 
     # ``_data`` (the array) and ``_version`` are set by every constructor, so they live in slots
     # (a tensor without a graph then needs no instance dict at all, and reading them is a plain
@@ -101,62 +106,6 @@ class Tensor:
                 f"{array.dtype}; convert it with .float() first."
             )
         self._data = array
-
-    @property
-    def shape(self):
-        return Size(self._data.shape)
-
-    def size(self, dim=None):
-        return Size(self._data.shape) if dim is None else self._data.shape[dim]
-
-    @property
-    def ndim(self):
-        return self._data.ndim
-
-    def dim(self):
-        return self._data.ndim
-
-    def numel(self):
-        return int(self._data.size)
-
-    def __len__(self):
-        if self._data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return self._data.shape[0]
-
-    @property
-    def dtype(self):
-        return self._data.dtype
-
-    @property
-    def device(self):
-        return Device(backend.device_of(self._data))
-
-    @property
-    def is_cuda(self):
-        return backend.is_cuda_array(self._data)
-
-    @property
-    def is_cpu(self):
-        return not backend.is_cuda_array(self._data)
-
-    # glassnet's devices are the CPU and NVIDIA GPUs, so these are False, as PyTorch's are on
-    # a machine without Apple's GPU (mps), an Intel GPU (xpu) or meta tensors.
-    is_mps = is_xpu = is_meta = False
-
-    @property
-    def is_leaf(self):
-        return self.grad_fn is None
-
-    def is_floating_point(self):
-        return self._data.dtype.kind == "f" or self._data.dtype.name == "bfloat16"
-
-    def element_size(self):
-        return self._data.itemsize
-
-    @property
-    def _version_value(self):
-        return self._version[0]
 
     # ---- autograd ---------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
@@ -325,66 +274,8 @@ class Tensor:
             ) from None
         self._version[0] += 1
 
-    # ---- conversion -------------------------------------------------------------------
-    def numpy(self):
-        """The data as a NumPy array (shares memory on the CPU)."""
-        if self.requires_grad:
-            raise AutogradError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
-                "instead."
-            )
-        return backend.to_numpy(self._data)
-
-    def item(self):
-        if self._data.size != 1:
-            raise ShapeError(
-                f"item(): a Tensor with {self._data.size} elements (shape "
-                f"{tuple(self._data.shape)}) cannot be converted to a Python number; index one "
-                "element first or reduce with .sum()/.mean()."
-            )
-        return backend.to_numpy(self._data).reshape(()).item()
-
-    def tolist(self):
-        return backend.to_numpy(self._data).tolist()
-
-    def __float__(self):
-        return float(self.item())
-
-    def __int__(self):
-        return int(self.item())
-
-    def __index__(self):
-        if self._data.dtype.kind not in "iu" or self._data.size != 1:
-            raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.item())
-
-    def __bool__(self):
-        if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with {self._data.size} values is ambiguous; "
-                "use .any() or .all()."
-            )
-        return bool(self.item())
-
-    def __array__(self, dtype=None, copy=None):
-        a = backend.to_numpy(self._data)
-        return a if dtype is None else a.astype(dtype)
-
     # By identity (== is elementwise, as in PyTorch); the C slot keeps dict lookups fast.
     __hash__ = object.__hash__
-
-    def __iter__(self):
-        if self._data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        return iter(self.unbind(0))
-
-    def __repr__(self):
-        return _tensor_str.tensor_repr(self)
-
-    __str__ = __repr__
-
-    def __format__(self, format_spec):
-        return _tensor_str.tensor_format(self, format_spec)
 
 
 def wrap(array):
@@ -407,5 +298,5 @@ class _HookHandle:
 
 
 # The engine needs Tensor, so it is imported once Tensor exists (backward() calls it).
-from glassnet import _tensor_str  # noqa: E402
+from glassnet import _tensor_str  # noqa: E402, F401 - glassnet.tensor._tensor_str as before
 from glassnet import engine as _engine  # noqa: E402

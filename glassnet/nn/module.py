@@ -23,15 +23,17 @@ import os
 from collections import OrderedDict
 from collections.abc import Mapping
 
-from glassnet import backend, dtypes, grad_mode
+from glassnet import grad_mode
 from glassnet.errors import GlassnetError, ShapeError
 from glassnet.nn.backward_hooks import add_hook as _add_hook
 from glassnet.nn.backward_hooks import call_with_backward_hooks
+from glassnet.nn.module_device import _ModuleDevice
+from glassnet.nn.module_errors import _name_failing_layer
+from glassnet.nn.module_tree import _ModuleTree
 from glassnet.nn.parameter import Buffer, Parameter
 from glassnet.nn.registration import Registration
 from glassnet.nn.state_dict import IncompatibleKeys  # noqa: F401 - re-exported
 from glassnet.nn.state_dict import load_state_dict as _load_state_dict
-from glassnet.tensor import Tensor
 
 # False until some module registers a forward/backward hook: until then no call looks for them.
 _hooks_registered = False
@@ -42,9 +44,11 @@ def _note_hooks():
     _hooks_registered = True
 
 
-class Module(Registration):
+class Module(Registration, _ModuleTree, _ModuleDevice):
     """Base class for layers and models: subclass it, make layers in ``__init__``, write
-    ``forward``."""
+    ``forward``. The tree walks (``named_parameters``, ``modules``, ...) come from
+    ``nn.module_tree``, the device moves and casts (``to``, ``cuda``, ``float``) from
+    ``nn.module_device``."""
 
     training: bool
     # Sequential's inference path (no graph, no hooks): a layer whose output is then a new
@@ -118,75 +122,6 @@ class Module(Registration):
         return out
 
     # ---- walking the tree ---------------------------------------------------------------------
-    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
-        """(name, module) for self and every submodule, depth first, as PyTorch orders them."""
-        stack = [(prefix, self)]
-        memo = set() if memo is None else memo
-        # Iterative pre-order walk, children in registration order.
-        while stack:
-            name, module = stack.pop()
-            if remove_duplicate:
-                if id(module) in memo:
-                    continue
-                memo.add(id(module))
-            yield name, module
-            children = [
-                (name + ("." if name else "") + child_name, child)
-                for child_name, child in module._modules.items()
-                if child is not None
-            ]
-            stack.extend(reversed(children))
-
-    def modules(self):
-        """Self and every submodule."""
-        for _, m in self.named_modules():
-            yield m
-
-    def named_children(self):
-        """(name, module) for the direct children."""
-        seen = set()
-        for name, m in self._modules.items():
-            if m is not None and id(m) not in seen:
-                seen.add(id(m))
-                yield name, m
-
-    def children(self):
-        """The direct children."""
-        for _, m in self.named_children():
-            yield m
-
-    def _named_members(self, registry, prefix="", recurse=True, remove_duplicate=True):
-        seen = set()
-        modules = (
-            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
-            if recurse
-            else [(prefix, self)]
-        )
-        for module_name, module in modules:
-            for name, value in getattr(module, registry).items():
-                if value is None or (remove_duplicate and id(value) in seen):
-                    continue
-                seen.add(id(value))
-                yield module_name + ("." if module_name else "") + name, value
-
-    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
-        """(name, Parameter) pairs with PyTorch's dotted names, e.g. ``('0.weight', ...)``."""
-        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
-
-    def parameters(self, recurse=True):
-        """Every parameter (each once), e.g. to give to an optimizer."""
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
-
-    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
-        """(name, tensor) for every buffer (running statistics and the like)."""
-        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
-
-    def buffers(self, recurse=True):
-        """Every buffer."""
-        for _, b in self.named_buffers(recurse=recurse):
-            yield b
-
     def get_submodule(self, target):
         """The submodule at a dotted path, PyTorch's semantics and messages: ``""`` is the
         module itself, ``"encoder.layers.0"`` walks attribute by attribute.
@@ -232,13 +167,6 @@ class Module(Registration):
             raise AttributeError(f"`{name}` is not a buffer")
         return buffer
 
-    def apply(self, fn):
-        """Call ``fn`` on every submodule (children first) and on self; e.g. custom init."""
-        for child in self.children():
-            child.apply(fn)
-        fn(self)
-        return self
-
     # ---- modes and gradients --------------------------------------------------------------------
     def train(self, mode=True):
         """Training mode (dropout drops, batch norm updates its statistics) for the whole tree;
@@ -269,63 +197,6 @@ class Module(Registration):
                 p.grad = None
             else:
                 p.grad._data[...] = 0
-
-    # ---- moving ---------------------------------------------------------------------------------
-    def _convert(self, fn):
-        for module in self.modules():
-            for registry in (module._parameters, module._buffers):
-                for t in registry.values():
-                    if t is not None:
-                        t._data = fn(t._data)
-                        if t.grad is not None:
-                            t.grad._data = fn(t.grad._data)
-        return self
-
-    def to(self, *args, dtype=None, device=None, non_blocking=False):
-        """Move parameters and buffers to a device and/or cast floating ones to a dtype, in place
-        (the Parameter objects stay the same, so an optimizer made earlier still holds them)."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype, device = a.dtype, a.device
-            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda"):
-                device = a
-            else:
-                dtype = a
-        if device is not None:
-            device = backend.normalize_device(device)
-            self._convert(lambda a: backend.to_device(a, device))
-        if dtype is not None:
-            dtype = dtypes.as_dtype(dtype)
-            if not dtypes.is_floating(dtype):
-                raise TypeError(f"Module.to only accepts floating dtypes, got {dtype}")
-            self._convert(
-                lambda a: a.astype(dtype) if dtypes.is_floating(a.dtype) and a.dtype != dtype else a
-            )
-        return self
-
-    def cpu(self):
-        """Move every parameter and buffer to the CPU."""
-        return self.to("cpu")
-
-    def cuda(self, device=None):
-        """Move every parameter and buffer to the GPU."""
-        return self.to("cuda")
-
-    def float(self):
-        """Cast floating parameters and buffers to float32."""
-        return self.to(dtypes.float32)
-
-    def double(self):
-        """Cast floating parameters and buffers to float64 (for gradient checks)."""
-        return self.to(dtypes.float64)
-
-    def half(self):
-        """Cast floating parameters and buffers to float16."""
-        return self.to(dtypes.float16)
-
-    def bfloat16(self):
-        """Cast floating parameters and buffers to bfloat16 (needs ml_dtypes, the [amp] extra)."""
-        return self.to("bfloat16")
 
     # ---- state ----------------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):
@@ -425,38 +296,6 @@ class Module(Registration):
         for key, value in self.__dict__.items():
             new.__dict__[key] = copy.deepcopy(value, memo)
         return new
-
-
-def _name_failing_layer(root, exc):
-    """Prefix the error with the failing layer's path in the model, e.g. ``model.2 (Linear)``.
-
-    Every module call the error passes through calls this on its way out, innermost first:
-    the innermost records itself as the origin, and each outer one rewrites the original
-    message with the origin's path relative to itself, so the outermost call's naming stays.
-    """
-    origin = getattr(exc, "glassnet_module", None)
-    if origin is None:
-        exc.glassnet_module = root
-        exc.glassnet_message = exc.args
-        return
-    if origin is root:  # a layer called on its own: its message already names it
-        return
-    path = None
-    for name, module in root.named_modules(prefix="model"):
-        if module is origin:
-            path = name
-            break
-    summary = origin._error_label()
-    where = f"{path} ({summary})" if path else summary
-    original = getattr(exc, "glassnet_message", exc.args)
-    message = str(original[0]) if original else ""
-    # "Linear(...): got ..." becomes "model.2 (Linear(...)): got ...", not named twice.
-    if message.startswith(summary + ": "):
-        message = message[len(summary) + 2 :]
-    if not message.startswith(where):
-        exc.args = (f"{where}: {message}",) + tuple(original[1:])
-    else:
-        exc.args = original
 
 
 __all__ = ["Module", "Parameter", "Buffer", "ShapeError"]

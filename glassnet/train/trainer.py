@@ -25,29 +25,26 @@ import os
 from glassnet import backend
 from glassnet.grad_mode import no_grad
 from glassnet.nn.utils.clip_grad import clip_grad_norm_
-from glassnet.ops.shape_join import cat
 from glassnet.tensor import Tensor
 from glassnet.train import checkpoint as ckpt
 from glassnet.train.batches import (
     batch_size,
     call_model,
-    restore_modes,
     split_batch,
-    split_inputs,
     to_device,
-    training_modes,
 )
 from glassnet.train.callbacks import CallbackList, ProgressBar
 from glassnet.train.callbacks.lr_scheduler import current_lr, is_plateau
 from glassnet.train.divergence import DivergenceGuard
-from glassnet.train.finite import InputScreen
 from glassnet.train.history import History
+from glassnet.train.loss_names import _LOSS_ALIASES, resolve_loss  # noqa: F401 - re-exported
 from glassnet.train.metric_glue import metric_values, resolve_metrics
+from glassnet.train.trainer_evaluation import _TrainerEvaluation
 
 CHECKPOINT_FILE = "last.safetensors"
 
 
-class Trainer:
+class Trainer(_TrainerEvaluation):
     """Train ``model`` with ``loss`` (a Module, a function ``loss(outputs, targets)`` or a name
     such as 'cross_entropy') and ``optimizer``.
 
@@ -67,6 +64,8 @@ class Trainer:
 
     Batches are ``(inputs, targets)`` pairs or dicts with 'input' and 'target'; inputs that are
     a tuple/list (or a dict) are passed to the model as several (keyword) arguments.
+
+    ``evaluate`` and ``predict`` live in ``glassnet.train.trainer_evaluation``.
     """
 
     def __init__(
@@ -345,83 +344,3 @@ class Trainer:
         for p in self.model.parameters():
             return backend.device_of(p._data)
         return "cpu"
-
-    # ---- evaluation and prediction ------------------------------------------------------------
-    def evaluate(self, data, nonfinite="raise") -> dict:
-        """The mean loss (weighted by batch size) and each metric over ``data``, in eval mode
-        and without gradients: ``{'loss': ..., 'accuracy': ...}``.
-
-        ``nonfinite``: what to do with a batch whose inputs (or floating targets) hold NaN or
-        inf: 'raise' (the default; a ValueError naming the batch and the rows) or 'warn' (one
-        warning listing the rows; the loss and the metrics then come out NaN)."""
-        return self._evaluate(data, "Trainer.evaluate", nonfinite)
-
-    def _evaluate(self, data, who, nonfinite="raise"):
-        screen = InputScreen(who, nonfinite)
-        modes = training_modes(self.model)
-        self.model.eval()
-        try:
-            with no_grad():
-                return self._run(data, training=False, screen=screen)
-        finally:
-            restore_modes(modes)
-
-    def predict(self, data, nonfinite="raise"):
-        """The model's outputs for every batch of ``data`` (batches of inputs, or of
-        ``(inputs, targets)``), concatenated along the first dimension. ``nonfinite``: as in
-        ``evaluate`` ('warn' returns the outputs, NaN rows and all, after one warning)."""
-        screen = InputScreen("Trainer.predict", nonfinite)
-        modes = training_modes(self.model)
-        self.model.eval()
-        device = self._device()
-        outputs = []
-        try:
-            with no_grad():
-                for i, batch in enumerate(data):
-                    inputs = to_device(split_inputs(batch), device)
-                    screen.check(i, inputs, None)
-                    outputs.append(call_model(self.model, inputs))
-        finally:
-            restore_modes(modes)
-        screen.finish()
-        if not outputs:
-            raise ValueError("Trainer.predict: the data gave no batches")
-        if isinstance(outputs[0], (tuple, list)):
-            return type(outputs[0])(cat(list(parts)) for parts in zip(*outputs))
-        return cat(outputs)
-
-
-# ---- losses ------------------------------------------------------------------------------------
-_LOSS_ALIASES = {
-    "mse": "mse_loss",
-    "l1": "l1_loss",
-    "mae": "l1_loss",
-    "nll": "nll_loss",
-    "ce": "cross_entropy",
-    "bce": "binary_cross_entropy",
-    "bce_with_logits": "binary_cross_entropy_with_logits",
-    "huber": "huber_loss",
-    "smooth_l1": "smooth_l1_loss",
-}
-
-
-def resolve_loss(loss):
-    """A callable ``loss(outputs, targets)`` from a Module, a function or a name ('mse',
-    'cross_entropy', any ``glassnet.nn.functional`` loss name)."""
-    if isinstance(loss, str):
-        from glassnet.nn import functional as F
-
-        name = loss.lower().replace("-", "_")
-        name = _LOSS_ALIASES.get(name, name)
-        fn = getattr(F, name, None) or getattr(F, name + "_loss", None)
-        if fn is None:
-            raise ValueError(
-                f"Trainer: unknown loss {loss!r}; use a name such as 'mse', "
-                f"'cross_entropy', 'bce_with_logits', or pass a loss Module"
-            )
-        return fn
-    if not callable(loss):
-        raise TypeError(
-            f"Trainer: loss must be a Module, a function or a name, got {type(loss).__name__}"
-        )
-    return loss
