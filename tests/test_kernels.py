@@ -71,6 +71,91 @@ def test_exp32_special_values_and_shapes():
         exp32(np.zeros(3))
 
 
+@needs_numba
+def test_tanh32_within_two_ulps_of_float64():
+    """tanh32 against float64 tanh. Below |x| = 0.625, Cephes' polynomial (fit error about
+    2^-24 relative, Horner's rounding on a correction under a third of x): under 2 ulp. Above,
+    1 - 2 / (exp(2|x|) + 1): exp32's error under 2 ulp of e = exp(2|x|) becomes at most
+    2 * 2^-23 * 2e / (e + 1)^2 absolute, below 2^-23 * 0.5 for e > 3.5 (|x| > 0.625), and the
+    division, subtraction and doubling add half an ulp each: under 2 ulp of the result (whose
+    ulp is 2^-24 or 2^-23 there). Zeros keep their sign; NaN and +-inf as NumPy's tanh."""
+    from glassnet.kernels.tanh32 import tanh32
+
+    x = _float32_grid(-20.0, 20.0, 2_000_000)
+    exact = np.tanh(x.astype(np.float64))
+    got = tanh32(x).astype(np.float64)
+    nonzero = exact != 0
+    ulp = np.spacing(np.abs(exact[nonzero]).astype(np.float32)).astype(np.float64)
+    assert np.max(np.abs(got[nonzero] - exact[nonzero]) / ulp) < 2
+    specials = np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 1e-40, -1e-40], np.float32)
+    got, want = tanh32(specials), np.tanh(specials)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+@needs_numba
+def test_lstm_step_kernels_match_the_cell_equations_in_float64():
+    """One LSTM step through the compiled kernels against the cell's equations evaluated in
+    float64 from the same float32 inputs (gate sums negated, the cell gate's doubled, as the op
+    stores them), on row and column offsets of bigger state arrays as the op passes them. Each
+    value passes through at most a few float32 operations of condition number below 4 (the
+    sigmoid's and tanh's relative condition is under 1 where their values are not tiny, and
+    f c' + i g is a sum of two terms): within 16 float32 ulps of the terms involved."""
+    from glassnet.kernels import lstm_cell
+
+    rng = np.random.default_rng(0)
+    N, B, H, DH, n, r0, prev, out, col = 10, 4, 32, 64, 3, 5, 2, 8, 32
+    f32 = np.float32
+    G = rng.uniform(-6, 6, (4, N, H)).astype(f32)
+    hh = rng.uniform(-3, 3, (4, n, H)).astype(f32)
+    ext = rng.standard_normal((B + N, DH)).astype(f32)
+    cext = rng.standard_normal((B + N, DH)).astype(f32)
+    TC = np.zeros((N, H), f32)
+    sums = G[:, r0 : r0 + n].astype(np.float64) + hh
+    sig = 1 / (1 + np.exp(sums))
+    i, f, o = sig[0], sig[1], sig[3]
+    g = np.tanh(-sums[2] / 2)
+    c_prev = cext[prev : prev + n, col : col + H].astype(np.float64)
+    c = f * c_prev + i * g
+    h = o * np.tanh(c)
+    eps = 16 * 2.0**-24
+    lstm_cell.lstm_step_forward(G, r0, hh, ext, cext, prev, out, col, TC)
+    for got, want in zip(G[:, r0 : r0 + n], (i, f, g, o)):
+        np.testing.assert_allclose(got, want, rtol=eps, atol=eps)
+    scale = np.abs(f * c_prev) + np.abs(i * g)
+    assert np.all(np.abs(cext[out : out + n, col : col + H] - c) <= eps * (scale + 1))
+    np.testing.assert_allclose(
+        TC[r0 : r0 + n], np.tanh(cext[out : out + n, col : col + H]), atol=eps
+    )
+    assert np.all(np.abs(ext[out : out + n, col : col + H] - h) <= eps * (np.abs(o) + 1))
+    # the backward from the stored gates: dc, the gate gradients and dc_prev
+    dext = rng.standard_normal((B + N, DH)).astype(f32)
+    dcext = rng.standard_normal((B + N, DH)).astype(f32)
+    dG = np.zeros((N, 4 * H), f32)
+    gates = G[:, r0 : r0 + n].astype(np.float64)
+    gi, gf, gg, go = gates
+    tc = TC[r0 : r0 + n].astype(np.float64)
+    dh = dext[out : out + n, col : col + H].astype(np.float64)
+    dc = dcext[out : out + n, col : col + H] + (1 - tc**2) * go * dh
+    dc_prev = dcext[prev : prev + n, col : col + H] + dc * gf
+    want = np.concatenate(
+        [
+            (1 - gi) * gi * gg * dc,
+            (1 - gf) * gf * c_prev * dc,
+            (1 - gg**2) * gi * dc,
+            (1 - go) * go * tc * dh,
+        ],
+        axis=1,
+    )
+    lstm_cell.lstm_step_backward(G, r0, n, TC, dext, dcext, cext, prev, out, col, dG)
+    np.testing.assert_allclose(dcext[out : out + n, col : col + H], dc, rtol=eps, atol=eps * 4)
+    np.testing.assert_allclose(dG[r0 : r0 + n], want, rtol=eps, atol=eps * 4)
+    np.testing.assert_allclose(
+        dcext[prev : prev + n, col : col + H], dc_prev, rtol=eps, atol=eps * 8
+    )
+    assert not dG[:r0].any() and not dG[r0 + n :].any()
+
+
 def test_kernels_switch_off_in_a_block_and_for_small_arrays():
     """disabled() turns kernels off inside its block only; wanted() never hands over arrays
     below MIN_SIZE or non-arrays."""

@@ -25,7 +25,7 @@ def _saturating_pair(scale, **kw):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_saturated_gates_match_torch(dtype, bidirectional):
+def test_saturated_gates_match_torch(dtype, bidirectional, kernel_path):
     # Inputs in [-2, 2] and weights ~ +-0.38 * 300: pre-activations up to about +-1000, where
     # exp overflows (float32 beyond 88, float64 beyond 709) and the gates are exactly 0 or 1 in
     # both libraries. The input and weight gradients are sums of terms 300 times the size the
@@ -40,7 +40,7 @@ def test_saturated_gates_match_torch(dtype, bidirectional):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_gate_major_layout_on_uneven_packed_batches(dtype):
+def test_gate_major_layout_on_uneven_packed_batches(dtype, kernel_path):
     """Steps with 4, 3, 2 and 1 running sequences: each step's gates are a different number of
     rows of the gate-major blocks, and the backward's per-step scratch is used partly."""
     lengths = [7, 4, 4, 2, 1]
@@ -55,3 +55,37 @@ def test_gate_major_layout_on_uneven_packed_batches(dtype):
         return lib.pad_packed_sequence(out, batch_first=True, total_length=7)[0], state
 
     check_layer(g, t, [(len(lengths), 7, 5)], dtype=dtype, forward=forward)
+
+
+@pytest.mark.parametrize("packed", [False, True])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_float32_lstm_on_both_paths_matches_torch(bidirectional, packed, kernel_path, monkeypatch):
+    """float32 LSTMs, padded and packed (uneven lengths: the reverse direction's first steps
+    read initial states at non-contiguous rows and stay on the NumPy path), forward and every
+    gradient against PyTorch, on the NumPy path and on the compiled step kernels
+    (glassnet.kernels.lstm_cell), which the kernel case checks it really ran."""
+    calls = []
+    if kernel_path == "kernel":
+        from glassnet.kernels import lstm_cell
+
+        for name in ("lstm_step_forward", "lstm_step_backward"):
+            real = getattr(lstm_cell, name)
+            monkeypatch.setattr(
+                lstm_cell, name, lambda *a, _real=real, _n=name: calls.append(_n) or _real(*a)
+            )
+    lengths = [9, 6, 6, 3, 1]
+    torch.manual_seed(0)
+    t = torch.nn.LSTM(5, 16, num_layers=2, bidirectional=bidirectional, batch_first=True)
+    g = nn.LSTM(5, 16, num_layers=2, bidirectional=bidirectional, batch_first=True)
+
+    def forward(layer, x):
+        if not packed:
+            return layer(x)
+        lib = grnn if isinstance(layer, nn.Module) else torch.nn.utils.rnn
+        seq = lib.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        out, state = layer(seq)
+        return lib.pad_packed_sequence(out, batch_first=True, total_length=9)[0], state
+
+    check_layer(g, t, [(len(lengths), 9, 5)], dtype="float32", forward=forward)
+    if kernel_path == "kernel":
+        assert "lstm_step_forward" in calls and "lstm_step_backward" in calls

@@ -3,6 +3,7 @@ for speed; the layers, directions and packing are the shared driver's (``recurre
 
 from __future__ import annotations
 
+from glassnet import kernels
 from glassnet.ops.recurrent_base import _project_gates, _Sequence
 
 __all__ = []
@@ -32,10 +33,15 @@ class LSTMSequence(_Sequence):
         N = G.shape[1]
         TC = xp.empty((N, H), G.dtype)
         hh = xp.empty(4 * _most_rows(steps) * H, G.dtype)
+        compiled = _compiled_cell(G, ext, cext, TC)
         for rows, prev, out in steps:
             g = G[:, rows]
             t = hh[: g.size].reshape(g.shape)  # contiguous for any row count (CuPy needs it)
             xp.matmul(ext[prev, cols], whhT, out=t)
+            if compiled and isinstance(prev, slice):  # the same arithmetic, one pass per row
+                args = (ext, cext, prev.start, out.start, cols.start, TC)
+                compiled.lstm_step_forward(G, rows.start, t, *args)
+                continue
             g += t  # -(pre-activation), the cell gate's doubled
             xp.exp(g, out=g)  # an overflow to inf still gives the right limit, 0
             g += 1
@@ -62,12 +68,20 @@ class LSTMSequence(_Sequence):
         n_max = _most_rows(plan.steps[d])
         scratch = xp.empty((2, n_max, H), G.dtype)  # the step's temporaries
         gates = xp.empty((4, n_max, H), G.dtype)
+        compiled = _compiled_cell(G, ext, cext, TC, dext, dcext)
         # The gate derivatives are formed step by step, on rows that are still in cache,
         # rather than precomputed over the whole sequence: a dozen passes over (N, H) arrays
         # cost several times more than the same work done in (B, H) pieces.
         for rows, prev, out in reversed(plan.steps[d]):
             a = G[:, rows]
             n = a.shape[1]
+            if compiled and isinstance(prev, slice):  # the same arithmetic, one pass per row
+                where = (prev.start, out.start, cols.start, dG)
+                compiled.lstm_step_backward(G, rows.start, n, TC, dext, dcext, cext, *where)
+                back = scratch[1, :n]
+                xp.matmul(dG[rows], w_hh, out=back)
+                dext[prev, cols] += back
+                continue
             i, f, g, o = a
             tc = TC[rows]
             dh = dext[out, cols]
@@ -97,6 +111,19 @@ class LSTMSequence(_Sequence):
             xp.multiply(dc, f, out=t)
             dcext[prev, cols] += t
         return dG, dG
+
+
+def _compiled_cell(*arrays):
+    """:mod:`glassnet.kernels.lstm_cell`, where kernels are wanted for these float32
+    C-contiguous NumPy arrays (the kernels index them whole); else None."""
+    G = arrays[0]
+    if not kernels.wanted(G) or G.dtype.name != "float32":
+        return None
+    if not all(a.dtype == G.dtype and a.flags.c_contiguous for a in arrays):
+        return None
+    from glassnet.kernels import lstm_cell
+
+    return lstm_cell
 
 
 def _most_rows(steps):
