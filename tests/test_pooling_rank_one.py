@@ -1,5 +1,5 @@
 """The rank-one shortcut of the separable map behind adaptive average pooling and resizing
-(glassnet/ops/pooling.py, ``_separable_rank_one``): global average pooling (both maps one row),
+(glassnet/ops/separable_map.py, ``_separable_rank_one``): global average pooling (both maps one row),
 its adjoint and upsampling from one pixel (both one column), and the mixed shapes that must keep
 the general two-product path, all against PyTorch, forward and input gradients."""
 

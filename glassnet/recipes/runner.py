@@ -13,18 +13,12 @@ reading a run directory back to evaluate or predict.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
-
 import glassnet
-from glassnet.grad_mode import no_grad
-from glassnet.recipes.builders import build_loss, build_model, build_optimizer, build_scheduler
+from glassnet.recipes.builders import build_loss, build_optimizer, build_scheduler
 from glassnet.recipes.guards import (
     RunFailedError,
     check_same_recipe,
@@ -32,8 +26,27 @@ from glassnet.recipes.guards import (
     mark_failed,
     non_finite_training,
 )
-from glassnet.recipes.prepare import PreparedData, Preprocessing, prepare
+from glassnet.recipes.prepare import PreparedData, prepare
 from glassnet.recipes.recipe import Recipe
+from glassnet.recipes.run_loading import (  # noqa: F401 - reading a run back, re-exported
+    LoadedRun,
+    _entry,
+    build,
+    evaluate,
+    forward,
+    load_run,
+)
+from glassnet.recipes.run_ranks import (  # noqa: F401 - data-parallel training, re-exported
+    _ACTIONS,
+    _agree,
+    _check_same_world,
+    _rank_callbacks,
+    _rank_checkpoint_dir,
+    _shard,
+    _train_ranks,
+    _world,
+)
+from glassnet.recipes.run_scoring import predicted_labels, score, test_metrics  # noqa: F401
 
 FORMAT_VERSION = 1
 RECIPE_FILE = "recipe.json"  # --data runs: `glassnet train RUN/recipe.json` trains it again
@@ -51,17 +64,6 @@ class Run:
     notes: list = field(default_factory=list)
     state: str = "trained"  # 'trained', 'resumed' or 'already finished'
     rank: int = 0  # under ``--nproc N``: this process's rank (only rank 0 writes the folder)
-
-
-@dataclass
-class LoadedRun:
-    """A run directory read back: its recipe, preprocessing and trained model (eval mode)."""
-
-    run_dir: str
-    recipe: Recipe
-    preprocessing: Preprocessing
-    model: glassnet.nn.Module
-    config: dict
 
 
 class _OnProbabilities:
@@ -89,12 +91,6 @@ def training_metrics(recipe: Recipe) -> list:
     if recipe.task == "binary":
         out = [_OnProbabilities(m) for m in out]
     return out
-
-
-def build(recipe: Recipe, preprocessing: Preprocessing, num_outputs: int):
-    """The recipe's model for data described by ``preprocessing``."""
-    options = {**recipe.model_options, **preprocessing.model_options()}
-    return build_model(recipe.model, preprocessing.input_shape, num_outputs, options)
 
 
 def _config(recipe: Recipe, data: PreparedData) -> dict:
@@ -314,212 +310,6 @@ def _trainer(
     )
 
 
-# ---- data-parallel training (``glassnet train RECIPE --nproc N``) -----------------------------
-def _world():
-    """``(world_size, rank)`` of the default process group, ``(1, 0)`` without one."""
-    from glassnet import distributed as dist
-
-    if not dist.is_initialized():
-        return 1, 0
-    return dist.get_world_size(), dist.get_rank()
-
-
-_ACTIONS = ("new", "resume", "finished")
-
-
-def _agree(action):
-    """Rank 0's folder decision, broadcast to every rank."""
-    from glassnet import distributed as dist
-
-    code = glassnet.tensor([_ACTIONS.index(action)], dtype=glassnet.int64)
-    dist.broadcast(code, src=0)
-    return _ACTIONS[int(code.item())]
-
-
-def _shard(loader, seed, world, rank):
-    """``(loader, sampler)``: the training loader over this rank's DistributedSampler share,
-    at the recipe's batch size per rank (PyTorch's convention: the global batch is N times
-    the recipe's batch_size)."""
-    from glassnet.data import DataLoader, DistributedSampler
-
-    inner = getattr(loader, "loader", loader)  # an AugmentedLoader wraps a DataLoader
-    if not isinstance(inner, DataLoader):
-        raise TypeError(
-            f"glassnet train --nproc: the training data is a {type(inner).__name__}, not a "
-            "DataLoader over a dataset, so it cannot be split between processes"
-        )
-    sampler = DistributedSampler(inner.dataset, world, rank, shuffle=True, seed=seed)
-    sharded = DataLoader(inner.dataset, batch_size=inner.batch_size, sampler=sampler)
-    if inner is loader:
-        return sharded, sampler
-    loader.loader = sharded
-    return loader, sampler
-
-
-def _rank_callbacks(sampler):
-    """The callbacks every rank runs first: reshuffle the shards each epoch, and average the
-    training loss and metrics over the ranks (every shard has the same size, so the mean of
-    the ranks' means is the mean over the whole epoch)."""
-    from glassnet import distributed as dist
-    from glassnet.train import Callback
-
-    class _Shards(Callback):
-        def on_epoch_begin(self, trainer, epoch, logs):
-            sampler.set_epoch(epoch)
-
-        def on_epoch_end(self, trainer, epoch, logs):
-            keys = sorted(k for k, v in logs.items() if not k.startswith("val_") and k != "lr")
-            keys = [k for k in keys if isinstance(logs[k], (int, float))]
-            if keys:
-                values = glassnet.tensor([float(logs[k]) for k in keys], dtype=glassnet.float64)
-                dist.all_reduce(values, op=dist.ReduceOp.SUM)
-                for k, v in zip(keys, values.tolist()):
-                    logs[k] = v / dist.get_world_size()
-
-    return [_Shards()]
-
-
-def _check_same_world(run_dir, world):
-    """A run is resumed only on as many processes as it was started with: the batch size is
-    per process, so another count would continue it with another global batch."""
-    from glassnet import report
-
-    if not os.path.isfile(os.path.join(run_dir, report.CONFIG)):
-        return  # killed before its config was written: nothing was trained yet
-    saved = report.read_config(run_dir).get("nproc", 1)
-    if saved != world:
-
-        def flag(n):
-            return f"--nproc {n}" if n > 1 else "no --nproc"
-
-        raise report.RunFolderError(
-            f"{run_dir} was trained on {saved} process(es) and this run has {world}: the "
-            f"global batch would change; resume it with {flag(saved)}, or give --overwrite "
-            "to train it again"
-        )
-
-
-def _rank_checkpoint_dir(run_dir, resume, lead, stack):
-    """``(checkpoint_dir, resume)`` for this rank's Trainer.fit. Rank 0 reads and writes the
-    run's checkpoint. The other ranks read the same state to resume (model, optimizer,
-    callbacks, random state: equal on every rank, since the ranks train in lockstep) from a
-    private copy, so that what their Trainer writes each epoch never touches rank 0's file;
-    without resume they keep no checkpoint."""
-    from glassnet import report
-    from glassnet.train.trainer import CHECKPOINT_FILE
-
-    shared = os.path.join(run_dir, report.CHECKPOINT_DIR)
-    if lead:
-        return shared, resume
-    if not resume or not os.path.exists(os.path.join(shared, CHECKPOINT_FILE)):
-        return None, False
-    # Copied before this rank's first step; rank 0 cannot write a newer checkpoint before
-    # then, as finishing an epoch needs every rank's gradients.
-    private = stack.enter_context(tempfile.TemporaryDirectory(prefix="glassnet-rank-"))
-    shutil.copy2(os.path.join(shared, CHECKPOINT_FILE), os.path.join(private, CHECKPOINT_FILE))
-    return private, True
-
-
-def _train_ranks(recipe, run_dir, model, data, device, progress, doctor, start, resume=False):
-    """One rank's share of a data-parallel run: the model in DistributedDataParallel, this
-    rank's shard of the training split; validation runs on every rank (the weights agree, so
-    the numbers do); rank 0 alone writes the folder, the checkpoints and the test metrics,
-    with the plain model's weights (no ``module.`` prefix). ``resume``: every rank continues
-    from the checkpoint rank 0 wrote."""
-    from glassnet import report
-    from glassnet.nn.parallel import DistributedDataParallel
-
-    world, rank = _world()
-    if device is not None:
-        model.to(device)
-    ddp = DistributedDataParallel(model)
-    data.train, sampler = _shard(data.train, recipe.seed, world, rank)
-    lead = rank == 0
-    trainer = _trainer(
-        recipe,
-        ddp,
-        data,
-        device,
-        progress and lead,
-        doctor and lead,
-        first_callbacks=_rank_callbacks(sampler),
-    )
-    config = _config(recipe, data)
-    config["nproc"] = world
-    if lead:
-        os.makedirs(run_dir, exist_ok=True)
-        report.write_config(run_dir, config)
-        report.write_status(run_dir, "running")
-        if data.write_extras is not None:
-            try:
-                data.description = data.write_extras(run_dir) or data.description
-            except ImportError:
-                pass
-            report.write_json(os.path.join(run_dir, RECIPE_FILE), recipe.to_dict())
-    try:
-        with contextlib.ExitStack() as stack:
-            checkpoint_dir, resume = _rank_checkpoint_dir(run_dir, resume, lead, stack)
-            history = trainer.fit(
-                data.train,
-                val=data.val,
-                epochs=recipe.epochs,
-                checkpoint_dir=checkpoint_dir,
-                resume=resume,
-                extras={"config": config},
-            )
-    except Exception as exc:
-        if not (lead and is_divergence(exc)):
-            raise
-        raise _diverged(exc, run_dir, config, trainer) from exc
-    trainer.model = model  # the test split is scored once, on rank 0, without collectives
-    state = "resumed" if trainer.resumed else "trained"
-    if not lead:
-        wall_time = time.perf_counter() - start
-        return Run(run_dir, recipe, {}, history, wall_time, state=state, rank=rank)
-    metrics, notes, wall_time = _finish(
-        recipe, run_dir, config, model, trainer, history, data, start
-    )
-    return Run(run_dir, recipe, metrics, history, wall_time, notes, state=state, rank=rank)
-
-
-def test_metrics(recipe, pre, model, trainer, data):
-    """The test loss and the recipe's metrics in target units (unscaled for regression), and
-    the confusion matrix for classifiers."""
-    loss = trainer.evaluate(data.test)["loss"]
-    preds = pre.outputs(trainer.predict(data.test))
-    return score(recipe, pre, preds, data.y_test, loss)
-
-
-def score(recipe, pre, preds, y, loss=None):
-    """``(metrics, confusion)`` of predictions ``preds`` (probabilities or values, as
-    ``Preprocessing.outputs`` gives) against raw targets ``y``."""
-    from glassnet.train import metrics as registry
-
-    metrics = {} if loss is None else {"loss": float(loss)}
-    if recipe.task == "classification":
-        targets = np.asarray(y).astype(np.int64).reshape(-1)
-    else:
-        targets = np.asarray(y, dtype=np.float64).reshape(preds.shape)
-    for name in recipe.metrics:
-        m = registry.get(name)
-        m.update(glassnet.from_numpy(preds), glassnet.from_numpy(targets))
-        metrics[m.name] = float(m.compute())
-    confusion = None
-    if recipe.is_classifier:
-        labels = predicted_labels(recipe.task, preds)
-        k = preds.shape[1] if recipe.task == "classification" else 2
-        t = targets.astype(np.int64).reshape(-1)
-        confusion = np.bincount(t * k + labels, minlength=k * k).reshape(k, k)
-    return metrics, confusion
-
-
-def predicted_labels(task, probs):
-    """Class indices from class probabilities (or one binary probability, cut at 0.5)."""
-    if task == "binary":
-        return (probs.reshape(-1) >= 0.5).astype(np.int64)
-    return probs.argmax(axis=1)
-
-
 def _summary_text(model, pre):
     from glassnet.train import summary
 
@@ -527,80 +317,3 @@ def _summary_text(model, pre):
         return str(summary(model, (1, *pre.input_shape)))
     except Exception:  # the report is still useful without the table
         return ""
-
-
-def load_run(run_dir, device=None) -> LoadedRun:
-    """Rebuild a run's model (with its trained weights) and preprocessing from ``run_dir``;
-    a run that did not finish (or failed) is refused."""
-    from glassnet import report
-
-    run_dir = os.fspath(run_dir)
-    config = report.read_config(run_dir)
-    path = os.path.join(run_dir, report.CONFIG)
-    state = report.folder_state(run_dir)
-    if state != "finished":
-        status = report.read_status(run_dir) or {}
-        why = f": {status['message']}" if status.get("message") else ""
-        fix = (
-            "change the recipe and train it again with --overwrite"
-            if state == "failed"
-            else f"finish it with: glassnet train --resume --out {run_dir}"
-        )
-        kind = "a failed" if state == "failed" else "an unfinished"
-        raise report.RunFolderError(f"{run_dir} holds {kind} run{why}; it has no model: {fix}")
-    recipe = Recipe.from_dict(_entry(config, "recipe", dict, path), source=path)
-    try:
-        pre = Preprocessing.from_state_dict(_entry(config, "preprocessing", dict, path))
-    except TypeError as exc:
-        raise report.RunFolderError(f"{path}: damaged preprocessing entry ({exc})") from None
-    num_outputs = _entry(config, "num_outputs", int, path)
-    model = build(recipe, pre, num_outputs)
-    model.load_state_dict(glassnet.load(os.path.join(run_dir, report.MODEL)))
-    if device is not None:
-        model.to(device)
-    model.eval()
-    return LoadedRun(run_dir, recipe, pre, model, config)
-
-
-def _entry(config, key, kind, path):
-    from glassnet import report
-
-    value = config.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool) or (kind is int and value < 1):
-        raise report.RunFolderError(
-            f"{path} is incomplete or from another version ({key!r} is {value!r}); train the "
-            "run again"
-        )
-    return value
-
-
-def forward(run: LoadedRun, x, y=None, batch_size: int = 256):
-    """Predictions in target units (probabilities for classifiers) for raw inputs ``x``; with
-    targets ``y`` also the recipe's loss on them (in the units training used)."""
-    pre, model = run.preprocessing, run.model
-    inputs = pre.inputs(x)
-    targets = None if y is None else pre.targets(y)
-    loss_fn = None if y is None else build_loss(run.recipe.resolved_loss())
-    device = next(iter(model.parameters())).device
-    preds, total = [], 0.0
-    with no_grad():
-        for i in range(0, len(inputs), batch_size):
-            out = model(glassnet.from_numpy(inputs[i : i + batch_size]).to(device))
-            preds.append(pre.outputs(out))
-            if loss_fn is not None:
-                t = glassnet.from_numpy(targets[i : i + batch_size]).to(device)
-                total += loss_fn(out, t).item() * len(t)
-    if not preds:
-        raise ValueError("glassnet: the data has no samples")
-    preds = np.concatenate(preds)
-    return preds if y is None else (preds, total / len(inputs))
-
-
-def evaluate(run: LoadedRun, x=None, y=None):
-    """``(metrics, confusion)`` of a loaded run on ``(x, y)`` (raw arrays), or on its recipe's
-    test split when they are not given (the same seeded split that training held out)."""
-    if x is None:
-        data = prepare(run.recipe, warn=False)
-        x, y = data.x_test, data.y_test
-    preds, loss = forward(run, x, y)
-    return score(run.recipe, run.preprocessing, preds, y, loss)
