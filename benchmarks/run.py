@@ -59,6 +59,7 @@ TARGETS = {  # the most glassnet/PyTorch may be, per workload
     "mlp": 0.85,
     "lenet": 1.0,
     "resnet": 1.3,
+    "resnet_cl": 1.3,
     "lstm": 1.0,
     "gpt": 1.0,
     "mlp_infer": 0.5,

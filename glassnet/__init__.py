@@ -68,6 +68,7 @@ from glassnet.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from glassnet.memory_formats import channels_last, contiguous_format, memory_format, preserve_format
 from glassnet.random import Generator, get_rng_state, initial_seed, manual_seed, set_rng_state
 from glassnet.tensor import Device, Size, Tensor
 

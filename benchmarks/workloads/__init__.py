@@ -10,7 +10,17 @@ import os
 # tinygrad reads this when imported: its optimizers refuse to step without it.
 os.environ.setdefault("TRAINING", "1")
 
-WORKLOADS = ("xor", "mlp", "lenet", "resnet", "lstm", "gpt", "mlp_infer", "lenet_infer")
+WORKLOADS = (
+    "xor",
+    "mlp",
+    "lenet",
+    "resnet",
+    "resnet_cl",
+    "lstm",
+    "gpt",
+    "mlp_infer",
+    "lenet_infer",
+)
 
 
 def load(name):

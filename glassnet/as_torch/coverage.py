@@ -105,7 +105,7 @@ DELIBERATE = [
         r"^affine_grid_generator|^constant_pad_nd|^convolution$|^grid_sampler|^batch_norm_|"
         r"^embedding_renorm_|^norm_except_dim|^split_with_sizes|^output_nr|^volatile$|"
         r"^reinforce$|^map2?_$|^apply_$|^as_subclass|^dim_order|^const_data_ptr|^grad_dtype|"
-        r"^itemsize$|^nbytes$|^layout$|^strided$|_format$|^channels_last|^memory_format|"
+        r"^itemsize$|^nbytes$|^layout$|^strided$|^channels_last_3d$|^legacy_contiguous_format$|"
         r"^get_device$|^get_device_module|^is_inference$|^is_neg$|^is_conj$|^resolve_(neg|conj)|"
         r"^conj_physical|^is_vulkan|^scaled_(grouped_)?mm|^grouped_mm|ScalingType|SwizzleType|"
         r"^is_anomaly|^set_anomaly|^set_flush_denormal|^init_num_threads|num_interop_threads|"

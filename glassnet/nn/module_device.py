@@ -11,6 +11,7 @@ dtype('float64')
 from __future__ import annotations
 
 from glassnet import backend, dtypes
+from glassnet import memory_formats as formats
 from glassnet.tensor import Tensor
 
 __all__ = []
@@ -29,9 +30,11 @@ class _ModuleDevice:
                             t.grad._data = fn(t.grad._data)
         return self
 
-    def to(self, *args, dtype=None, device=None, non_blocking=False):
+    def to(self, *args, dtype=None, device=None, non_blocking=False, memory_format=None):
         """Move parameters and buffers to a device and/or cast floating ones to a dtype, in place
-        (the Parameter objects stay the same, so an optimizer made earlier still holds them)."""
+        (the Parameter objects stay the same, so an optimizer made earlier still holds them);
+        ``memory_format=glassnet.channels_last`` lays the 4-D ones (convolution weights) out
+        as (O, kh, kw, C), as PyTorch does."""
         for a in args:
             if isinstance(a, Tensor):
                 dtype, device = a.dtype, a.device
@@ -49,6 +52,12 @@ class _ModuleDevice:
             self._convert(
                 lambda a: a.astype(dtype) if dtypes.is_floating(a.dtype) and a.dtype != dtype else a
             )
+        if memory_format is formats.channels_last:
+            self._convert(lambda a: formats.channels_last_array(a) if a.ndim == 4 else a)
+        elif memory_format is formats.contiguous_format:
+            self._convert(lambda a: backend.get_array_module(a).ascontiguousarray(a))
+        elif memory_format is not None and memory_format is not formats.preserve_format:
+            formats.check_format(memory_format, 4, "Module.to")
         return self
 
     def cpu(self):

@@ -11,6 +11,7 @@ tensor([1., 2.])
 from __future__ import annotations
 
 from glassnet import backend, dtypes
+from glassnet import memory_formats as formats
 from glassnet.autograd import Function
 from glassnet.tensor import Tensor
 
@@ -50,6 +51,18 @@ class Clone(Function):
         return (grad,)
 
 
+class ToChannelsLast(Function):
+    """The same values with (N, H, W, C) memory; the gradient passes through unchanged."""
+
+    saves_inputs = False
+
+    def forward(self, a):
+        return formats.channels_last_array(a)
+
+    def backward(self, grad):
+        return (grad,)
+
+
 def to_dtype(t: Tensor, dtype) -> Tensor:
     dtype = dtypes.as_dtype(dtype)
     if t._data.dtype == dtype:
@@ -57,8 +70,11 @@ def to_dtype(t: Tensor, dtype) -> Tensor:
     return Cast.apply(t, dtype)
 
 
-def to(t: Tensor, *args, dtype=None, device=None, copy=False, non_blocking=False) -> Tensor:
-    """``t.to('cuda')``, ``t.to(glassnet.float64)``, ``t.to(other_tensor)``, or both."""
+def to(
+    t: Tensor, *args, dtype=None, device=None, copy=False, non_blocking=False, memory_format=None
+) -> Tensor:
+    """``t.to('cuda')``, ``t.to(glassnet.float64)``, ``t.to(other_tensor)``, or both; with
+    ``memory_format=glassnet.channels_last`` also the layout (glassnet/memory_formats.py)."""
     for a in args:
         if isinstance(a, Tensor):
             dtype, device = a.dtype, a.device
@@ -73,6 +89,8 @@ def to(t: Tensor, *args, dtype=None, device=None, copy=False, non_blocking=False
             out = ToDevice.apply(out, device)
     if dtype is not None:
         out = to_dtype(out, dtype)
+    if memory_format is not None and memory_format is not formats.preserve_format:
+        out = contiguous(out, memory_format)
     if copy and out is t:
         out = Clone.apply(t)
     return out
@@ -91,9 +109,14 @@ def clone(t: Tensor) -> Tensor:
     return Clone.apply(t)
 
 
-def contiguous(t: Tensor) -> Tensor:
+def contiguous(t: Tensor, memory_format=formats.contiguous_format) -> Tensor:
+    """``t`` itself when its memory is already laid out as asked (row-major by default, or
+    ``glassnet.channels_last``), else a copy that is; gradients flow through it."""
+    formats.check_format(memory_format, t._data.ndim, "contiguous")
+    if memory_format is formats.channels_last:
+        return t if formats.suggests_channels_last(t._data) else ToChannelsLast.apply(t)
     xp = backend.get_array_module(t._data)
-    if t._data.flags.c_contiguous:
+    if t._data.flags.c_contiguous or memory_format is formats.preserve_format:
         return t
     out = Clone.apply(t)
     out._data = xp.ascontiguousarray(out._data)

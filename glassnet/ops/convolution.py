@@ -34,6 +34,11 @@ from __future__ import annotations
 
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
+from glassnet.ops.conv_channels_last import (
+    conv_backward_channels_last,
+    conv_forward_channels_last,
+    wants_channels_last,
+)
 from glassnet.ops.conv_columns import Geometry, column_blocks, image_columns
 from glassnet.ops.depthwise_conv import depthwise_conv, is_depthwise
 
@@ -298,12 +303,16 @@ class Convolution(Function):
         self.x_shape, self.w_shape = x.shape, w.shape
         plan = ConvPlan(x.shape, w.shape, stride, padding, dilation, groups)
         g, x4, w4 = plan.g, x.reshape(plan.x4_shape), w.reshape(plan.w4_shape)
+        self.g, self.w4, self.has_bias = g, w4, bias is not None
+        self.channels_last = len(plan.x4_shape) == x.ndim == 4 and wants_channels_last(x4, w4, g)
+        if self.channels_last:  # glassnet/ops/conv_channels_last.py: the output stays so
+            y, self.x4 = conv_forward_channels_last(x4, w4, bias, g)
+            return y
         self.full = _full_conv_geometry(g)
         # With a full-convolution backward, only the input is kept (the graph mostly holds it
         # anyway, a ReLU's output say), not the kh*kw times larger columns.
         y, self.cols = conv_forward(x4, w4, bias, g, keep_cols=self.full is None)
-        self.g, self.w4, self.x4 = g, w4, x4
-        self.has_bias = bias is not None
+        self.x4 = x4
         return y.reshape(plan.out_shape)
 
     def backward(self, grad):
@@ -314,6 +323,8 @@ class Convolution(Function):
         grad = grad.reshape(g.N, g.O, g.Ho, g.Wo)
         if not (need_x or need_w):
             dx = dw = None
+        elif self.channels_last:
+            dx, dw = conv_backward_channels_last(grad, self.x4, self.w4, g, need_x, need_w)
         elif self.full is not None:
             dx, dw = full_conv_backward(grad, self.x4, self.w4, g, self.full, need_x, need_w)
         else:
@@ -323,7 +334,10 @@ class Convolution(Function):
         dx = None if dx is None else dx.reshape(self.x_shape)
         dw = None if dw is None else dw.reshape(self.w_shape)
         db = None
-        if self.has_bias:  # per-channel sums by BLAS: (N, O, P) @ ones, then over the batch
+        if self.has_bias and self.channels_last:  # ones @ (N*Ho*Wo, O): one BLAS product
+            rows = grad.transpose(0, 2, 3, 1).reshape(-1, g.O)
+            db = xp.ones(rows.shape[0], dtype=grad.dtype) @ rows
+        elif self.has_bias:  # per-channel sums by BLAS: (N, O, P) @ ones, then over the batch
             P = g.Ho * g.Wo
             db = (grad.reshape(g.N, g.O, P) @ xp.ones(P, dtype=grad.dtype)).sum(0)
         return dx, dw, db

@@ -105,9 +105,25 @@ def _write_sample(t, draw):
     return t
 
 
-def is_contiguous(t: Tensor) -> bool:
-    """True when the elements are laid out row-major without gaps (as after .contiguous())."""
+def is_contiguous(t: Tensor, memory_format=None) -> bool:
+    """True when the elements are laid out row-major without gaps (as after .contiguous()),
+    or with ``memory_format=glassnet.channels_last`` as (N, H, W, C)."""
+    from glassnet import memory_formats as formats
+
+    if memory_format is formats.channels_last:
+        return t._data.ndim == 4 and formats.is_channels_last_array(t._data)
     return bool(t._data.flags.c_contiguous)
+
+
+def stride(t: Tensor, dim=None):
+    """The step in elements between neighbours along each dim (``x.stride()``), or along one.
+
+    >>> import glassnet
+    >>> glassnet.zeros(2, 3).stride(), glassnet.zeros(2, 3).t().stride(0)
+    ((3, 1), 1)
+    """
+    steps = tuple(s // t._data.itemsize for s in t._data.strides)
+    return steps if dim is None else steps[dim]
 
 
 def _new(fill):
@@ -147,6 +163,7 @@ TENSOR_METHODS = {
     "normal_": normal_,
     "bernoulli_": bernoulli_,
     "is_contiguous": is_contiguous,
+    "stride": stride,
     "nelement": lambda t: t.numel(),
     "new_zeros": _new(lambda xp, s, d: xp.zeros(s, dtype=d)),
     "new_ones": _new(lambda xp, s, d: xp.ones(s, dtype=d)),
