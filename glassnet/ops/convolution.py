@@ -34,7 +34,9 @@ from __future__ import annotations
 
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
+from glassnet.memory_formats import channels_last_array
 from glassnet.ops.conv_channels_last import (
+    channels_last_pays,
     conv_backward_channels_last,
     conv_forward_channels_last,
     wants_channels_last,
@@ -304,16 +306,19 @@ class Convolution(Function):
         plan = ConvPlan(x.shape, w.shape, stride, padding, dilation, groups)
         g, x4, w4 = plan.g, x.reshape(plan.x4_shape), w.reshape(plan.w4_shape)
         self.g, self.w4, self.has_bias = g, w4, bias is not None
-        self.channels_last = len(plan.x4_shape) == x.ndim == 4 and wants_channels_last(x4, w4, g)
+        asked = len(plan.x4_shape) == x.ndim == 4 and wants_channels_last(x4, w4, g)
+        self.channels_last = asked and channels_last_pays(g)
         if self.channels_last:  # glassnet/ops/conv_channels_last.py: the output stays so
             y, self.x4 = conv_forward_channels_last(x4, w4, bias, g)
             return y
+        if asked:  # few channels: NCHW arithmetic is faster; the output keeps the format
+            x4 = get_array_module(x4).ascontiguousarray(x4)
         self.full = _full_conv_geometry(g)
         # With a full-convolution backward, only the input is kept (the graph mostly holds it
         # anyway, a ReLU's output say), not the kh*kw times larger columns.
         y, self.cols = conv_forward(x4, w4, bias, g, keep_cols=self.full is None)
         self.x4 = x4
-        return y.reshape(plan.out_shape)
+        return channels_last_array(y) if asked else y.reshape(plan.out_shape)
 
     def backward(self, grad):
         g = self.g
