@@ -3,7 +3,9 @@
 Rows, on a 1024x512 float32 activation (a GPT-sized MLP hidden layer: 512K elements, 2 MiB):
 exp alone (``kernels.exp32`` against ``np.exp`` into a preallocated output, and ``torch.exp``),
 GELU's forward with its slope (kernel against the NumPy blocks; PyTorch's forward for scale),
-and ``F.gelu`` forward + backward on tensors with kernels on and off, against PyTorch's.
+and ``F.gelu`` forward + backward on tensors with kernels on and off, against PyTorch's; then
+the ``lstm`` and ``gpt`` workloads' training steps (benchmarks/workloads/) with kernels on and
+off, against PyTorch's.
 Interleaved rounds (A B C A B C ...) after a warm-up, 1 thread, process CPU clock; medians.
 Freed memory is kept for reuse (``glassnet.backend.keep_freed_memory``, as ``glassnet train``
 does), so that the rows time arithmetic rather than the page faults of fresh 2 MiB outputs.
@@ -121,6 +123,33 @@ def main(argv=None):
         },
         args.rounds,
         args.calls,
+    )
+
+    for name in ("lstm", "gpt"):
+        _workload_table(name, args.rounds, max(1, args.calls // 10))
+
+
+def _workload_table(name, rounds, calls):
+    """One benchmark workload's training step: PyTorch, glassnet without and with kernels."""
+    from benchmarks.workloads import load
+
+    module = load(name)
+    peers = {p.name: p for p in module.build(peers=["glassnet", "PyTorch"])}
+    glassnet_step = peers["glassnet"].step
+
+    def kernels_off():
+        with kernels.disabled():
+            glassnet_step()
+
+    _table(
+        f"{module.TITLE}: training step",
+        {
+            "PyTorch": peers["PyTorch"].step,
+            "glassnet, kernels off": kernels_off,
+            "glassnet, kernels on": glassnet_step,
+        },
+        rounds,
+        calls,
     )
 
 
