@@ -18,6 +18,7 @@ with ``dxhat = grad * weight``. The variance is the biased one, as PyTorch norma
 
 from __future__ import annotations
 
+from glassnet import kernels
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.ops.conv_channels_last import is_channels_last, to_channels_last
@@ -217,7 +218,12 @@ def layer_norm_array(x, weight, bias, k, eps):
     recorded (a generation step), the same arithmetic as ``LayerNorm.forward``. The affine
     step works in place on the fresh ``xhat``, since no backward keeps it."""
     shape = x.shape
-    xhat, _ = _row_normalize(x.reshape(-1, _prod(shape[x.ndim - k :])), eps)
+    x2 = x.reshape(-1, _prod(shape[x.ndim - k :]))
+    if _layer_norm_kernel(x2, weight, bias) is not None:  # the Function's kernel forward
+        fn = LayerNorm()
+        fn.kernel, fn.param_shape = _layer_norm_kernel(x2, weight, bias), shape[x.ndim - k :]
+        return fn._kernel_forward(x2, weight, bias, eps).reshape(shape)
+    xhat, _ = _row_normalize(x2, eps)
     if weight is not None:
         if weight.dtype == xhat.dtype:
             xhat *= weight.reshape(-1)
@@ -231,13 +237,32 @@ def layer_norm_array(x, weight, bias, k, eps):
     return xhat.reshape(shape)
 
 
+def _layer_norm_kernel(x2, weight, bias):
+    """:mod:`glassnet.kernels.layer_norm` where kernels are wanted for these float32 NumPy
+    operands (one pass per row each way, instead of about eight array passes), else None."""
+    if not kernels.wanted(x2) or x2.dtype.name != "float32":
+        return None
+    if any(p is not None and p.dtype != x2.dtype for p in (weight, bias)):
+        return None
+    from glassnet.kernels import layer_norm
+
+    return layer_norm
+
+
 class LayerNorm(Function):
-    """Layer norm of ``x`` over its last ``k`` axes; weight and bias have those axes' shape."""
+    """Layer norm of ``x`` over its last ``k`` axes; weight and bias have those axes' shape.
+    float32 arrays of 4096 elements or more go through the compiled kernels of
+    :mod:`glassnet.kernels.layer_norm` where numba is installed (the same formulas)."""
 
     def forward(self, x, weight, bias, k, eps, needs=(True, True, True)):
         self.needs = needs
         self.param_shape = x.shape[x.ndim - k :]
-        xhat, invstd = _row_normalize(x.reshape(-1, _prod(self.param_shape)), eps)
+        x2 = x.reshape(-1, _prod(self.param_shape))
+        self.kernel = _layer_norm_kernel(x2, weight, bias)
+        self.x_shape = x.shape
+        if self.kernel is not None:
+            return self._kernel_forward(x2, weight, bias, eps).reshape(x.shape)
+        xhat, invstd = _row_normalize(x2, eps)
         self.xhat, self.invstd, self.weight, self.x_shape = xhat, invstd, weight, x.shape
         out = _affine(
             xhat,
@@ -246,7 +271,39 @@ class LayerNorm(Function):
         )
         return out.reshape(x.shape)
 
+    def _kernel_forward(self, x2, weight, bias, eps):
+        import numpy as np  # the kernels take NumPy arrays only (kernels.wanted)
+
+        x2 = np.ascontiguousarray(x2)
+        d = x2.shape[1]
+        w = np.ones(d, x2.dtype) if weight is None else np.ascontiguousarray(weight.reshape(-1))
+        b = np.zeros(d, x2.dtype) if bias is None else np.ascontiguousarray(bias.reshape(-1))
+        out, xhat = np.empty_like(x2), np.empty_like(x2)
+        invstd = np.empty(x2.shape[0], x2.dtype)
+        self.kernel.layer_norm_forward(x2, w, b, x2.dtype.type(eps), out, xhat, invstd)
+        self.xhat, self.invstd, self.weight, self.w_row = xhat, invstd, weight, w
+        return out
+
+    def _kernel_backward(self, grad):
+        import numpy as np
+
+        g = np.ascontiguousarray(grad.reshape(self.xhat.shape), dtype=self.xhat.dtype)
+        d = g.shape[1]
+        gx = np.empty_like(g)
+        gw, gb = np.zeros(d), np.zeros(d)  # float64 column sums
+        self.kernel.layer_norm_backward(g, self.xhat, self.invstd, self.w_row, gx, gw, gb)
+        shape = self.param_shape
+        gw = (
+            gw.astype(g.dtype).reshape(shape)
+            if self.weight is not None and _wants(self, 1)
+            else None
+        )
+        gb = gb.astype(g.dtype).reshape(shape) if _wants(self, 2) else None
+        return (gx.reshape(self.x_shape) if _wants(self, 0) else None), gw, gb
+
     def backward(self, grad):
+        if self.kernel is not None:
+            return self._kernel_backward(grad)
         xp = get_array_module(grad)
         g = grad.reshape(self.xhat.shape)
         xhat, invstd = self.xhat, self.invstd
