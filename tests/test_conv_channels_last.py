@@ -105,11 +105,12 @@ def _channels_last_tensor(a):
     return t.requires_grad_(True)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("train", [True, False])
-def test_conv_batchnorm_relu_chain_on_channels_last_input(train):
+def test_conv_batchnorm_relu_chain_on_channels_last_input(train, dtype, kernel_path):
     """A residual block (conv, BN, ReLU, conv, BN, + input, ReLU) fed a channels-last input:
     every activation stays channels-last, and output, input gradient and every parameter's
-    gradient match PyTorch's (float64)."""
+    gradient match PyTorch's; float32 runs batch norm's compiled kernels too (kernel_path)."""
 
     def block(lib):
         class Block(lib.nn.Module):
@@ -127,27 +128,27 @@ def test_conv_batchnorm_relu_chain_on_channels_last_input(train):
         return Block()
 
     torch.manual_seed(0)
-    t, g = block(torch).double(), block(glassnet).double()
+    t, g = block(torch).to(getattr(torch, dtype)), block(glassnet).to(dtype)
     g.load_state_dict({k: glassnet.tensor(v.numpy()) for k, v in t.state_dict().items()})
     t.train(train)
     g.train(train)
-    x = np.random.default_rng(0).standard_normal((4, 16, 6, 6))
+    x = np.random.default_rng(0).standard_normal((4, 16, 6, 6)).astype(dtype)
     gx = _channels_last_tensor(x)
     tx = torch.tensor(x, requires_grad=True)
     gy, ty = g(gx), t(tx)
     assert is_channels_last(gy.detach().numpy())
-    assert_close(gy, ty.detach(), "float64", "output")
-    w = np.random.default_rng(1).standard_normal(gy.shape)
+    assert_close(gy, ty.detach(), dtype, "output")
+    w = np.random.default_rng(1).standard_normal(gy.shape).astype(dtype)
     (gy * glassnet.tensor(w)).sum().backward()
     (ty * torch.tensor(w)).sum().backward()
-    assert_close(gx.grad, tx.grad, "float64", "input gradient")
+    assert_close(gx.grad, tx.grad, dtype, "input gradient")
     for (name, gp), (_, tp) in zip(g.named_parameters(), t.named_parameters()):
-        assert_close(gp.grad, tp.grad, "float64", name)
+        assert_close(gp.grad, tp.grad, dtype, name)
     for name in ("bn1.running_mean", "bn1.running_var", "bn2.running_mean", "bn2.running_var"):
-        assert_close(g.state_dict()[name], t.state_dict()[name], "float64", name)
+        assert_close(g.state_dict()[name], t.state_dict()[name], dtype, name)
 
 
-def test_batchnorm_reads_channels_last_input_without_changing_results():
+def test_batchnorm_reads_channels_last_input_without_changing_results(kernel_path):
     """BatchNorm2d on the same numbers in both layouts: the channels-last result keeps its
     layout and agrees with the NCHW one (and PyTorch) in value and gradient."""
     x = np.random.default_rng(0).standard_normal((3, 16, 5, 4))

@@ -39,7 +39,7 @@ BATCHNORM_CASES = [
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("train", [True, False])
 @pytest.mark.parametrize("g_cls, t_cls, shape, kw", BATCHNORM_CASES)
-def test_batchnorm_matches_torch(g_cls, t_cls, shape, kw, train, dtype, device):
+def test_batchnorm_matches_torch(g_cls, t_cls, shape, kw, train, dtype, device, kernel_path):
     c = shape[1]
     check_layer(
         g_cls(c, **kw), _randomize(t_cls(c, **kw)), [shape], train=train, dtype=dtype, device=device
@@ -47,7 +47,7 @@ def test_batchnorm_matches_torch(g_cls, t_cls, shape, kw, train, dtype, device):
 
 
 @pytest.mark.parametrize("momentum", [0.1, None])
-def test_batchnorm_running_stats_over_several_batches(momentum, device):
+def test_batchnorm_running_stats_over_several_batches(momentum, device, kernel_path):
     g = nn.BatchNorm2d(3, momentum=momentum).to(device)
     t = torch.nn.BatchNorm2d(3, momentum=momentum)
     for seed in range(4):

@@ -6,5 +6,5 @@ import importlib.util
 collect_ignore = (
     []
     if importlib.util.find_spec("numba")
-    else ["exp32.py", "gelu.py", "tanh32.py", "lstm_cell.py", "layer_norm.py"]
+    else ["exp32.py", "gelu.py", "tanh32.py", "lstm_cell.py", "layer_norm.py", "batch_norm.py"]
 )

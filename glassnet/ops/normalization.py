@@ -113,6 +113,9 @@ class BatchNorm(Function):
         self.channels_last = cl = is_channels_last(x)
         # (N, S*C) rows for a channels-last input: each image's memory, with no copy
         X = to_channels_last(x).reshape(n, s * c) if cl else x.reshape(n, c * s)
+        self.kernel = _batch_norm_kernel(X, weight, bias) if training else None
+        if self.kernel is not None:
+            return self._kernel_forward(X, weight, bias, running_mean, running_var, momentum, eps)
         if training:
             m = n * s
             mean = _channel_sum(xp, X, c, s, cl) / m
@@ -152,7 +155,64 @@ class BatchNorm(Function):
             return rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)
         return rows.reshape(self.x_shape)
 
+    def _layout(self, X):
+        """X (N, C*S), or channels-last (N, S*C), as the kernels' (N, C, S) planes or (R, C)
+        rows, with the kernels' functions for that layout (moments, affine, grad_sums,
+        input_grad)."""
+        k, c = self.kernel, self.x_shape[1]
+        if self.channels_last:
+            rows = (k.rows_moments, k.rows_affine, k.rows_grad_sums, k.rows_input_grad)
+            return X.reshape(-1, c), rows
+        planes = (k.planes_moments, k.planes_affine, k.planes_grad_sums, k.planes_input_grad)
+        return X.reshape(X.shape[0], c, self.s), planes
+
+    def _kernel_forward(self, X, weight, bias, running_mean, running_var, momentum, eps):
+        import numpy as np  # the kernels take NumPy arrays only (kernels.wanted)
+
+        data, (moments, affine, _, _) = self._layout(X)
+        c = data.shape[1]
+        m = X.size // c
+        total, squares = np.zeros(c), np.zeros(c)
+        moments(data, total, squares)
+        mean, var = (total / m).astype(X.dtype), (squares / m).astype(X.dtype)
+        if running_mean is not None:
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean
+            running_var *= 1 - momentum
+            running_var += (momentum * m / (m - 1)) * var
+        self.invstd = invstd = 1 / np.sqrt(var + eps)
+        scale = invstd if weight is None else weight * invstd
+        shift = np.zeros_like(scale) if bias is None else bias.astype(X.dtype, copy=False)
+        out = np.empty_like(data)
+        affine(data, mean, scale, shift, out)
+        self.data, self.mean = data, mean
+        return self._shaped(out.reshape(X.shape))
+
+    def _kernel_backward(self, grad):
+        import numpy as np
+
+        cl, invstd, data = self.channels_last, self.invstd, self.data
+        G = to_channels_last(grad) if cl else np.ascontiguousarray(grad)
+        g = G.reshape(data.shape)
+        _, (_, _, grad_sums, input_grad) = self._layout(data.reshape(self.x_shape[0], -1))
+        c = data.shape[1]
+        m = data.size // c
+        total, dot = np.zeros(c), np.zeros(c)
+        grad_sums(g, data, self.mean, total, dot)
+        sg, sgc = total.astype(g.dtype), dot.astype(g.dtype)
+        gw = sgc * invstd if self.weight is not None and _wants(self, 1) else None
+        gb = sg if _wants(self, 2) else None
+        gx = None
+        if _wants(self, 0):
+            a = invstd if self.weight is None else self.weight * invstd
+            out = np.empty_like(g)
+            input_grad(g, data, self.mean, a, a * (invstd * invstd) * (sgc / m), a * (sg / m), out)
+            gx = self._shaped(out.reshape(self.x_shape[0], -1))
+        return gx, gw, gb
+
     def backward(self, grad):
+        if self.kernel is not None:
+            return self._kernel_backward(grad)
         xp = get_array_module(grad)
         n, s, invstd = grad.shape[0], self.s, self.invstd
         c = invstd.shape[0]
@@ -247,6 +307,18 @@ def _layer_norm_kernel(x2, weight, bias):
     from glassnet.kernels import layer_norm
 
     return layer_norm
+
+
+def _batch_norm_kernel(X, weight, bias):
+    """:mod:`glassnet.kernels.batch_norm` where kernels are wanted for these float32 NumPy
+    operands (two reads and one write each way, instead of five and seven passes), else None."""
+    if not kernels.wanted(X) or X.dtype.name != "float32" or not X.flags.c_contiguous:
+        return None
+    if any(p is not None and p.dtype != X.dtype for p in (weight, bias)):
+        return None
+    from glassnet.kernels import batch_norm
+
+    return batch_norm
 
 
 class LayerNorm(Function):
