@@ -1,4 +1,4 @@
-"""Eval-mode batch norm (glassnet/ops/normalization.py) takes one of two layouts by size: small
+"""Eval-mode batch norm (glassnet/ops/batch_norm.py) takes one of two layouts by size: small
 inputs broadcast per-channel columns, large ones spread per-channel rows. Both against PyTorch,
 forward and the gradients of input, weight and bias through the running statistics."""
 

@@ -17,7 +17,8 @@ kernels that share it:
   each offset's contribution is one long contiguous slice of a flat buffer.
 
 A transposed convolution is the adjoint of a convolution: its forward is ``conv_grad_input`` and
-its backward uses ``conv_forward`` and ``conv_grad_weight_blocked``.
+its backward uses ``conv_forward`` and ``conv_grad_weight_blocked`` (``ConvTranspose``, in
+``glassnet/ops/conv_transpose.py`` and re-exported here).
 
 >>> import glassnet
 >>> x = glassnet.arange(16.0).reshape(1, 1, 4, 4).requires_grad_()
@@ -348,59 +349,9 @@ class Convolution(Function):
         return dx, dw, db
 
 
-class ConvTranspose(Function):
-    """conv_transpose1d/2d: the adjoint (input gradient) of the convolution with weight w of
-    shape (C_in, C_out/G, kh, kw). ``padding`` is (top, bottom, left, right) of the equivalent
-    convolution and ``out_hw`` the output's spatial size."""
-
-    def forward(
-        self,
-        x,
-        w,
-        bias,
-        stride=(1, 1),
-        padding=(0, 0, 0, 0),
-        dilation=(1, 1),
-        groups=1,
-        out_size=None,
-    ):
-        self.x_shape, self.w_shape = x.shape, w.shape
-        x4, w4 = _as_4d(x, w)
-        if w.ndim == 3:
-            stride, dilation, padding = (1, *stride), (1, *dilation), (0, 0, *padding)
-            out_size = (1, *out_size)
-        N, _, Hx, Wx = x4.shape
-        cout = w4.shape[1] * groups
-        pt, pb, pl, pr = padding
-        y_shape = (N, cout, out_size[0], out_size[1])
-        # The equivalent convolution maps y (N, C_out, H, W) to x (N, C_in, Hx, Wx).
-        g = Geometry(y_shape, w4.shape, stride, padding, dilation, groups, out_hw=(Hx, Wx))
-        y = conv_grad_input(x4, w4, g)
-        if bias is not None:
-            y += bias.reshape(1, -1, 1, 1)
-        self.g, self.w4, self.x4 = g, w4, x4
-        self.has_bias = bias is not None
-        out = y if w.ndim == 4 else y[:, :, 0, :]
-        return out[0] if x.ndim == w.ndim - 1 else out
-
-    def backward(self, grad):
-        g = self.g
-        xp = get_array_module(grad)
-        grad4 = grad.reshape(g.N, g.C, g.H, g.W)
-        dx = dw = db = None
-        nodes = self.next_functions  # None where an input needs no gradient
-        if nodes[0] is not None or nodes[1] is not None:
-            # Forward of the equivalent convolution gives dx; its weight gradient (with x as
-            # the output gradient) gives dw.
-            if nodes[0] is not None:
-                dx = conv_forward(grad4, self.w4, None, g)[0].reshape(self.x_shape)
-            if nodes[1] is not None:
-                dw = conv_grad_weight_blocked(self.x4, grad4, g, self.w_shape)
-        if self.has_bias:
-            db = xp.sum(grad4, axis=(0, 2, 3))
-        return dx, dw, db
-
-
 def conv_output_size(size, kernel, stride, pad_total, dilation):
     """The output length of a convolution along one dim (may be < 1 for too-small inputs)."""
     return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
+
+
+from glassnet.ops.conv_transpose import ConvTranspose  # noqa: E402, F401 - its old home
