@@ -93,10 +93,26 @@ def test_sdpa_grouped_query_attention():
     check_op([(2, 4, 3, 5), (2, 2, 6, 5), (2, 2, 6, 3)], *_sdpa(enable_gqa=True, is_causal=True))
 
 
-def test_sdpa_float32_and_device(device):
-    check_op(
-        [Q, K, V], *_sdpa(is_causal=True), device=device, dtypes=("float32",), finite_diff=False
+def test_sdpa_float32_and_device(device, kernel_path):
+    for causal in (True, False):
+        check_op(
+            [Q, K, V],
+            *_sdpa(is_causal=causal),
+            device=device,
+            dtypes=("float32",),
+            finite_diff=False,
+        )
+    # a fully masked row (every score -inf) leaves the kernel for the NumPy path's safe zeros
+    mask = np.zeros((Q[-2], K[-2]), dtype=bool)
+    mask[0] = True
+    q, k, v = (glassnet.randn(*shape) for shape in (Q, K, V))
+    out = glassnet.nn.functional.scaled_dot_product_attention(
+        q, k, v, attn_mask=glassnet.tensor(~mask)
     )
+    want = torch.nn.functional.scaled_dot_product_attention(
+        *(torch.from_numpy(t.numpy()) for t in (q, k, v)), attn_mask=torch.from_numpy(~mask)
+    )
+    np.testing.assert_allclose(out.numpy(), want.numpy(), rtol=2e-4, atol=2e-5)
 
 
 def test_sdpa_dropout_scales_kept_weights(device):
@@ -158,7 +174,7 @@ MHA_CONFIGS = [
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("need_weights, average", [(True, True), (True, False), (False, True)])
 @pytest.mark.parametrize("kw", MHA_CONFIGS)
-def test_mha_cross_attention_matches_torch(kw, need_weights, average, dtype):
+def test_mha_cross_attention_matches_torch(kw, need_weights, average, dtype, kernel_path):
     g, t = _mha_pair(**kw)
     shapes = _cross_inputs(kw.get("batch_first", False), kw.get("kdim", E), kw.get("vdim", E))
     check_layer(
@@ -214,7 +230,7 @@ def _cast_masks(masks, dtype):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("need_weights", [True, False])
 @pytest.mark.parametrize("kind", ["bool2d", "float3d", "kpm_bool", "kpm_float", "both"])
-def test_mha_masks_match_torch(kind, need_weights, dtype, device):
+def test_mha_masks_match_torch(kind, need_weights, dtype, device, kernel_path):
     attn, kpm = _cast_masks(_masks(kind), dtype)
 
     def forward(m, q, k, v):
@@ -268,7 +284,7 @@ def _self_masks(kind):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("batch_first", [False, True])
 @pytest.mark.parametrize("kind", ["none", "bool2d", "float3d", "kpm_bool", "both"])
-def test_mha_packed_self_attention_matches_torch(kind, batch_first, dtype, device):
+def test_mha_packed_self_attention_matches_torch(kind, batch_first, dtype, device, kernel_path):
     """Self-attention without weights runs one fused op from the packed q/k/v projection."""
     attn, kpm = _cast_masks(_self_masks(kind), dtype)
 
