@@ -26,7 +26,7 @@ from __future__ import annotations
 
 _CONV = [
     ("Convolution", "convolution"),
-    ("ConvTranspose", "convolution"),
+    ("ConvTranspose", "conv_transpose"),
     ("ConvolutionNd", "conv_nd"),
     ("ConvTransposeNd", "conv_nd"),
 ]

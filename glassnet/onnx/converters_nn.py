@@ -10,6 +10,7 @@ from glassnet.onnx.converters import converts, dtype_of
 from glassnet.onnx.errors import ExportError
 from glassnet.ops import (
     attention,
+    conv_transpose,
     convolution,
     depthwise_conv,
     index_gather,
@@ -77,7 +78,7 @@ def _depthwise_conv(g, a, node):
     )
 
 
-@converts(convolution.ConvTranspose)
+@converts(conv_transpose.ConvTranspose)
 def _conv_transpose(g, a, node):
     x, w, b = a["x"], a["w"], a["bias"]
     _batched(g, x, w, node, "transposed convolution")

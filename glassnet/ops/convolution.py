@@ -18,7 +18,7 @@ kernels that share it:
 
 A transposed convolution is the adjoint of a convolution: its forward is ``conv_grad_input`` and
 its backward uses ``conv_forward`` and ``conv_grad_weight_blocked`` (``ConvTranspose``, in
-``glassnet/ops/conv_transpose.py`` and re-exported here).
+``glassnet/ops/conv_transpose.py``).
 
 >>> import glassnet
 >>> x = glassnet.arange(16.0).reshape(1, 1, 4, 4).requires_grad_()
@@ -352,6 +352,3 @@ class Convolution(Function):
 def conv_output_size(size, kernel, stride, pad_total, dilation):
     """The output length of a convolution along one dim (may be < 1 for too-small inputs)."""
     return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
-
-
-from glassnet.ops.conv_transpose import ConvTranspose  # noqa: E402, F401 - its old home

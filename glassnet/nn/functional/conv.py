@@ -30,7 +30,8 @@ from glassnet.nn.functional.window_args import (
     where,
 )
 from glassnet.ops.conv_nd import ConvolutionNd, ConvTransposeNd
-from glassnet.ops.convolution import Convolution, ConvTranspose
+from glassnet.ops.conv_transpose import ConvTranspose
+from glassnet.ops.convolution import Convolution
 from glassnet.ops.depthwise_conv import DepthwiseConv, is_depthwise
 from glassnet.ops.low_precision import bfloat16_in_float32
 
