@@ -126,6 +126,48 @@ def _restore():
     _checks_saved.clear()
 
 
+_plans = {}  # (device, dtype, number of modules) -> the patches, built once
+
+
+def _plan(device_type, low):
+    """The Function forwards and the other attributes to patch for a region on
+    ``device_type`` with ``low``, as (owner, attribute, original, patched), built while
+    nothing is patched; the wrappers are made once and reused by every region."""
+    import sys
+
+    key = (device_type, low.name, len(sys.modules))
+    if key in _plans:
+        return _plans[key]
+    import importlib
+
+    from glassnet.amp import entry_points as ep
+    from glassnet.tensor import Tensor
+
+    forwards = [
+        (cls, "forward", cls.__dict__.get("forward"), _low_forward(cls.forward, low))
+        for cls in policy.classes(policy.LOW[device_type])
+    ]
+    patches = {}
+    for module_name, name in _CHECKS:
+        module = importlib.import_module(module_name)
+        patches[(module, name)] = (getattr(module, name), _mixed_ok(getattr(module, name)))
+    # every location is found before any is patched: a function bound in two places
+    # (glassnet.qr and glassnet.linalg.qr) is saved as itself, never as a wrapper
+    found = [(ep.WRAPPERS[p], ep.locations(m, n)) for p, m, n in ep.FUNCTIONS[device_type]]
+    found += [
+        (ep.WRAPPERS[p], [(Tensor, n, Tensor.__dict__[n]) for n in names if n in Tensor.__dict__])
+        for p, names in ep.TENSOR[device_type]
+    ]
+    for wrap, places in found:
+        for owner, attr, fn in places:
+            patches[(owner, attr)] = (fn, wrap(fn, low))
+    if len(_plans) > 8:  # modules were imported since: the old plans are stale
+        _plans.clear()
+    others = [(owner, attr, own, new) for (owner, attr), (own, new) in patches.items()]
+    _plans[key] = (forwards, others)
+    return _plans[key]
+
+
 def _apply(state):
     _restore()
     if state is None:
@@ -133,29 +175,13 @@ def _apply(state):
     device_type, low, enabled = state
     if not enabled:
         return
-    import importlib
-
-    from glassnet.amp import entry_points as ep
-    from glassnet.tensor import Tensor
-
-    for cls in policy.classes(policy.LOW[device_type]):
-        _saved[cls] = cls.__dict__.get("forward")
-        cls.forward = _low_forward(cls.forward, low)
-    for module_name, name in _CHECKS:
-        module = importlib.import_module(module_name)
-        _checks_saved[(module, name)] = getattr(module, name)
-        setattr(module, name, _mixed_ok(getattr(module, name)))
-    # find every location before patching any: a function bound in two places (glassnet.qr
-    # and glassnet.linalg.qr) must be found, and saved, as itself, never as a wrapper
-    plans = [(ep.WRAPPERS[p], ep.locations(m, n)) for p, m, n in ep.FUNCTIONS[device_type]]
-    plans += [
-        (ep.WRAPPERS[p], [(Tensor, n, Tensor.__dict__[n]) for n in names if n in Tensor.__dict__])
-        for p, names in ep.TENSOR[device_type]
-    ]
-    for wrap, found in plans:
-        for owner, attr, fn in found:
-            _checks_saved.setdefault((owner, attr), fn)
-            setattr(owner, attr, wrap(fn, low))
+    forwards, others = _plan(device_type, low)
+    for cls, _, own, new in forwards:
+        _saved[cls] = own
+        cls.forward = new
+    for owner, attr, own, new in others:
+        _checks_saved[(owner, attr)] = own
+        setattr(owner, attr, new)
 
 
 class autocast:  # noqa: N801 - PyTorch's name

@@ -156,13 +156,13 @@ _CPU_WIDEN = [
 ]
 # binary ops PyTorch type-promotes: bfloat16 with float32 gives float32
 _CPU_WIDEN_PROMOTED = [(_F, ["cosine_similarity", "pairwise_distance"])]
-# matmul, mm, bmm also have Function classes in policy.LOW; cast at the entry too so that a
-# float32 operand meets a low one without the same-dtype check refusing it
-_LOW = [
-    ("glassnet", ["matmul", "mm", "bmm", "addmm", "baddbmm", "addbmm"]),
-    ("glassnet.linalg", ["vecdot"]),
-]
-_LOW_METHODS = ["matmul", "__matmul__", "__rmatmul__", "mm", "bmm", "addmm", "baddbmm", "addbmm"]
+_LOW = [("glassnet", ["addmm", "baddbmm", "addbmm"]), ("glassnet.linalg", ["vecdot"])]
+_LOW_METHODS = ["addmm", "baddbmm", "addbmm"]
+# matmul, mm, bmm have Function classes in policy.LOW, which cast; the entry casts only
+# operands of different dtypes, so that a float32 one meets a low one without the same-dtype
+# check refusing it (same dtypes go straight to the Function: a small matmul stays cheap)
+_LOW_MIXED = [("glassnet", ["matmul", "mm", "bmm"])]
+_LOW_MIXED_METHODS = ["matmul", "__matmul__", "__rmatmul__", "mm", "bmm"]
 _PROMOTE = [("glassnet", ["index_copy"])]
 _KEEP = [("glassnet", ["mv", "addmv"])]
 
@@ -173,11 +173,13 @@ FUNCTIONS = {
     + [("widen", m, n) for m, n in _CPU_WIDEN]
     + [("widen_promoted", m, n) for m, n in _CPU_WIDEN_PROMOTED]
     + [("low", m, n) for m, n in _LOW]
+    + [("low_mixed", m, n) for m, n in _LOW_MIXED]
     + [("promote", m, n) for m, n in _PROMOTE]
     + [("keep", m, n) for m, n in _KEEP]
     + [("pad", _F, ["pad"])],
     "cuda": [("fp32", m, n) for m, n in _CUDA_FP32]
     + [("low", m, n) for m, n in _LOW]
+    + [("low_mixed", m, n) for m, n in _LOW_MIXED]
     + [("promote", m, n) for m, n in _PROMOTE],
 }
 TENSOR = {
@@ -185,12 +187,14 @@ TENSOR = {
         ("widen", ["mean", "sum", "softmax", "log_softmax", "var", "std", "norm", "logsumexp"]),
         ("fp32", ["prod", "trace", "inverse", "pinverse", "quantile", "nanquantile"]),
         ("low", _LOW_METHODS),
+        ("low_mixed", _LOW_MIXED_METHODS),
         ("promote", ["index_copy"]),
         ("keep", ["mv", "addmv"]),
     ],
     "cuda": [
         ("fp32", ["softmax", "log_softmax", "sum", "mean"]),
         ("low", _LOW_METHODS),
+        ("low_mixed", _LOW_MIXED_METHODS),
         ("promote", ["index_copy"]),
     ],
 }
@@ -270,13 +274,17 @@ def widen(original, low=None, promoted=False):
     return wrapper
 
 
-def low(original, low):
+def low(original, low, mixed_only=False):
+    from glassnet.tensor import Tensor
+
     def down(t):
         return t.to(low) if t._data.dtype.name == "float32" else t
 
     @functools.wraps(original)
     def wrapper(*args, **kwargs):
         if autocast_mode._suspended[0] or _in_low[0]:
+            return original(*args, **kwargs)
+        if mixed_only and len({a._data.dtype for a in args if isinstance(a, Tensor)}) < 2:
             return original(*args, **kwargs)
         args = [_map_tensors(a, down) for a in args]
         kwargs = {k: _map_tensors(v, down) for k, v in kwargs.items()}
@@ -345,6 +353,7 @@ WRAPPERS = {
     "widen": widen,
     "widen_promoted": functools.partial(widen, promoted=True),
     "low": low,
+    "low_mixed": functools.partial(low, mixed_only=True),
     "promote": promote,
     "keep": keep,
     "pad": pad,
