@@ -74,6 +74,8 @@ H3, C3 = _r(4, 3), _r(4, 3)
 WIH, WHH, BIH, BHH = _r(12, 6), _r(12, 3), _r(12), _r(12)
 WIHG, WHHG, BIHG, BHHG = _r(9, 6), _r(9, 3), _r(9), _r(9)
 ALPHA = np.array([0.25, 0.5, 0.1], dtype=np.float32)
+CTC_LOGP = np.log(_r(6, 2, 4, low=0.05, high=1.0))  # (time, batch, classes); blank is 0
+CTC_TARGETS = np.array([[1, 2], [3, 3]])
 
 
 def _bf(m):
@@ -181,6 +183,15 @@ CASES = {
     "pad_replicate2d": (lambda m, f, A, Z: f.pad(A(IMG2), (1, 1, 2, 0), mode="replicate"), FLOAT),
     "pad_replicate3d": (lambda m, f, A, Z: f.pad(A(IMG3), (1,) * 6, mode="replicate"), FLOAT),
     "pad_constant": (lambda m, f, A, Z: f.pad(A(IMG2), (1, 1)), FLOAT),
+    "pad_reflect3d": (lambda m, f, A, Z: f.pad(A(IMG3), (1,) * 6, mode="reflect"), FLOAT),
+    "pad_circular": (lambda m, f, A, Z: f.pad(A(IMG2), (1, 1, 1, 1), mode="circular"), FLOAT),
+    "adaptive_max_pool3d": (lambda m, f, A, Z: f.adaptive_max_pool3d(A(IMG3), 2), FLOAT),
+    "ctc_loss": (
+        lambda m, f, A, Z: f.ctc_loss(A(CTC_LOGP), Z(CTC_TARGETS), Z([6, 5]), Z([2, 2])),
+        FLOAT,
+    ),
+    "Tensor.trace": (lambda m, f, A, Z: A(SQ).trace(), FLOAT),
+    "nanquantile": (lambda m, f, A, Z: m.nanquantile(A(T), 0.7, dim=0), FLOAT),
     "grid_sample": (lambda m, f, A, Z: f.grid_sample(A(IMG2), A(GRID), align_corners=False), FLOAT),
     "inverse": (lambda m, f, A, Z: m.inverse(A(SQ)), FLOAT),
     "linalg.inv": (lambda m, f, A, Z: m.linalg.inv(A(SQ)), FLOAT),
