@@ -31,6 +31,9 @@ from glassnet.amp import policy
 _active = []  # the open regions' (device_type, dtype, enabled), innermost last
 _saved = {}  # Function class -> its own forward, while patched
 _checks_saved = {}  # (module, name) -> a dtype check that autocast relaxes, while patched
+# > 0 while an op wrapped at its entry point runs (glassnet.amp.entry_points): the ops it is
+# made of run unpatched, as PyTorch turns autocast off inside an op it has cast
+_suspended = [0]
 
 
 def _low_dtype(device_type, dtype):
@@ -53,14 +56,15 @@ def _is_float(a):
 
 
 def _cast_down(a, low):
-    if not (_is_float(a) and a.dtype.name == "float32"):
+    if not (_is_float(a) and a.dtype.name in ("float32", low.name)):
         return a
     if backend.is_cuda_array(a):
         if low.name == "bfloat16":
             raise TypeError("autocast('cuda'): CuPy has no bfloat16; use dtype=glassnet.float16")
         return a.astype(low)
-    # the values of bfloat16, kept in float32 so NumPy's BLAS does the float32 accumulation
-    return a.astype(low).astype(np.float32)
+    # the values of the low dtype, kept in float32 so NumPy's BLAS does the float32
+    # accumulation (NumPy's own float16 matmul would add in float16)
+    return a.astype(low).astype(np.float32) if a.dtype.name == "float32" else a.astype(np.float32)
 
 
 def _cast_up(a):
@@ -72,6 +76,8 @@ def _cast_up(a):
 def _low_forward(original, low):
     @functools.wraps(original)
     def forward(self, *args, **kwargs):
+        if _suspended[0]:
+            return original(self, *args, **kwargs)
         args = [_cast_down(a, low) for a in args]
         kwargs = {k: _cast_down(v, low) for k, v in kwargs.items()}
         out = original(self, *args, **kwargs)
@@ -85,6 +91,8 @@ def _low_forward(original, low):
 def _fp32_forward(original):
     @functools.wraps(original)
     def forward(self, *args, **kwargs):
+        if _suspended[0]:
+            return original(self, *args, **kwargs)
         args = [_cast_up(a) for a in args]
         kwargs = {k: _cast_up(v) for k, v in kwargs.items()}
         return original(self, *args, **kwargs)
@@ -118,6 +126,48 @@ def _restore():
     _checks_saved.clear()
 
 
+_plans = {}  # (device, dtype, number of modules) -> the patches, built once
+
+
+def _plan(device_type, low):
+    """The Function forwards and the other attributes to patch for a region on
+    ``device_type`` with ``low``, as (owner, attribute, original, patched), built while
+    nothing is patched; the wrappers are made once and reused by every region."""
+    import sys
+
+    key = (device_type, low.name, len(sys.modules))
+    if key in _plans:
+        return _plans[key]
+    import importlib
+
+    from glassnet.amp import entry_points as ep
+    from glassnet.tensor import Tensor
+
+    forwards = [
+        (cls, "forward", cls.__dict__.get("forward"), _low_forward(cls.forward, low))
+        for cls in policy.classes(policy.LOW[device_type])
+    ]
+    patches = {}
+    for module_name, name in _CHECKS:
+        module = importlib.import_module(module_name)
+        patches[(module, name)] = (getattr(module, name), _mixed_ok(getattr(module, name)))
+    # every location is found before any is patched: a function bound in two places
+    # (glassnet.qr and glassnet.linalg.qr) is saved as itself, never as a wrapper
+    found = [(ep.WRAPPERS[p], ep.locations(m, n)) for p, m, n in ep.FUNCTIONS[device_type]]
+    found += [
+        (ep.WRAPPERS[p], [(Tensor, n, Tensor.__dict__[n]) for n in names if n in Tensor.__dict__])
+        for p, names in ep.TENSOR[device_type]
+    ]
+    for wrap, places in found:
+        for owner, attr, fn in places:
+            patches[(owner, attr)] = (fn, wrap(fn, low))
+    if len(_plans) > 8:  # modules were imported since: the old plans are stale
+        _plans.clear()
+    others = [(owner, attr, own, new) for (owner, attr), (own, new) in patches.items()]
+    _plans[key] = (forwards, others)
+    return _plans[key]
+
+
 def _apply(state):
     _restore()
     if state is None:
@@ -125,29 +175,13 @@ def _apply(state):
     device_type, low, enabled = state
     if not enabled:
         return
-    import importlib
-
-    from glassnet.amp import entry_points as ep
-    from glassnet.tensor import Tensor
-
-    for cls in policy.classes(policy.LOW[device_type]):
-        _saved[cls] = cls.__dict__.get("forward")
-        cls.forward = _low_forward(cls.forward, low)
-    for module_name, name in _CHECKS:
-        module = importlib.import_module(module_name)
-        _checks_saved[(module, name)] = getattr(module, name)
-        setattr(module, name, _mixed_ok(getattr(module, name)))
-    for names, wrap in ((ep.FP32[device_type], ep.fp32), (ep.WIDEN[device_type], ep.widen)):
-        for module, attr, fn in ep.locations(names):
-            _checks_saved[(module, attr)] = fn
-            setattr(module, attr, wrap(fn))
-    for names, wrap in (
-        (ep.TENSOR_FP32[device_type], ep.fp32),
-        (ep.TENSOR_WIDEN[device_type], ep.widen),
-    ):
-        for name in (n for n in names if n in Tensor.__dict__):
-            _checks_saved[(Tensor, name)] = Tensor.__dict__[name]
-            setattr(Tensor, name, wrap(Tensor.__dict__[name]))
+    forwards, others = _plan(device_type, low)
+    for cls, _, own, new in forwards:
+        _saved[cls] = own
+        cls.forward = new
+    for owner, attr, own, new in others:
+        _checks_saved[(owner, attr)] = own
+        setattr(owner, attr, new)
 
 
 class autocast:  # noqa: N801 - PyTorch's name
@@ -158,7 +192,11 @@ class autocast:  # noqa: N801 - PyTorch's name
         if device_type not in ("cpu", "cuda"):
             raise ValueError(f"autocast: device_type must be 'cpu' or 'cuda', got {device_type!r}")
         self.device = device_type
-        self.fast_dtype = _low_dtype(device_type, dtype)
+        # no dtype given: the current one for the device (an inner ``enabled=False`` region
+        # keeps the outer float16), as in PyTorch
+        self.fast_dtype = (
+            _low_dtype(device_type, dtype) if dtype else get_autocast_dtype(device_type)
+        )
         self._enabled = bool(enabled)
 
     def __enter__(self):
@@ -182,10 +220,10 @@ class autocast:  # noqa: N801 - PyTorch's name
 
 def is_autocast_enabled(device_type=None) -> bool:
     """Whether an enabled autocast region (for ``device_type``, if given) is open."""
-    if not _active:
-        return False
-    device, _, enabled = _active[-1]
-    return enabled and (device_type is None or device == device_type)
+    for device, _, enabled in reversed(_active):  # the innermost region for the device
+        if device_type is None or device == device_type:
+            return enabled
+    return False
 
 
 def _default_dtype(device_type):

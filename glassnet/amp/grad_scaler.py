@@ -130,12 +130,13 @@ class GradScaler:
             if not found:
                 raise AssertionError("No inf checks were recorded prior to update.")
             if sum(found):
-                self._scale = np.float32(self._scale * np.float32(self._backoff_factor))
+                # PyTorch: the float32 scale times the double factor, rounded once to float32
+                self._scale = np.float32(np.float64(self._scale) * self._backoff_factor)
                 self._growth_tracker = 0
             else:
                 tracker = self._growth_tracker + 1
                 if tracker == self._growth_interval:
-                    grown = np.float32(self._scale * np.float32(self._growth_factor))
+                    grown = np.float32(np.float64(self._scale) * self._growth_factor)
                     if np.isfinite(grown):  # PyTorch keeps the scale rather than overflow
                         self._scale = grown
                     tracker = 0

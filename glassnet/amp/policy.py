@@ -1,15 +1,16 @@
-"""Which ops autocast runs in low precision and which in float32, mirroring PyTorch's lists
-(``aten/src/ATen/autocast_mode.cpp``), for the glassnet ops that exist.
+"""Which ``Function`` classes autocast runs in low precision and which in float32, mirroring
+PyTorch's lists (``aten/src/ATen/autocast_mode.cpp``), for the glassnet ops that exist. The
+functions PyTorch lists that glassnet composes of other ops (addmm, prod, the linalg solvers,
+cat's promotion, ...) are cast at their entry points: ``glassnet.amp.entry_points``; the two
+together are the table in ``docs/distributed.md``.
 
 =================  ======================================  ======================================
 device             low precision (inputs cast down)        float32 (inputs cast up)
 =================  ======================================  ======================================
-cpu  (bfloat16)    linear, matmul, mm, bmm, conv1d/2d/3d,  mse_loss, l1_loss, smooth_l1_loss,
-                   conv_transpose1d/2d/3d, prelu,          huber_loss, nll_loss, cross_entropy,
-                   scaled_dot_product_attention            kl_div, binary_cross_entropy(_with_
-                                                           logits), margin_ranking_loss,
-                                                           cosine_embedding_loss
-cuda (float16)     the cpu list, plus einsum, dot          the cpu list, plus softmax,
+cpu  (bfloat16)    linear, matmul, mm, bmm, conv1d/2d/3d,  the losses
+                   conv_transpose1d/2d/3d, prelu,
+                   scaled_dot_product_attention, einsum
+cuda (float16)     the cpu list, plus dot                  the cpu list, plus softmax,
                                                            log_softmax, layer_norm, group_norm,
                                                            logsumexp, vector norms, sum, cumsum
 =================  ======================================  ======================================
@@ -61,7 +62,11 @@ _CUDA_FP32 = [
     ("Cumsum", "scan"),
 ]
 
-LOW = {"cpu": _CONV + _MATMUL, "cuda": _CONV + _MATMUL + [("Einsum", "linalg"), ("Dot", "linalg")]}
+# einsum is not in PyTorch's CPU list, but it is composed of bmm there, which is
+LOW = {
+    "cpu": _CONV + _MATMUL + [("Einsum", "linalg")],
+    "cuda": _CONV + _MATMUL + [("Einsum", "linalg"), ("Dot", "linalg")],
+}
 FP32 = {"cpu": _LOSSES, "cuda": _LOSSES + _CUDA_FP32}
 
 

@@ -249,10 +249,11 @@ def outer(input, vec2):
             f"outer: expected two 1-D tensors, got shapes {_dims(input.shape)} and "
             f"{_dims(vec2.shape)}."
         )
-    if input._data.dtype != vec2._data.dtype:
-        from glassnet.ops.operands import _operands
+    if input._data.dtype != vec2._data.dtype:  # type promotion (no broadcasting: 1-D each)
+        from glassnet.ops.operands import _cast, result_dtype
 
-        input, vec2 = _operands("outer", input, vec2)
+        dtype = result_dtype(input, vec2)
+        input, vec2 = _cast(input, dtype), _cast(vec2, dtype)
     return Outer.apply(input, vec2)
 
 

@@ -22,8 +22,10 @@ _dropout = importlib.import_module("glassnet.nn.functional.dropout")
 
 
 def _affine(x, w, b):
-    out = x @ w.transpose(0, 1)
-    return out if b is None else out + b
+    # one linear, as PyTorch's cells: under autocast the bias joins the low-precision product
+    from glassnet.ops.linear import linear
+
+    return linear(x, w, b)
 
 
 def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
