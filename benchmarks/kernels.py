@@ -4,8 +4,8 @@ Rows, on a 1024x512 float32 activation (a GPT-sized MLP hidden layer: 512K eleme
 exp alone (``kernels.exp32`` against ``np.exp`` into a preallocated output, and ``torch.exp``),
 GELU's forward with its slope (kernel against the NumPy blocks; PyTorch's forward for scale),
 and ``F.gelu`` forward + backward on tensors with kernels on and off, against PyTorch's; then
-the ``lstm`` and ``gpt`` workloads' training steps (benchmarks/workloads/) with kernels on and
-off, against PyTorch's.
+the ``resnet``, ``lstm`` and ``gpt`` workloads' training steps (benchmarks/workloads/) with
+kernels on and off, against PyTorch's.
 Interleaved rounds (A B C A B C ...) after a warm-up, 1 thread, process CPU clock; medians.
 Freed memory is kept for reuse (``glassnet.backend.keep_freed_memory``, as ``glassnet train``
 does), so that the rows time arithmetic rather than the page faults of fresh 2 MiB outputs.
@@ -125,7 +125,7 @@ def main(argv=None):
         args.calls,
     )
 
-    for name in ("lstm", "gpt"):
+    for name in ("resnet", "lstm", "gpt"):
         _workload_table(name, args.rounds, max(1, args.calls // 10))
 
 
