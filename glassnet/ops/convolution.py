@@ -36,6 +36,7 @@ from __future__ import annotations
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.memory_formats import channels_last_array
+from glassnet.ops._util import rows_dot_rows
 from glassnet.ops.conv_channels_last import (
     channels_last_pays,
     conv_backward_channels_last,
@@ -101,7 +102,7 @@ def _grad_rows(grad, g):
 def conv_grad_weight(grad_rows, cols, g, w_shape):
     """dL/dw from the output gradient (O, N*Ho*Wo) and the forward's columns (K, N*Ho*Wo)."""
     if g.G == 1:
-        return (grad_rows @ cols.T).reshape(w_shape)
+        return rows_dot_rows(grad_rows, cols).reshape(w_shape)
     xp = get_array_module(cols)
     n_out, M = grad_rows.shape
     gr = grad_rows.reshape(g.G, n_out // g.G, M)
@@ -235,7 +236,7 @@ def full_conv_backward(grad, x, w, g, full, need_x, need_w):
         if need_w:
             rows = _block_rows(xs, n0, n)  # (C, n*P)
             if g.G == 1:
-                part = gcols @ rows.T
+                part = rows_dot_rows(gcols, rows)
             else:
                 gc = gcols.reshape(g.G, -1, gcols.shape[1])
                 part = xp.matmul(gc, rows.reshape(g.G, g.C // g.G, -1).transpose(0, 2, 1))
