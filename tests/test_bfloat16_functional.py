@@ -228,6 +228,34 @@ def test_var_and_std_on_bf16_accumulate_in_float32(fn, dim):
     _check(x.glass.grad, x.f64.grad, noise=40 * 9 * F32)
 
 
+_SCAN_INPUTS = {  # 600 values each, so that a bfloat16 accumulator would drift far
+    "cumsum": lambda r: 0.5 + np.abs(r),  # the running sum passes 256 near step 400
+    "cumprod": lambda r: 1 + 0.01 * r,  # the running product stays of order 1
+    "logcumsumexp": lambda r: r,
+}
+
+
+@pytest.mark.parametrize("fn", sorted(_SCAN_INPUTS))
+def test_scans_on_bf16_accumulate_in_float32(fn):
+    """The scans add up in float32 and round each result once, as PyTorch's CPU scans do: a
+    bfloat16 running sum of values above 0.5 stalls at 256 (256 + 0.5 rounds back to 256).
+    Against float64 (rounded once: 1 ulp, plus the float32 noise of 600 terms relative to the
+    largest running value) and torch's own bfloat16 scan (2 ulps)."""
+    r = np.random.default_rng(21).standard_normal(600).astype(np.float32)
+    bf16 = torch.from_numpy(_SCAN_INPUTS[fn](r).astype(np.float32)).to(torch.bfloat16)
+    f64 = bf16.double().requires_grad_()
+    glass = glassnet.tensor(bf16.float().numpy()).to(glassnet.bfloat16).requires_grad_()
+    got = getattr(glassnet, fn)(glass, 0)
+    exact = getattr(torch, fn)(f64, 0)
+    _check(got, exact, noise=600 * F32 * float(exact.detach().abs().max()))
+    _check(got, getattr(torch, fn)(bf16, 0), ulps=2)
+    got.sum().backward()
+    exact.sum().backward()
+    # the backward's reverse running sums, in float32 too, rounded once (and once more where
+    # the forward's rounded output enters them: 2 ulps)
+    _check(glass.grad, f64.grad, ulps=2, noise=600 * F32 * float(f64.grad.abs().max()))
+
+
 @pytest.mark.parametrize(
     "values", [[1.25, 2.0], 1.25, [[0.1, -3.0], [1e-6, 7.0]], [1.0, 2.0], [12345.0, 0.5]]
 )

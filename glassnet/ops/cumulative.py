@@ -23,6 +23,7 @@ from glassnet.backend import get_array_module
 from glassnet.ops._pointwise import float_tensor
 from glassnet.ops._util import normalize_dim
 from glassnet.ops.conversion import clone
+from glassnet.ops.low_precision import bfloat16_in_float32
 from glassnet.ops.operands import _quiet
 from glassnet.tensor import Tensor
 
@@ -121,6 +122,7 @@ class LogCumSumExp(Function):
         return result, None
 
 
+@bfloat16_in_float32  # as PyTorch's CPU scans: float32 inside, one rounding out
 def logcumsumexp(input, dim):
     """log(cumsum(exp(input))) along ``dim``, computed without overflow.
 

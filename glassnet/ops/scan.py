@@ -20,6 +20,7 @@ from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.ops._util import normalize_dim
 from glassnet.ops.conversion import clone, to_dtype
+from glassnet.ops.low_precision import bfloat16_in_float32
 
 
 def _reverse_cumsum(xp, g, axis):
@@ -76,6 +77,7 @@ def _prepare(input, dim, dtype, op):
     return input, normalize_dim(dim, input._data.ndim, op)
 
 
+@bfloat16_in_float32  # a bfloat16 running sum adds up in float32 (stalls at 256 otherwise)
 def cumsum(input, dim, *, dtype=None):
     """Running sum along ``dim``.
 
@@ -90,6 +92,7 @@ def cumsum(input, dim, *, dtype=None):
     return Cumsum.apply(input, axis)
 
 
+@bfloat16_in_float32
 def cumprod(input, dim, *, dtype=None):
     """Running product along ``dim``; gradients are exact even where the input is 0.
 
