@@ -228,6 +228,28 @@ def test_var_and_std_on_bf16_accumulate_in_float32(fn, dim):
     _check(x.glass.grad, x.f64.grad, noise=40 * 9 * F32)
 
 
+@pytest.mark.parametrize("fn", ["logsumexp", "norm", "norm_p1"])
+def test_logsumexp_and_norm_on_bf16_give_bf16_computed_in_float32(fn):
+    """logsumexp and norm on bfloat16 tensors: bfloat16 results as torch's, added up in
+    float32 (1 ulp of the float64 value; torch's own bf16 within 2), gradients likewise;
+    an explicit dtype= still gives that dtype."""
+    x = _Twin((6, 40), 17)
+    call = {
+        "logsumexp": lambda lib, t: lib.logsumexp(t, 1),
+        "norm": lambda lib, t: lib.norm(t, dim=1),
+        "norm_p1": lambda lib, t: lib.norm(t, p=1),
+    }[fn]
+    got, exact = call(glassnet, x.glass), call(torch, x.f64)
+    _check(got, exact, noise=40 * 4 * F32 * float(exact.detach().abs().max()))
+    _check(got, call(torch, x.bf16), ulps=2)
+    got.sum().backward()
+    exact.sum().backward()
+    _check(x.glass.grad, x.f64.grad, ulps=2, noise=40 * 4 * F32)
+    wide = glassnet.norm(x.glass.detach(), dtype=glassnet.float32)
+    assert wide.dtype == glassnet.float32
+    assert torch.norm(x.bf16.detach(), dtype=torch.float32).dtype == torch.float32
+
+
 _SCAN_INPUTS = {  # 600 values each, so that a bfloat16 accumulator would drift far
     "cumsum": lambda r: 0.5 + np.abs(r),  # the running sum passes 256 near step 400
     "cumprod": lambda r: 1 + 0.01 * r,  # the running product stays of order 1

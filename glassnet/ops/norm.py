@@ -18,6 +18,7 @@ import math
 from glassnet.autograd import Function
 from glassnet.backend import get_array_module
 from glassnet.errors import DTypeError
+from glassnet.ops.low_precision import bfloat16_in_float32, in_float32, is_bf16
 from glassnet.ops.operands import _quiet
 from glassnet.ops.reduction import _axes, _reduced_shape, _unsqueeze
 from glassnet.tensor import Tensor
@@ -87,6 +88,7 @@ class VectorNorm(Function):
         return g * xp.where((a == 0) | (out == 0), zero, d), None, None, None
 
 
+@bfloat16_in_float32  # as PyTorch's CPU reductions: float32 inside, a bfloat16 result
 def logsumexp(input, dim, keepdim=False):
     """log(sum(exp(x))) over ``dim``, computed without overflow.
 
@@ -118,6 +120,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         from glassnet.ops.conversion import to_dtype
 
         input = to_dtype(input, dtype)
+    elif is_bf16(input):  # float32 inside, a bfloat16 result, as PyTorch's CPU reductions
+        return in_float32(norm, input, p, dim, keepdim)
     if input._data.dtype.kind != "f":
         raise DTypeError(
             f"norm: expected a floating point tensor, got {input.dtype}; convert with .float() "
