@@ -25,6 +25,7 @@ import functools
 import sys
 
 from glassnet.amp import autocast_mode
+from glassnet.tensor_tree import tensors_in
 
 _LOSSES = [
     "mse_loss",
@@ -219,16 +220,6 @@ def _map_tensors(obj, fn):
     return obj
 
 
-def _tensors(obj):
-    from glassnet.tensor import Tensor
-
-    if isinstance(obj, Tensor):
-        yield obj
-    elif isinstance(obj, (list, tuple)):
-        for o in obj:
-            yield from _tensors(o)
-
-
 def _call(original, fn, args, kwargs):
     """``original`` on the arguments mapped by ``fn``, with the Function patches off."""
     args = [_map_tensors(a, fn) for a in args]
@@ -305,11 +296,7 @@ def promote(original, low=None):
 
     @functools.wraps(original)
     def wrapper(*args, **kwargs):
-        found = {
-            t._data.dtype
-            for t in _tensors([list(args), list(kwargs.values())])
-            if t._data.dtype.name in _WIDTH
-        }
+        found = {t._data.dtype for t in tensors_in([args, kwargs]) if t._data.dtype.name in _WIDTH}
         if len(found) <= 1:
             return _call(original, lambda t: t, args, kwargs)
         widest = max(found, key=lambda d: _WIDTH[d.name])

@@ -23,6 +23,7 @@ import math
 import warnings
 
 from glassnet.errors import GlassnetError
+from glassnet.tensor_tree import tensors_in
 from glassnet.train.finite import (
     all_finite,
     count_nonfinite,
@@ -30,7 +31,6 @@ from glassnet.train.finite import (
     describe_rows,
     nonfinite_entries,
     nonfinite_rows,
-    tensors_in,
 )
 
 
@@ -259,7 +259,7 @@ def hints_from_batch(inputs, targets) -> list[str]:
     for what, obj in (("inputs", inputs), ("targets", targets)):
         nans = infs = 0
         rows = set()
-        for t in tensors_in(obj):
+        for t in tensors_in(obj, arrays=True):
             n, i = count_nonfinite(t)
             if n or i:
                 nans, infs = nans + n, infs + i

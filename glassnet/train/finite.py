@@ -27,6 +27,7 @@ import numpy as np
 
 from glassnet import backend
 from glassnet.tensor import Tensor
+from glassnet.tensor_tree import tensors_in
 
 
 def _array(x):
@@ -96,18 +97,6 @@ def describe_counts(nans: int, infs: int) -> str:
     return " and ".join(parts) + (" values" if nans + infs > 1 else " value")
 
 
-def tensors_in(obj):
-    """Every Tensor or array in a batch structure (tuples, lists, dicts), in order."""
-    if isinstance(obj, Tensor) or isinstance(obj, np.ndarray) or backend.is_cuda_array(obj):
-        yield obj
-    elif isinstance(obj, (tuple, list)):
-        for item in obj:
-            yield from tensors_in(item)
-    elif isinstance(obj, dict):
-        for item in obj.values():
-            yield from tensors_in(item)
-
-
 def nonfinite_rows(x):
     """Indices (along the first dimension) of the rows of ``x`` that hold a NaN or an inf."""
     a = _array(x)
@@ -145,7 +134,7 @@ class InputScreen:
     def check(self, batch: int, inputs, targets) -> None:
         size = 0
         for what, obj in (("inputs", inputs), ("targets", targets)):
-            arrays = list(tensors_in(obj))
+            arrays = list(tensors_in(obj, arrays=True))
             if arrays and not size and getattr(arrays[0], "ndim", 0):
                 size = int(arrays[0].shape[0])
             if all_finite(arrays):

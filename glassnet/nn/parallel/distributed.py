@@ -23,6 +23,7 @@ from glassnet.distributed.reduce_op import ReduceOp
 from glassnet.nn.module import Module
 from glassnet.nn.parallel.buckets import FIRST_BUCKET_BYTES, Bucket, assign_buckets
 from glassnet.tensor import Tensor
+from glassnet.tensor_tree import tensors_in
 
 __all__ = ["DistributedDataParallel"]
 
@@ -107,7 +108,7 @@ class DistributedDataParallel(Module):
 
     def _prepare(self, out):
         expected = {key: 0 for key in self._where}
-        seen, stack = set(), [t.grad_fn for t in _tensors(out) if t.grad_fn is not None]
+        seen, stack = set(), [t.grad_fn for t in tensors_in(out) if t.grad_fn is not None]
         while stack:
             fn = stack.pop()
             if id(fn) in seen:
@@ -225,14 +226,3 @@ class DistributedDataParallel(Module):
             yield
         finally:
             self.require_backward_grad_sync = old
-
-
-def _tensors(obj):
-    if isinstance(obj, Tensor):
-        yield obj
-    elif isinstance(obj, (list, tuple)):
-        for o in obj:
-            yield from _tensors(o)
-    elif isinstance(obj, dict):
-        for o in obj.values():
-            yield from _tensors(o)
