@@ -67,7 +67,12 @@ def accept_numpy_names(func):
     ``dim`` parameter; the wrapper costs one dict lookup when no keyword is given."""
     import functools
 
-    code = getattr(func, "__code__", None)  # plain functions only (no signature() cost)
+    # plain functions only (no signature() cost); a decorated one (functools.wraps, such as
+    # low_precision.bfloat16_in_float32) by the parameters of the function it wraps
+    inner = func
+    while hasattr(inner, "__wrapped__"):
+        inner = inner.__wrapped__
+    code = getattr(inner, "__code__", None)
     if code is None:
         return func
     params = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
