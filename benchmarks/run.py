@@ -5,7 +5,9 @@ initial weights (PyTorch's ``state_dict`` copied into glassnet) and the same dat
 in one process, interleaved (A B C A B C ...) after a warm-up, so a busy machine slows all of
 them alike; each round times enough steps to last ``--round-s`` seconds, and the median over the
 rounds is reported. Peak memory is measured per peer in a fresh subprocess: the growth of the
-peak resident set (VmHWM, reset after set-up through /proc/self/clear_refs) over a few steps.
+peak resident set (VmHWM, reset after set-up through /proc/self/clear_refs) over a few steps;
+glassnet's compiled kernels are loaded in the set-up (``glassnet.kernels.preload``), as
+PyTorch's libraries are by its import.
 
 Threads: BLAS (OpenBLAS/MKL via threadpoolctl, and the *_NUM_THREADS variables set before NumPy
 is imported) and PyTorch (``torch.set_num_threads``) both use ``--threads`` (2 by default).
@@ -236,6 +238,10 @@ def memory_probe(workload, peer, steps):
     moment its model is built (so gradients, optimizer state and activations count)."""
     peers = load(workload).build(peers=(peer,))
     p = peers[0]
+    if peer == "glassnet":  # numba's one-time start, like PyTorch's import, is not the step's
+        import glassnet.kernels
+
+        glassnet.kernels.preload()
     try:
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")  # reset VmHWM to the current RSS

@@ -156,6 +156,38 @@ def test_lstm_step_kernels_match_the_cell_equations_in_float64():
     assert not dG[:r0].any() and not dG[r0 + n :].any()
 
 
+@needs_numba
+def test_preload_compiles_the_signatures_the_ops_use(monkeypatch):
+    """After preload(), the ops' own calls (GELU, layer norm, batch norm in both layouts,
+    attention's softmax backward, the LSTM step) find their kernels compiled: no dispatcher
+    gains a second signature, so preload really spares them the first call's compile."""
+    import numba
+
+    import glassnet
+    import glassnet.nn.functional as F
+    from glassnet import nn
+    from glassnet.kernels import batch_norm, gelu, layer_norm, lstm_cell, softmax
+
+    assert kernels.preload()
+    monkeypatch.setattr(kernels, "MIN_SIZE", 1)
+    x = glassnet.randn(4, 16, 5, 5, requires_grad=True)
+    for inp in (x, x.to(memory_format=glassnet.channels_last)):
+        nn.BatchNorm2d(16)(inp).sum().backward()
+    F.gelu(x).sum().backward()
+    nn.LayerNorm(5)(x).sum().backward()
+    q = glassnet.randn(2, 2, 6, 4, requires_grad=True)
+    F.scaled_dot_product_attention(q, q, q, is_causal=True).sum().backward()
+    nn.LSTM(3, 4)(glassnet.randn(5, 2, 3))[0].sum().backward()
+    for module in (gelu, layer_norm, batch_norm, lstm_cell, softmax):
+        for name in dir(module):
+            fn = getattr(module, name)
+            if (
+                isinstance(fn, numba.core.registry.CPUDispatcher)
+                and fn.__module__ == module.__name__
+            ):
+                assert len(fn.signatures) == 1, (module.__name__, name, fn.signatures)
+
+
 def test_kernels_switch_off_in_a_block_and_for_small_arrays():
     """disabled() turns kernels off inside its block only; wanted() never hands over arrays
     below MIN_SIZE or non-arrays."""
