@@ -92,21 +92,24 @@ class BatchNorm(Function):
             return rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)
         return rows.reshape(self.x_shape)
 
-    def _layout(self, X):
+    def _kernel_view(self, X):
         """X (N, C*S), or channels-last (N, S*C), as the kernels' (N, C, S) planes or (R, C)
-        rows, with the kernels' functions for that layout (moments, affine, grad_sums,
-        input_grad)."""
-        k, c = self.kernel, self.x_shape[1]
-        if self.channels_last:
-            rows = (k.rows_moments, k.rows_affine, k.rows_grad_sums, k.rows_input_grad)
-            return X.reshape(-1, c), rows
-        planes = (k.planes_moments, k.planes_affine, k.planes_grad_sums, k.planes_input_grad)
-        return X.reshape(X.shape[0], c, self.s), planes
+        rows."""
+        c = self.x_shape[1]
+        return X.reshape(-1, c) if self.channels_last else X.reshape(X.shape[0], c, self.s)
+
+    def _kernel_functions(self):
+        """The kernels for this layout: (moments, affine, grad_sums, input_grad)."""
+        k, prefix = self.kernel, "rows_" if self.channels_last else "planes_"
+        return tuple(
+            getattr(k, prefix + n) for n in ("moments", "affine", "grad_sums", "input_grad")
+        )
 
     def _kernel_forward(self, X, weight, bias, running_mean, running_var, momentum, eps):
         import numpy as np  # the kernels take NumPy arrays only (kernels.wanted)
 
-        data, (moments, affine, _, _) = self._layout(X)
+        data = self._kernel_view(X)
+        moments, affine, _, _ = self._kernel_functions()
         c = data.shape[1]
         m = X.size // c
         total, squares = np.zeros(c), np.zeros(c)
@@ -127,7 +130,7 @@ class BatchNorm(Function):
         cl, invstd, data = self.channels_last, self.invstd, self.data
         G = to_channels_last(grad) if cl else np.ascontiguousarray(grad)
         g = G.reshape(data.shape)
-        _, (_, _, grad_sums, input_grad) = self._layout(data.reshape(self.x_shape[0], -1))
+        _, _, grad_sums, input_grad = self._kernel_functions()
         c = data.shape[1]
         m = data.size // c
         total, dot = np.zeros(c), np.zeros(c)

@@ -41,6 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet.memory_formats import suggests_channels_last
+from glassnet.ops.conv_columns import input_gradient_geometry
 
 # Bytes of one column block: it stays in the L2 cache for the product that reads it (1 MiB
 # measured best for the CIFAR ResNet's step, against 0.5, 2, 4 and 8 MiB).
@@ -126,28 +127,12 @@ def conv_forward_channels_last(x, w, bias, g):
     return y.transpose(0, 3, 1, 2), xl
 
 
-def _gradient_geometry(g):
-    """For stride 1, the geometry of the input gradient as a convolution of the output
-    gradient (padded by the dilated kernel extent less each padding) with the flipped kernel;
-    None where that does not give the input's size (a padding wider than the kernel)."""
-    from glassnet.ops.conv_columns import Geometry
-
-    if not g.unit_stride:
-        return None
-    ext_h, ext_w = g.dh * (g.kh - 1), g.dw * (g.kw - 1)
-    pads = (ext_h - g.pt, ext_h - g.pb, ext_w - g.pl, ext_w - g.pr)
-    if min(pads) < 0:
-        return None
-    full = Geometry((g.N, g.O, g.Ho, g.Wo), (g.C, g.O, g.kh, g.kw), (1, 1), pads, (g.dh, g.dw), 1)
-    return full if (full.Ho, full.Wo) == (g.H, g.W) else None
-
-
 def conv_backward_channels_last(grad, xl, w, g, need_x, need_w):
     """(dx, dw) of :func:`conv_forward_channels_last` from the output gradient (N, O, Ho, Wo)
     (any layout): dx an (N, C, H, W) channels-last array, dw in w's (O, C, kh, kw) layout;
     each None where not needed."""
     gl = to_channels_last(grad)
-    full = _gradient_geometry(g)
+    full = input_gradient_geometry(g)
     if full is not None:
         return _backward_by_full_convolution(gl, xl, w, g, full, need_x, need_w)
     k = g.kh * g.kw * g.C

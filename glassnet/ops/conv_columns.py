@@ -65,6 +65,23 @@ class Geometry:
         return self.sh == 1 and self.sw == 1
 
 
+def input_gradient_geometry(g):
+    """For a stride-1 convolution ``g``, the geometry of its input gradient as a convolution of
+    the output gradient (padded by the dilated kernel extent less each padding) with the
+    flipped kernel; None when that is not stride 1 or does not give the input's size (a
+    padding wider than the kernel)."""
+    if not g.unit_stride:
+        return None
+    ext_h, ext_w = g.dh * (g.kh - 1), g.dw * (g.kw - 1)
+    pads = (ext_h - g.pt, ext_h - g.pb, ext_w - g.pl, ext_w - g.pr)
+    if min(pads) < 0:
+        return None
+    full = Geometry(
+        (g.N, g.O, g.Ho, g.Wo), (g.C, g.O // g.G, g.kh, g.kw), (1, 1), pads, (g.dh, g.dw), g.G
+    )
+    return full if (full.Ho, full.Wo) == (g.H, g.W) else None
+
+
 def _padded(x, g):
     """The zero-padded input (N, C, Hb, Wb) (x itself when there is no padding)."""
     if g.pt == g.pb == g.pl == g.pr == 0:

@@ -199,7 +199,7 @@ def _gelu_kernel(a):
     xp = get_array_module(a)
     flat = xp.ascontiguousarray(a, dtype=xp.float32).reshape(-1)
     out, slope = xp.empty_like(flat), xp.empty_like(flat)
-    gelu_and_slope_into(flat, out, slope, np.float32(_TAIL_P), _TAIL_Q_FLOAT32)
+    gelu_and_slope_into(flat, out, slope, xp.float32(_TAIL_P), _TAIL_Q_FLOAT32)
     return tuple(r.reshape(a.shape).astype(a.dtype, copy=False) for r in (out, slope))
 
 
