@@ -33,17 +33,21 @@ def free_port() -> int:
 def run_ranks(tmp_path, body, nproc=2, timeout=120, args=()):
     """Run ``body`` (Python source) on ``nproc`` MPI ranks; return (result, rank JSONs).
 
-    The script sees ``OUT`` (a folder) and ``save(obj)``, which writes this rank's JSON."""
+    The script sees ``OUT`` (a folder) and ``save(obj)``, which writes this rank's JSON
+    atomically (a temporary file renamed into place): a rank that mpiexec ends mid-write
+    leaves its previous JSON, never an empty one."""
     script = tmp_path / "job.py"
     prelude = textwrap.dedent(
         f"""
-        import json, sys
+        import json, os, sys
         from mpi4py import MPI
         OUT = {str(tmp_path)!r}
         RANK = MPI.COMM_WORLD.Get_rank()
         def save(obj):
-            with open(f"{{OUT}}/rank{{RANK}}.json", "w") as f:
+            path = f"{{OUT}}/rank{{RANK}}.json"
+            with open(path + ".tmp", "w") as f:
                 json.dump(obj, f)
+            os.replace(path + ".tmp", path)
         """
     )
     script.write_text(prelude + textwrap.dedent(body))
