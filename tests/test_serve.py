@@ -75,6 +75,19 @@ def test_health_metadata_docs(iris, iris_run):
     assert "/predict" in iris.get("/openapi.json").json()["paths"]
 
 
+def test_kernels_are_loaded_at_start_up_before_any_request(iris_run, monkeypatch):
+    import glassnet.kernels
+
+    calls = []
+    monkeypatch.setattr(glassnet.kernels, "preload", lambda: calls.append("preload") or True)
+    app = create_app(iris_run)
+    assert calls == []  # building the app loads nothing; starting it does
+    with TestClient(app) as client:
+        assert calls == ["preload"]
+        assert client.get("/health").status_code == 200
+    assert calls == ["preload"]
+
+
 def test_weights_are_read_only(iris):
     predictor = iris.app.state.predictor
     assert all(not p._data.flags.writeable for p in predictor.model.parameters())

@@ -25,6 +25,7 @@ import contextlib
 import json
 import os
 
+from glassnet import kernels
 from glassnet._optional import require
 from glassnet.serve.batcher import MicroBatcher
 from glassnet.serve.predictor import InputError, Predictor
@@ -94,6 +95,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        # numba's kernels compile (or load from its cache) now, so the first request does not
+        # wait a second or two for them
+        kernels.preload()
         await batcher.start()
         try:
             yield
